@@ -1,0 +1,116 @@
+"""Run-periods per second of the dyad engine on `oye-dyad` at 10^5 runs x 100 periods.
+
+    python benchmarks/dyad_throughput.py [--runs 100000] [--horizon 100] [--repeat 3]
+
+Prints the end-to-end rate (solving the target's programme, drawing random numbers,
+simulating, collecting every per-period record), the rate of the simulation step alone, and
+the ratio against the peer measured in the same run: the same step written with numpy
+array operations, which is what the engine would be without numba (no agent-based library
+models this game; a Mesa agent loop would be slower still). The numpy step must reproduce
+the numba records exactly, and the script says whether it did. The goal is >= 10^7
+run-periods/s on one core. The first repetition is a warm-up (JIT cache load, first touch
+of memory) and is not counted; the best of the rest is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+
+import numpy as np
+
+from backscratch.engine import kernels
+from backscratch.models import DyadModel
+from backscratch.scenario import load_scenario
+
+GOAL = 1e7
+
+
+def timed_run(scenario):
+    t0 = time.perf_counter()
+    model = DyadModel(scenario)
+    t1 = time.perf_counter()
+    model.run()
+    t2 = time.perf_counter()
+    return t2 - t0, t2 - t1
+
+
+def numpy_advance(
+    t, belief, pliable, u, p_t, threat, offer, demand_a, demand_b, costs, params, rec
+):
+    """The peer: :func:`backscratch.engine.kernels.advance` as numpy array operations."""
+    value, punishment, credibility, exec_cost, price, reliability = params
+    r_belief, r_demand, r_response, r_punished, r_backed, r_transfer, r_pay_d, r_pay_t = rec
+    mu = belief.copy()
+    r_belief[t] = mu
+    if not (threat or offer):
+        for r in (r_demand, r_response, r_punished, r_backed, r_transfer, r_pay_d, r_pay_t):
+            r[t] = 0
+        r_response[t] = kernels.NO_DEMAND
+        return
+    last = p_t.shape[1] - 1
+    pos = mu * last
+    j = np.minimum(pos.astype(np.int64), last - 1)
+    w = pos - j
+    p_pl = p_t[0, j] * (1.0 - w) + p_t[0, j + 1] * w
+    p_re = p_t[1, j] * (1.0 - w) + p_t[1, j + 1] * w
+    x = demand_a + demand_b * mu
+    cost = np.where(pliable, costs[0], costs[1])
+    complied = u[0] < np.where(pliable, p_pl, p_re)
+    paid = complied & offer & (u[2] < reliability)
+    punished = ~complied & threat & (u[1] < credibility)
+    transfer = np.where(paid, price * x, 0.0)
+    r_demand[t] = x
+    r_response[t] = complied.astype(np.int8)
+    r_punished[t] = punished
+    r_backed[t] = ~complied & threat & ~punished
+    r_transfer[t] = transfer
+    r_pay_d[t] = np.where(
+        complied, value * x - transfer, np.where(punished, -exec_cost * punishment, 0.0)
+    )
+    r_pay_t[t] = np.where(complied, -cost * x + transfer, np.where(punished, -punishment, 0.0))
+    belief[:] = kernels.posterior(mu, p_pl, p_re, complied)
+
+
+def peer_run(scenario):
+    """Time the numpy peer on ``scenario``; return (seconds, records)."""
+    fast = kernels.advance
+    kernels.advance = numpy_advance
+    try:
+        t0 = time.perf_counter()
+        result = DyadModel(scenario).run()
+        return time.perf_counter() - t0, result.records
+    finally:
+        kernels.advance = fast
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=100_000)
+    ap.add_argument("--horizon", type=int, default=100)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    sc = load_scenario("oye-dyad", {"runs": args.runs, "horizon": args.horizon})
+    work = args.runs * args.horizon
+    times = [timed_run(sc) for _ in range(args.repeat + 1)][1:]
+    total = min(t for t, _ in times)
+    step = min(s for _, s in times)
+    peer = min(peer_run(sc)[0] for _ in range(args.repeat))
+    check = sc.with_updates(runs=min(args.runs, 20_000))
+    ours = DyadModel(check).run().records
+    theirs = peer_run(check)[1]
+    same = all(np.array_equal(ours[k], theirs[k]) for k in ours)
+    print(f"oye-dyad, {args.runs:,} runs x {args.horizon} periods = {work:,} run-periods, 1 core")
+    print(f"  backscratch (numba), end to end:  {work / total:14,.0f} run-periods/s")
+    print(f"  backscratch, simulation steps:    {work / step:14,.0f} run-periods/s")
+    print(f"  peer (numpy array step), e2e:     {work / peer:14,.0f} run-periods/s")
+    print(f"  ratio backscratch / peer:         {peer / total:14,.2f}x")
+    print(f"  ratio to the goal of 1e7/s:       {work / total / GOAL:14,.2f}x")
+    print(f"  peer reproduces the records bit for bit: {same}")
+
+
+if __name__ == "__main__":
+    main()

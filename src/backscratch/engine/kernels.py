@@ -1,0 +1,193 @@
+"""Numba kernels of the dyad: Bayes' rule, belief-grid interpolation and one period of play.
+
+Conventions shared with :mod:`backscratch.models.dyad`:
+
+* type index 0 = pliable, 1 = resolute;
+* the pliable type is strategic, the resolute type is the commitment type (see
+  :func:`solve_period`);
+* ``p_table[t, type, g]`` = probability that a target of that type complies in period ``t``
+  when the public belief is the ``g``-th point of a uniform grid on [0, 1];
+* response codes: -1 no demand, 0 resisted, 1 complied;
+* each period draws :data:`DRAWS_PER_PERIOD` uniforms per run, ``u[:, i]`` for run ``i``:
+  response, punishment, reward delivery.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, vectorize
+
+NO_DEMAND, RESISTED, COMPLIED = -1, 0, 1
+DRAWS_PER_PERIOD = 3
+
+
+@vectorize(["float64(float64, float64, float64, boolean)"], cache=True)
+def posterior(mu, p_pliable, p_resolute, complied):
+    """Bayes' rule for the public belief that the target is pliable.
+
+    ``mu`` is the prior, ``p_pliable`` / ``p_resolute`` each type's probability of complying,
+    ``complied`` what observers saw. An observation that neither type makes (probability 0)
+    leaves the belief where it was. A numpy ufunc, also callable on scalars inside kernels.
+    """
+    if complied:
+        a = mu * p_pliable
+        b = (1.0 - mu) * p_resolute
+    else:
+        a = mu * (1.0 - p_pliable)
+        b = (1.0 - mu) * (1.0 - p_resolute)
+    if a + b <= 0.0:
+        return mu
+    return a / (a + b)
+
+
+@njit(cache=True, inline="always")
+def _on_grid(row, mu):
+    """Linear interpolation of ``row`` (values on a uniform grid over [0, 1]) at ``mu``."""
+    last = row.shape[0] - 1
+    pos = mu * last
+    j = min(int(pos), last - 1)
+    w = pos - j
+    return row[j] * (1.0 - w) + row[j + 1] * w
+
+
+@njit(cache=True)
+def _excess(g, mu, p_pl, p_re, W, comply, resist, discount, noise):
+    """``BR(p_pl) - p_pl`` for the strategic (pliable) type at grid point ``g``.
+
+    ``BR`` is its logit best response when it complies with probability ``p_pl``, the
+    resolute type with ``p_re``, and observers update by Bayes' rule accordingly.
+    """
+    w_c = _on_grid(W, posterior(mu, p_pl, p_re, True))
+    w_r = _on_grid(W, posterior(mu, p_pl, p_re, False))
+    d = comply[0, g] - resist[0, g] + discount * (w_c - w_r)
+    return _logit(d, noise) - p_pl
+
+
+SCAN_STEP = 1.0 / 64
+"""Step of the scan that brackets the selected equilibrium before bisection."""
+
+
+@njit(cache=True)
+def _logit(z, noise):
+    return 0.5 * (1.0 + np.tanh(0.5 * z / noise))
+
+
+@njit(cache=True)
+def solve_period(grid, W, comply, resist, discount, noise, tol, p_out):
+    """Equilibrium compliance probabilities of one period, at every grid belief.
+
+    The resolute type is the commitment ("tough") type of Kreps & Wilson (1982): it plays its
+    myopic logit reply ``p_re = L((u_C - u_R) / noise)``. The pliable type is strategic: its
+    ``p_pl`` solves ``p_pl = BR(p_pl)``, a best response that takes into account the Bayes
+    posteriors its own mixing implies. ``BR(p) - p`` is > 0 at 0 and < 0 at 1, so a root
+    always exists. Where there are several, the one selected is the first reached from the
+    myopic reply in the direction best-response adjustment moves (for a monotone ``BR``,
+    the limit of ``p <- BR(p)`` started at myopic play): a rule that favours no instrument.
+    A scan in steps of :data:`SCAN_STEP` brackets it and bisection refines it to ``tol``.
+    Writes ``p_out`` (2 x grid) and returns the largest residual ``|BR(p) - p|``.
+    """
+    worst = 0.0
+    for g in range(grid.shape[0]):
+        mu = grid[g]
+        p_re = _logit(comply[1, g] - resist[1, g], noise)
+        start = _logit(comply[0, g] - resist[0, g], noise)
+        h0 = _excess(g, mu, start, p_re, W, comply, resist, discount, noise)
+        up = h0 >= 0.0
+        lo = hi = start
+        while abs(h0) > tol:  # walk from the myopic reply until the excess changes sign
+            if up:
+                lo, hi = hi, min(1.0, hi + SCAN_STEP)
+                if _excess(g, mu, hi, p_re, W, comply, resist, discount, noise) <= 0.0:
+                    break
+            else:
+                lo, hi = max(0.0, lo - SCAN_STEP), lo
+                if _excess(g, mu, lo, p_re, W, comply, resist, discount, noise) >= 0.0:
+                    break
+        while hi - lo > tol:
+            mid = 0.5 * (lo + hi)
+            if _excess(g, mu, mid, p_re, W, comply, resist, discount, noise) > 0.0:
+                lo = mid
+            else:
+                hi = mid
+        p_pl = 0.5 * (lo + hi)
+        p_out[0, g] = p_pl
+        p_out[1, g] = p_re
+        worst = max(worst, abs(_excess(g, mu, p_pl, p_re, W, comply, resist, discount, noise)))
+    return worst
+
+
+@njit(cache=True)
+def continuation(grid, W, comply, resist, p, discount, noise, W_out):
+    """The strategic (pliable) type's expected value at every grid belief, given ``p``.
+
+    ``W_t = u_R + discount * W_{t+1}(mu_R) + noise * log(1 + exp(d / noise))``, with ``d`` the
+    value difference between complying and resisting: the exact expected maximum under
+    logistic shocks of scale ``noise``.
+    """
+    for g in range(grid.shape[0]):
+        mu = grid[g]
+        w_c = _on_grid(W, posterior(mu, p[0, g], p[1, g], True))
+        w_r = _on_grid(W, posterior(mu, p[0, g], p[1, g], False))
+        z = (comply[0, g] - resist[0, g] + discount * (w_c - w_r)) / noise
+        soft = z + np.log1p(np.exp(-z)) if z > 0 else np.log1p(np.exp(z))
+        W_out[g] = resist[0, g] + discount * w_r + noise * soft
+
+
+@njit(cache=True)
+def advance(t, belief, pliable, u, p_t, threat, offer, demand_a, demand_b, costs, params, rec):
+    """Play period ``t`` for every run, updating ``belief`` in place and filling row ``t``.
+
+    ``p_t`` is ``p_table[t]`` (shape 2 x grid); ``costs`` = (pliable, resolute) cost per unit;
+    ``params`` = (value, punishment, credibility, execution_cost, price, reliability);
+    ``rec`` = (belief, demand, response, punished, backed_down, transfer, payoff_demander,
+    payoff_target) record arrays of shape (horizon, runs).
+    """
+    value, punishment, credibility, exec_cost, price, reliability = params
+    r_belief, r_demand, r_response, r_punished, r_backed, r_transfer, r_pay_d, r_pay_t = rec
+    u_resp, u_punish, u_reward = u[0], u[1], u[2]
+    for i in range(belief.shape[0]):
+        mu = belief[i]
+        r_belief[t, i] = mu
+        r_punished[t, i] = 0
+        r_backed[t, i] = 0
+        r_transfer[t, i] = 0.0
+        if not (threat or offer):
+            r_demand[t, i] = 0.0
+            r_response[t, i] = NO_DEMAND
+            r_pay_d[t, i] = 0.0
+            r_pay_t[t, i] = 0.0
+            continue
+        x = demand_a + demand_b * mu
+        p_pl = _on_grid(p_t[0], mu)
+        p_re = _on_grid(p_t[1], mu)
+        is_pliable = pliable[i]
+        p_own = p_pl if is_pliable else p_re
+        cost = costs[0] if is_pliable else costs[1]
+        complied = u_resp[i] < p_own
+        pay_d = 0.0
+        pay_t = 0.0
+        if complied:
+            pay_d = value * x
+            pay_t = -cost * x
+            if offer and u_reward[i] < reliability:
+                paid = price * x
+                r_transfer[t, i] = paid
+                pay_d -= paid
+                pay_t += paid
+        elif threat:
+            if u_punish[i] < credibility:
+                r_punished[t, i] = 1
+                pay_t -= punishment
+                pay_d -= exec_cost * punishment
+            else:
+                r_backed[t, i] = 1
+        r_demand[t, i] = x
+        r_response[t, i] = COMPLIED if complied else RESISTED
+        r_pay_d[t, i] = pay_d
+        r_pay_t[t, i] = pay_t
+        belief[i] = posterior(mu, p_pl, p_re, complied)
+
+
+def empty_records(horizon: int, runs: int, columns) -> dict[str, np.ndarray]:
+    """Allocate the (horizon, runs) record arrays for the declared ``columns``."""
+    return {c.name: np.empty((horizon, runs), dtype=c.dtype) for c in columns}

@@ -1,0 +1,43 @@
+"""Seeded random streams, keyed by run.
+
+Runs are grouped in fixed-size blocks of :data:`BLOCK`; block ``b`` of a scenario with root
+seed ``s`` draws from ``SeedSequence(s).spawn(...)[b]`` (PCG64), always a full block's worth
+of numbers per call. The draws of run ``i`` therefore depend only on ``(s, i)`` and on the
+sequence of calls: the first 1,000 runs of a 5,000-run simulation equal a 1,000-run
+simulation, and any backend or worker count that computes the same runs gets bit-identical
+numbers. Draws are made period by period into a small buffer, so memory does not grow with
+the horizon.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BLOCK = 4096
+"""Runs per random block; changing it changes every stream, so it is part of the format."""
+
+
+class Streams:
+    """The random streams of ``runs`` runs under root seed ``seed``."""
+
+    def __init__(self, seed: int, runs: int):
+        self.runs = runs
+        n_blocks = -(-runs // BLOCK)
+        children = np.random.SeedSequence(seed).spawn(n_blocks)
+        self._gens = [np.random.Generator(np.random.PCG64(c)) for c in children]
+        self._full = np.empty((0, BLOCK))
+
+    def draw(self, rows: int) -> np.ndarray:
+        """The next ``rows`` uniform [0, 1) draws of every run, shape ``(rows, runs)``.
+
+        Row ``k`` is contiguous, so a kernel reading draw ``k`` of every run walks memory
+        in order.
+        """
+        out = np.empty((rows, self.runs))
+        if self._full.shape[0] != rows:
+            self._full = np.empty((rows, BLOCK))
+        for b, gen in enumerate(self._gens):
+            lo, hi = b * BLOCK, min(self.runs, (b + 1) * BLOCK)
+            gen.random(out=self._full)
+            out[:, lo:hi] = self._full[:, : hi - lo]
+        return out

@@ -1,0 +1,145 @@
+"""Demander strategies: which instrument to attach to a demand, and how large to make it.
+
+An instrument policy says, period by period, whether the demand comes with a threat, an offer,
+both or nothing. A demand rule says how large the demand is given the public belief ``mu``
+that the target is pliable. Both are public: the target and observers know them.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+THREAT, OFFER = 1, 2
+"""Instrument bit flags as recorded in the ``instrument`` column (0 none, 3 both)."""
+
+
+class InstrumentPolicy:
+    """Base class: a fixed instrument attached to a demand in every period."""
+
+    name: ClassVar[str]
+    threat: ClassVar[bool]
+    offer: ClassVar[bool]
+    classifier: ClassVar[dict] = {"memory_depth": 0, "stochastic": False, "inspects_belief": False}
+
+    def instruments(self, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+        """Boolean arrays ``(threat[t], offer[t])`` for ``t`` in ``range(horizon)``."""
+        return np.full(horizon, self.threat), np.full(horizon, self.offer)
+
+    @classmethod
+    def code(cls) -> int:
+        """The instrument code recorded per period: THREAT | OFFER bits."""
+        return THREAT * cls.threat + OFFER * cls.offer
+
+
+class Blackmail(InstrumentPolicy):
+    """Threaten: "I will do Z, which hurts you and which I would not otherwise do, unless you do Y".
+
+    Every demand carries a threat of punishment ``threat.punishment``, carried out with
+    probability ``threat.credibility`` if the target resists. Oye, "The Domain of Choice"
+    (1979); Oye, *Economic Discrimination and Political Exchange* (1992).
+    """
+
+    name = "blackmail"
+    threat = True
+    offer = False
+
+
+class Backscratching(InstrumentPolicy):
+    """Pay: "I will do X, which you want and which I would not otherwise do, if you do Y".
+
+    Every demand carries an offer of ``offer.price`` per unit of concession, delivered with
+    probability ``offer.reliability`` once the target complies. Oye (1979, 1992); applied to
+    Iran by Walt, "On Iran, try backscratching, not blackmail" (Foreign Policy, 2013).
+    """
+
+    name = "backscratching"
+    threat = False
+    offer = True
+
+
+class Mixed(InstrumentPolicy):
+    """Diplomacy backed by pressure: every demand carries both the offer and the threat.
+
+    The combination Walt (2013) describes as US policy towards Iran ("carrots and sticks").
+    """
+
+    name = "mixed"
+    threat = True
+    offer = True
+
+
+class NoDemand(InstrumentPolicy):
+    """Make no demand at all: the baseline against which threats and offers are defined.
+
+    Oye (1979): blackmail and backscratching are both defined relative to what each side
+    would do without the linkage.
+    """
+
+    name = "none"
+    threat = False
+    offer = False
+
+
+POLICIES: dict[str, type[InstrumentPolicy]] = {
+    p.name: p for p in (Blackmail, Backscratching, Mixed, NoDemand)
+}
+
+
+class DemandRule:
+    """Base class: the demand is affine in the public belief, ``x(mu) = a + b * mu``."""
+
+    name: ClassVar[str]
+    classifier: ClassVar[dict]
+
+    def __init__(self, size: float, floor: float):
+        self.size = float(size)
+        self.floor = float(floor)
+
+    def coefficients(self) -> tuple[float, float]:
+        """``(a, b)`` with ``x(mu) = a + b * mu``."""
+        raise NotImplementedError
+
+    def demand(self, mu):
+        """Demand size at belief ``mu`` (scalar or array)."""
+        a, b = self.coefficients()
+        return a + b * np.asarray(mu, dtype=float)
+
+
+class FixedDemand(DemandRule):
+    """Always demand ``demander.demand``, whatever the target has done.
+
+    The benchmark demander of repeated-game treatments with a stationary stake (Axelrod 1984).
+    """
+
+    name = "fixed"
+    classifier: ClassVar[dict] = {"memory_depth": 0, "stochastic": False, "inspects_belief": False}
+
+    def coefficients(self) -> tuple[float, float]:
+        return self.size, 0.0
+
+
+class LearningDemand(DemandRule):
+    """Set the demand from the public belief that the target is pliable.
+
+    ``x(mu) = demand * (floor + (1 - floor) * mu)``: a target that looks weak is asked for
+    more, one that has shown resolve is asked for only ``floor * demand``. This is the
+    reputational channel of Walt's escalation claim (giving in invites more demands) and of
+    the chain-store literature (Kreps & Wilson 1982; Milgrom & Roberts 1982), where challengers
+    condition on the incumbent's reputation. Since the belief is updated by Bayes' rule, the
+    demander "learns" from every response.
+    """
+
+    name = "learning"
+    classifier: ClassVar[dict] = {
+        "memory_depth": float("inf"),
+        "stochastic": False,
+        "inspects_belief": True,
+    }
+
+    def coefficients(self) -> tuple[float, float]:
+        return self.size * self.floor, self.size * (1.0 - self.floor)
+
+
+DEMAND_RULES: dict[str, type[DemandRule]] = {r.name: r for r in (FixedDemand, LearningDemand)}

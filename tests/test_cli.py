@@ -1,0 +1,156 @@
+"""The command line: outputs, the JSON contract, and bad input (one line, exit 2, nothing written)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pyarrow.parquet as pq
+import pytest
+
+from backscratch.cli import main
+from backscratch.experiments import COMPARE_METRICS
+
+
+def cli(capsys, *args):
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_compare_json_contract(capsys):
+    code, out, err = cli(
+        capsys,
+        "compare",
+        "oye-dyad",
+        "--policies",
+        "blackmail,backscratching",
+        "--runs",
+        "300",
+        "--seed",
+        "5",
+        "--format",
+        "json",
+    )
+    assert code == 0 and err == ""
+    data = json.loads(out)  # exactly one JSON object, nothing else
+    assert list(data) == ["scenario", "runs", "seed", "policies"]
+    assert data["scenario"] == "oye-dyad" and data["runs"] == 300 and data["seed"] == 5
+    assert list(data["policies"]) == ["blackmail", "backscratching"]
+    for summary in data["policies"].values():
+        assert list(summary) == list(COMPARE_METRICS)
+        assert all(isinstance(v, float) for v in summary.values())
+    assert data["policies"]["backscratching"]["punishments_per_period"] == 0.0
+    assert data["policies"]["blackmail"]["punishments_per_period"] > 0.0
+
+
+def test_run_writes_parquet_scenario_and_summary(capsys, tmp_path):
+    out_dir = tmp_path / "res"
+    code, out, _ = cli(
+        capsys,
+        "run",
+        "oye-dyad",
+        "--runs",
+        "50",
+        "--set",
+        "horizon=7",
+        "--set",
+        "policy=mixed",
+        "--out",
+        str(out_dir),
+    )
+    assert code == 0 and "cooperation rate" in out
+    table = pq.read_table(out_dir / "periods.parquet")
+    assert table.num_rows == 50 * 7
+    for col in (
+        "run",
+        "period",
+        "policy",
+        "instrument",
+        "demand",
+        "response",
+        "punished",
+        "backed_down",
+        "transfer",
+        "belief",
+        "payoff_demander",
+        "payoff_target",
+    ):
+        assert col in table.column_names
+    assert set(table.column("policy").to_pylist()) == {"mixed"}
+    assert set(table.column("instrument").to_pylist()) == {3}
+    summary = json.loads((out_dir / "summary.json").read_text())
+    assert summary["policy"] == "mixed" and summary["runs"] == 50
+    # The written scenario reproduces the run.
+    code, _, _ = cli(
+        capsys, "run", str(out_dir / "scenario.yaml"), "--out", str(tmp_path / "again")
+    )
+    assert code == 0
+    assert pq.read_table(tmp_path / "again" / "periods.parquet").equals(table)
+
+
+def test_scenarios_lists_builtins(capsys):
+    code, out, _ = cli(capsys, "scenarios")
+    assert code == 0 and "oye-dyad" in out and "blackmail-works" in out
+
+
+def test_demo_shows_the_comparison(capsys):
+    code, out, _ = cli(capsys, "demo", "--runs", "200")
+    assert code == 0
+    for word in (
+        "blackmail",
+        "backscratching",
+        "mixed",
+        "cooperation rate",
+        "shadow of the future",
+    ):
+        assert word in out
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["run", "no-such-scenario"], "not a built-in scenario"),
+        (["run", "missing.yaml"], "scenario file 'missing.yaml': no such file"),
+        (["run", "oye-dyad", "--set", "threat.credibilty=0.5"], "threat.credibilty: unknown field"),
+        (
+            ["run", "oye-dyad", "--set", "threat.credibility=1.2"],
+            "threat.credibility: input should be less",
+        ),
+        (["run", "oye-dyad", "--set", "offer.reliability=-0.2"], "offer.reliability"),
+        (["run", "oye-dyad", "--set", "target.cost_resolute=-3"], "target.cost_resolute"),
+        (["run", "oye-dyad", "--runs", "0"], "runs: input should be greater than or equal to 1"),
+        (["compare", "oye-dyad", "--policies", "bribery"], "--policies: unknown policy 'bribery'"),
+        (["compare", "oye-dyad", "--format", "xml"], "--format"),
+        (["run", "oye-dyad", "--bogus"], "No such option: --bogus"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(capsys, tmp_path, args, needle):
+    out_dir = tmp_path / "never"
+    code, _out, err = cli(
+        capsys,
+        *args,
+        *(["--out", str(out_dir)] if args[0] == "run" and "--bogus" not in args else []),
+    )
+    assert code == 2
+    assert needle in err
+    assert err.count("\n") == 1 and err.startswith("backscratch: error: ")
+    assert "Traceback" not in err
+    assert not out_dir.exists()
+
+
+def test_malformed_file_through_the_installed_command(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("shadow: 0.9\nthreat: {credibility: [1\n")
+    out_dir = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "backscratch", "run", str(bad), "--out", str(out_dir)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("backscratch: error: ") and "malformed YAML" in proc.stderr
+    assert proc.stderr.count("\n") == 1 and proc.stdout == ""
+    assert not out_dir.exists()

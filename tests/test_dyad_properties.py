@@ -1,0 +1,145 @@
+"""The model's acceptance properties on the reference scenario (MODEL.md §7: P1, P3, P7, P8).
+
+Fixed seeds, 2,000 runs per policy; the margins are several standard errors wide and far
+narrower than what a model with the reputation mechanism removed or reversed produces
+(see ``test_reputation_mechanism_is_what_drives_p3``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from backscratch import experiments
+from backscratch.engine.kernels import COMPLIED, RESISTED
+from backscratch.strategies.demanders import OFFER, THREAT
+
+
+@pytest.fixture(scope="module")
+def reference(oye):
+    return {p: experiments.run(oye, p) for p in ("blackmail", "backscratching", "mixed", "none")}
+
+
+def _next_demand_after(result, code):
+    r = result.records
+    sel = (r["response"][:-1] == code) & (r["response"][1:] >= 0)
+    return r["demand"][1:][sel].mean()
+
+
+# ----------------------------------------------------------------------------- P1
+
+
+def test_p1_threat_concessions_invite_larger_demands(reference):
+    bm = reference["blackmail"].summary()
+    assert bm["demand_growth_after_compliance"] > 0.005
+    assert bm["demand_growth_after_resistance"] < -0.01
+    # The level comparison too: the next demand after giving in is larger than after resisting.
+    res = reference["blackmail"]
+    assert _next_demand_after(res, COMPLIED) > _next_demand_after(res, RESISTED) + 0.05
+
+
+def test_p1_paid_concessions_do_not_bring_threats_or_much_larger_demands(reference):
+    bs = reference["backscratching"]
+    table = bs.to_table()
+    instrument = table.column("instrument").to_numpy()
+    assert not np.any(instrument & THREAT)  # compliance never brings a threat...
+    assert np.all(instrument == OFFER)  # ...only further offers
+    grow_bs = bs.summary()["demand_growth_after_compliance"]
+    grow_bm = reference["blackmail"].summary()["demand_growth_after_compliance"]
+    assert grow_bs < 0.5 * grow_bm  # a price, not weakness: far less escalation
+
+
+# ----------------------------------------------------------------------------- P3
+
+
+def test_p3_backscratching_cooperation_exceeds_blackmail(reference):
+    bm = reference["blackmail"].summary()["cooperation_rate"]
+    bs = reference["backscratching"].summary()["cooperation_rate"]
+    assert bs > bm + 0.1  # 80,000 demand-periods each: s.e. of a rate < 0.005
+
+
+def test_p3_gap_widens_with_the_shadow_of_the_future(oye):
+    def gap(shadow):
+        res = experiments.compare(oye.with_updates(shadow=shadow), ["blackmail", "backscratching"])
+        p = res["policies"]
+        return p["backscratching"]["cooperation_rate"] - p["blackmail"]["cooperation_rate"]
+
+    g5, g9 = gap(0.5), gap(0.9)
+    assert g9 > g5 + 0.15
+
+
+def test_reputation_mechanism_is_what_drives_p3(oye):
+    """Control: with a myopic target (no reputation to protect) the shadow has no effect on the
+    gap; a model that produced P3 by construction would still show it."""
+
+    def gap(shadow):
+        sc = oye.with_updates(shadow=shadow, **{"target.strategy": "myopic"})
+        p = experiments.compare(sc, ["blackmail", "backscratching"])["policies"]
+        return p["backscratching"]["cooperation_rate"] - p["blackmail"]["cooperation_rate"]
+
+    assert gap(0.9) == pytest.approx(gap(0.5), abs=1e-12)
+
+
+# ----------------------------------------------------------------------------- P7
+
+
+def test_p7_successful_blackmail_costs_the_demander_nothing(reference, oye):
+    r = reference["blackmail"].records
+    comply = r["response"] == COMPLIED
+    assert comply.sum() > 1000
+    np.testing.assert_array_equal(r["transfer"][comply], 0.0)
+    np.testing.assert_allclose(
+        r["payoff_demander"][comply], oye.demander.value * r["demand"][comply]
+    )
+    # ...and failed blackmail is costly when carried out: k * P for D, P for T.
+    pun = r["punished"] == 1
+    assert pun.sum() > 1000
+    np.testing.assert_allclose(
+        r["payoff_demander"][pun], -oye.threat.execution_cost * oye.threat.punishment
+    )
+    np.testing.assert_allclose(r["payoff_target"][pun], -oye.threat.punishment)
+    assert reference["blackmail"].summary()["target_payoff"] < 0
+
+
+def test_p7_backscratching_costs_what_it_pays(reference, oye):
+    r = reference["backscratching"].records
+    paid = r["transfer"] > 0
+    assert paid.sum() > 1000
+    x = r["demand"][paid]
+    np.testing.assert_allclose(r["transfer"][paid], oye.offer.price * x)
+    np.testing.assert_allclose(
+        r["payoff_demander"][paid], (oye.demander.value - oye.offer.price) * x
+    )
+    # Undelivered rewards (reliability < 1) happen, and cost D nothing but leave T with its cost.
+    unpaid = (r["response"] == COMPLIED) & ~paid
+    share_unpaid = unpaid.sum() / (r["response"] == COMPLIED).sum()
+    assert share_unpaid == pytest.approx(1 - oye.offer.reliability, abs=0.01)
+    # Totals: D's payoff equals value of concessions minus what it paid.
+    res = reference["backscratching"]
+    w = oye.shadow ** np.arange(oye.horizon)
+    gained = w @ np.where(r["response"] == COMPLIED, oye.demander.value * r["demand"], 0.0)
+    np.testing.assert_allclose(res.discounted("payoff_demander"), gained - w @ r["transfer"])
+
+
+def test_no_demand_is_the_zero_baseline(reference):
+    s = reference["none"].summary()
+    assert s["demand_periods"] == 0
+    assert s["demander_payoff"] == 0.0 and s["target_payoff"] == 0.0
+
+
+# ----------------------------------------------------------------------------- P8
+
+
+def test_p8_blackmail_does_at_least_as_well_with_short_shadow_and_overwhelming_threat():
+    from backscratch.scenario import load_scenario
+
+    sc = load_scenario("blackmail-works")
+    assert sc.shadow <= 0.2 and sc.threat.credibility == 1.0
+    p = experiments.compare(sc, ["blackmail", "backscratching"])["policies"]
+    bm, bs = p["blackmail"], p["backscratching"]
+    assert bm["cooperation_rate"] >= bs["cooperation_rate"]
+    assert bm["demander_payoff"] > bs["demander_payoff"]
+    # ...and it is the same model: lengthen the shadow and weaken the threat, and it flips.
+    sc2 = sc.with_updates(shadow=0.95, **{"threat.punishment": 1.0, "threat.credibility": 0.6})
+    p2 = experiments.compare(sc2, ["blackmail", "backscratching"])["policies"]
+    assert p2["backscratching"]["cooperation_rate"] > p2["blackmail"]["cooperation_rate"]

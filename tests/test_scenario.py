@@ -1,0 +1,158 @@
+"""Scenarios as data: built-ins, files, overrides, documentation and one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from backscratch.scenario import (
+    Scenario,
+    ScenarioError,
+    builtin_names,
+    builtins,
+    dump_yaml,
+    fields_markdown,
+    load_scenario,
+    parse_assignments,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_builtins_load_and_describe_themselves():
+    names = builtin_names()
+    assert "oye-dyad" in names
+    for name, sc in builtins().items():
+        assert sc.name == name
+        assert 20 < len(sc.description) < 200 and "\n" not in sc.description
+
+
+def test_yaml_and_toml_files_load_to_the_same_scenario(tmp_path):
+    ref = load_scenario("oye-dyad")
+    y = tmp_path / "s.yaml"
+    y.write_text(dump_yaml(ref))
+    t = tmp_path / "s.toml"
+    t.write_text(
+        'name = "oye-dyad"\nshadow = 0.9\nseed = 1979\n'
+        "[target]\nnoise = 0.08\n[demander]\ndemand_floor = 0.2\n"
+        "[threat]\nexecution_cost = 0.5\n[offer]\nprice = 1.5\n"
+    )
+    assert load_scenario(y) == ref
+    from_toml = load_scenario(t)
+    assert from_toml.target.noise == 0.08 and from_toml.offer.price == 1.5
+    assert from_toml.shadow == 0.9
+
+
+def test_overrides_are_typed_and_dotted():
+    sc = load_scenario(
+        "oye-dyad",
+        parse_assignments(["shadow=0.5", "threat.credibility=1", "policy=mixed", "runs=10"]),
+    )
+    assert sc.shadow == 0.5 and sc.threat.credibility == 1.0
+    assert sc.policy == "mixed" and sc.runs == 10 and isinstance(sc.runs, int)
+    assert sc.with_updates(**{"offer.reliability": 0.5}).offer.reliability == 0.5
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"shadoww": 0.9}, "shadoww: unknown field (did you mean 'shadow'?)"),
+        (
+            {"threat.credibilty": 0.9},
+            "threat.credibilty: unknown field (did you mean 'credibility'?)",
+        ),
+        (
+            {"threat.credibility": 1.5},
+            "threat.credibility: input should be less than or equal to 1",
+        ),
+        (
+            {"offer.reliability": -0.1},
+            "offer.reliability: input should be greater than or equal to 0",
+        ),
+        (
+            {"target.cost_pliable": -1},
+            "target.cost_pliable: input should be greater than or equal to 0",
+        ),
+        (
+            {"threat.execution_cost": -2},
+            "threat.execution_cost: input should be greater than or equal to 0",
+        ),
+        (
+            {"policy": "bribery"},
+            "policy: input should be 'blackmail', 'backscratching', 'mixed' or 'none'",
+        ),
+        ({"runs": "many"}, "runs: input should be a valid integer"),
+        (
+            {"target.cost_resolute": 0.1},
+            "target: cost_resolute (0.1) must be >= cost_pliable (0.4)",
+        ),
+        ({"shadow.x": 1}, "shadow.x: 'shadow' is a value, not a section"),
+    ],
+)
+def test_bad_fields_give_one_line_naming_the_field(overrides, message):
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("oye-dyad", overrides)
+    text = str(err.value)
+    assert message in text
+    assert "\n" not in text
+
+
+@pytest.mark.parametrize(
+    ("content", "suffix", "message"),
+    [
+        ("shadow: [0.9\n", ".yaml", "malformed YAML at line"),
+        ("- 1\n- 2\n", ".yaml", "a scenario must be a mapping of fields, not a list"),
+        ("shadow = \n", ".toml", "malformed TOML"),
+        ("shadow: !!python/object/apply:os.system ['true']\n", ".yaml", "malformed YAML"),
+    ],
+)
+def test_malformed_files(tmp_path, content, suffix, message):
+    path = tmp_path / f"bad{suffix}"
+    path.write_text(content)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_missing_file_and_unknown_name(tmp_path):
+    with pytest.raises(ScenarioError, match="no such file"):
+        load_scenario(tmp_path / "absent.yaml")
+    with pytest.raises(ScenarioError, match="not a built-in scenario"):
+        load_scenario("absent")
+
+
+def test_bad_assignment_syntax():
+    with pytest.raises(ScenarioError, match="expected key=value"):
+        parse_assignments(["shadow"])
+
+
+def test_every_field_is_documented_with_a_unit():
+    def walk(model):
+        for name, field in model.model_fields.items():
+            ann = field.annotation
+            if isinstance(ann, type) and issubclass(ann, Scenario.__mro__[1]):
+                yield from walk(ann)
+            else:
+                yield name, field.description or ""
+
+    fields = list(walk(Scenario))
+    assert len(fields) > 20
+    model_params = [(n, d) for n, d in fields if n not in {"name", "description", "model"}]
+    for name, desc in model_params:
+        assert len(desc) > 25, name
+        assert "[" in desc and "]" in desc, f"{name}: unit in [brackets]"
+
+
+def test_scenario_field_docs_are_current():
+    doc = (ROOT / "docs" / "scenario-fields.md").read_text()
+    assert doc == fields_markdown(), "regenerate with: backscratch schema > docs/scenario-fields.md"
+
+
+def test_builtin_files_list_every_field_explicitly():
+    """Built-ins spell out every parameter, so a reader sees the whole model in one file."""
+    for name in builtin_names():
+        sc = load_scenario(name)
+        raw = yaml.safe_load(dump_yaml(sc))
+        assert set(raw) == set(Scenario.model_fields)
