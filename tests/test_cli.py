@@ -119,7 +119,10 @@ def test_demo_shows_the_comparison(capsys):
             "threat.credibility: input should be less",
         ),
         (["run", "oye-dyad", "--set", "offer.reliability=-0.2"], "offer.reliability"),
-        (["run", "oye-dyad", "--set", "target.cost_resolute=-3"], "target.cost_resolute"),
+        (
+            ["run", "oye-dyad", "--set", "target.resolve_resolute=-3"],
+            "target.resolve_resolute: input should be greater",
+        ),
         (["run", "oye-dyad", "--runs", "0"], "runs: input should be greater than or equal to 1"),
         (["compare", "oye-dyad", "--policies", "bribery"], "--policies: unknown policy 'bribery'"),
         (["compare", "oye-dyad", "--format", "xml"], "--format"),

@@ -20,10 +20,12 @@ def reference(oye):
     return {p: experiments.run(oye, p) for p in ("blackmail", "backscratching", "mixed", "none")}
 
 
-def _next_demand_after(result, code):
+def _growth_signs(result, code):
+    """Share of demand-periods with response ``code`` followed by a larger / smaller demand."""
     r = result.records
     sel = (r["response"][:-1] == code) & (r["response"][1:] >= 0)
-    return r["demand"][1:][sel].mean()
+    step = (r["demand"][1:] - r["demand"][:-1])[sel]
+    return (step > 0).mean(), (step < 0).mean()
 
 
 # ----------------------------------------------------------------------------- P1
@@ -31,11 +33,13 @@ def _next_demand_after(result, code):
 
 def test_p1_threat_concessions_invite_larger_demands(reference):
     bm = reference["blackmail"].summary()
-    assert bm["demand_growth_after_compliance"] > 0.005
-    assert bm["demand_growth_after_resistance"] < -0.01
-    # The level comparison too: the next demand after giving in is larger than after resisting.
+    assert bm["demand_growth_after_compliance"] > 0.01
+    assert bm["demand_growth_after_resistance"] < -0.005
+    # Not just on average: nearly every concession is followed by a larger demand, nearly
+    # every refusal by a smaller one.
     res = reference["blackmail"]
-    assert _next_demand_after(res, COMPLIED) > _next_demand_after(res, RESISTED) + 0.05
+    assert _growth_signs(res, COMPLIED)[0] > 0.95
+    assert _growth_signs(res, RESISTED)[1] > 0.95
 
 
 def test_p1_paid_concessions_do_not_bring_threats_or_much_larger_demands(reference):
@@ -83,19 +87,25 @@ def test_reputation_mechanism_is_what_drives_p3(oye):
 # ----------------------------------------------------------------------------- P7
 
 
+def _demander_before_latency(r, oye):
+    """D's payoff without the latency term (-cost_to_demander * latency, tested separately)."""
+    return r["payoff_demander"] + oye.hedging.cost_to_demander * r["latency"]
+
+
 def test_p7_successful_blackmail_costs_the_demander_nothing(reference, oye):
     r = reference["blackmail"].records
     comply = r["response"] == COMPLIED
     assert comply.sum() > 1000
     np.testing.assert_array_equal(r["transfer"][comply], 0.0)
     np.testing.assert_allclose(
-        r["payoff_demander"][comply], oye.demander.value * r["demand"][comply]
+        _demander_before_latency(r, oye)[comply], oye.demander.value * r["demand"][comply]
     )
-    # ...and failed blackmail is costly when carried out: k * P for D, P for T.
-    pun = r["punished"] == 1
+    # ...and failed blackmail is costly when carried out: k * P for D, P for T (in periods
+    # without third-party demands, which cost T separately).
+    pun = (r["punished"] == 1) & (r["entries"] == 0)
     assert pun.sum() > 1000
     np.testing.assert_allclose(
-        r["payoff_demander"][pun], -oye.threat.execution_cost * oye.threat.punishment
+        _demander_before_latency(r, oye)[pun], -oye.threat.execution_cost * oye.threat.punishment
     )
     np.testing.assert_allclose(r["payoff_target"][pun], -oye.threat.punishment)
     assert reference["blackmail"].summary()["target_payoff"] < 0
@@ -108,7 +118,7 @@ def test_p7_backscratching_costs_what_it_pays(reference, oye):
     x = r["demand"][paid]
     np.testing.assert_allclose(r["transfer"][paid], oye.offer.price * x)
     np.testing.assert_allclose(
-        r["payoff_demander"][paid], (oye.demander.value - oye.offer.price) * x
+        _demander_before_latency(r, oye)[paid], (oye.demander.value - oye.offer.price) * x
     )
     # Undelivered rewards (reliability < 1) happen, and cost D nothing but leave T with its cost.
     unpaid = (r["response"] == COMPLIED) & ~paid
@@ -118,13 +128,20 @@ def test_p7_backscratching_costs_what_it_pays(reference, oye):
     res = reference["backscratching"]
     w = oye.shadow ** np.arange(oye.horizon)
     gained = w @ np.where(r["response"] == COMPLIED, oye.demander.value * r["demand"], 0.0)
-    np.testing.assert_allclose(res.discounted("payoff_demander"), gained - w @ r["transfer"])
+    latency = w @ (oye.hedging.cost_to_demander * r["latency"])
+    np.testing.assert_allclose(
+        res.discounted("payoff_demander"), gained - w @ r["transfer"] - latency
+    )
 
 
-def test_no_demand_is_the_zero_baseline(reference):
-    s = reference["none"].summary()
-    assert s["demand_periods"] == 0
-    assert s["demander_payoff"] == 0.0 and s["target_payoff"] == 0.0
+def test_no_demand_is_the_baseline(reference, oye):
+    res = reference["none"]
+    s, r = res.summary(), res.records
+    assert s["demand_periods"] == 0 and s["transfer_per_run"] == 0.0
+    assert s["punishments_per_period"] == 0.0 and s["cooperation_rate"] == 0.0
+    # What is left is the third parties' business and the latency it provokes.
+    np.testing.assert_allclose(r["payoff_demander"], -oye.hedging.cost_to_demander * r["latency"])
+    assert np.all(r["payoff_target"][r["entries"] == 0] == 0.0)
 
 
 # ----------------------------------------------------------------------------- P8

@@ -71,10 +71,7 @@ def test_overrides_are_typed_and_dotted():
             {"offer.reliability": -0.1},
             "offer.reliability: input should be greater than or equal to 0",
         ),
-        (
-            {"target.cost_pliable": -1},
-            "target.cost_pliable: input should be greater than or equal to 0",
-        ),
+        ({"target.cost": -1}, "target.cost: input should be greater than or equal to 0"),
         (
             {"threat.execution_cost": -2},
             "threat.execution_cost: input should be greater than or equal to 0",
@@ -85,8 +82,8 @@ def test_overrides_are_typed_and_dotted():
         ),
         ({"runs": "many"}, "runs: input should be a valid integer"),
         (
-            {"target.cost_resolute": 0.1},
-            "target: cost_resolute (0.1) must be >= cost_pliable (0.4)",
+            {"target.resolve_resolute": 0.1, "target.resolve_pliable": 0.5},
+            "target: resolve_resolute (0.1) must be >= resolve_pliable (0.5)",
         ),
         ({"shadow.x": 1}, "shadow.x: 'shadow' is a value, not a section"),
     ],

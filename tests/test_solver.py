@@ -10,13 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backscratch.models import StageGame
+from backscratch.models.dyad import plan_for
 from backscratch.scenario import load_scenario
 from backscratch.strategies import DEMAND_RULES, POLICIES, TARGETS
 
 
 def _stage(policy="blackmail", **over):
     sc = load_scenario("oye-dyad", {"horizon": 15, "solver.belief_grid": 101, **over})
-    return sc, StageGame.from_scenario(sc, policy)
+    return sc, StageGame.from_scenario(sc, plan_for(sc, policy))
 
 
 def test_zero_discount_is_the_myopic_logit_rule():
@@ -65,8 +66,8 @@ def test_pliable_types_comply_at_least_as_often(shadow, c_pl, extra, credibility
         policy,
         horizon=8,
         **{
-            "target.cost_pliable": c_pl,
-            "target.cost_resolute": c_pl + extra,
+            "target.cost": c_pl,
+            "target.resolve_resolute": extra,
             "threat.credibility": credibility,
             "target.noise": noise,
         },

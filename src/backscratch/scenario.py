@@ -87,19 +87,32 @@ class Target(_Section):
             "Kreps & Wilson (1982); Milgrom & Roberts (1982)."
         ),
     )
-    cost_pliable: NonNegative = Field(
+    cost: NonNegative = Field(
         0.4,
-        description="Pliable type's cost of complying [payoff units per unit of demand].",
-    )
-    cost_resolute: NonNegative = Field(
-        1.2,
         description=(
-            "Resolute type's cost of complying, its private resolve [payoff units per unit "
-            "of demand]. Must be at least `cost_pliable`."
+            "Material cost to the target of complying, common to both types [payoff units "
+            "per unit of demand]."
+        ),
+    )
+    resolve_pliable: NonNegative = Field(
+        0.0,
+        description=(
+            "Pliable type's extra cost of complying *under a threat* — the cost of being "
+            "seen to bow to coercion [payoff units per unit of demand]. Sechser (2010): "
+            "reputation costs of compliance with compellent threats."
+        ),
+    )
+    resolve_resolute: NonNegative = Field(
+        0.8,
+        description=(
+            "Resolute type's extra cost of complying under a threat, its private resolve "
+            "[payoff units per unit of demand]. Must be at least `resolve_pliable`. A paid "
+            "concession without a threat carries no such cost, so it reveals a price, not "
+            "weakness (Walt 2013)."
         ),
     )
     noise: Annotated[float, Field(gt=0.0)] = Field(
-        0.15,
+        0.08,
         description=(
             "Scale of the target's private per-period logistic payoff shock [payoff units]. "
             "It purifies the types' mixed strategies (Harsanyi 1973), so that beliefs move "
@@ -108,11 +121,12 @@ class Target(_Section):
     )
 
     @model_validator(mode="after")
-    def _ordered_costs(self) -> Target:
-        if self.cost_resolute < self.cost_pliable:
+    def _ordered_resolve(self) -> Target:
+        if self.resolve_resolute < self.resolve_pliable:
             raise ValueError(
-                f"cost_resolute ({self.cost_resolute}) must be >= cost_pliable "
-                f"({self.cost_pliable}): the resolute type is the one that finds complying costlier"
+                f"resolve_resolute ({self.resolve_resolute}) must be >= resolve_pliable "
+                f"({self.resolve_pliable}): the resolute type is the one that finds giving in "
+                "to threats costlier"
             )
         return self
 
@@ -159,6 +173,186 @@ class Offer(_Section):
             "[probability]. Oye (1979); Walt (2013) on the 2010 Tehran Declaration."
         ),
     )
+
+
+class ThirdParties(_Section):
+    """Other states that watch the target and may come with threats of their own (MODEL.md §3)."""
+
+    count: Annotated[int, Field(ge=0, le=100_000)] = Field(
+        0,
+        description=(
+            "Number M of potential third-party demanders watching the public history "
+            "[count]. Each period each enters with a threat demand of its own with the entry "
+            "probability below. Oye (1985): the number of players."
+        ),
+    )
+    entry_cost: NonNegative = Field(
+        0.5,
+        description=(
+            "Cost to a third party of entering (making a demand) [payoff units]. A third "
+            "party enters when its expected gain, mu * value * x(mu) - (1 - mu) * "
+            "credibility * execution_cost * punishment - entry_cost, is positive (up to the "
+            "entry noise): the chain-store logic of Kreps & Wilson (1982) and Milgrom & "
+            "Roberts (1982), entry rising in the belief that the target is pliable."
+        ),
+    )
+    noise: Annotated[float, Field(gt=0.0)] = Field(
+        0.05,
+        description=(
+            "Scale of the logistic noise in third parties' entry decisions [payoff units]."
+        ),
+    )
+
+
+class Hedging(_Section):
+    """The target's latent capability (e.g. enrichment): a deterrent that threats feed (§4)."""
+
+    initial: NonNegative = Field(0.0, description="Latency stock L_0 at the start [latency units].")
+    base: float = Field(
+        0.0,
+        description=(
+            "Investment per period with no threat and no relationship [latency units per "
+            "period]. Investment is max(0, base + threat_sensitivity * threat - "
+            "relationship_sensitivity * relationship)."
+        ),
+    )
+    threat_sensitivity: NonNegative = Field(
+        0.0,
+        description=(
+            "Extra investment per unit of expected punishment faced this period (from the "
+            "demander and every entered third party) [latency units per payoff unit]. "
+            "Narang (2017); Walt (2013): threats raise the value of a latent deterrent."
+        ),
+    )
+    relationship_sensitivity: NonNegative = Field(
+        0.0,
+        description=(
+            "Investment forgone per unit of expected reward on offer this period "
+            "[latency units per payoff unit]: the value of the relationship."
+        ),
+    )
+    rollback: NonNegative = Field(
+        0.0,
+        description=(
+            "Latency given up for each honoured exchange (complied, reward delivered) "
+            "[latency units per exchange]: rollback for relief, e.g. LEU shipped out in the "
+            "2009 fuel-swap proposal."
+        ),
+    )
+    threshold: Annotated[float, Field(gt=0.0)] = Field(
+        1.0,
+        description=(
+            "Threshold L* whose first crossing is recorded per run (think breakout "
+            "capability) [latency units]."
+        ),
+    )
+    cost_to_demander: NonNegative = Field(
+        0.0,
+        description="Demander's loss per unit of latency per period [payoff units per latency unit].",
+    )
+
+
+class Domestic(_Section):
+    """The demander's domestic politics (MODEL.md §5)."""
+
+    hawk_bias: NonNegative = Field(
+        0.0,
+        description=(
+            "Hawk bias eta: weight in the leader's objective on toughness, the demand backed "
+            "by a threat minus rewards paid [weight, payoff units per payoff unit]. 0 is a "
+            "unitary rational state; Walt (2013): 'the funhouse world of official Washington'."
+        ),
+    )
+    audience_cost: NonNegative = Field(
+        0.0,
+        description=(
+            "Cost to the leader of backing down from a threat that was resisted [payoff "
+            "units per back-down]. Fearon (1994); Tomz (2007)."
+        ),
+    )
+
+
+class Mediation(_Section):
+    """A guarantor who holds the goods raises the reliability of an exchange (MODEL.md §1.5)."""
+
+    guarantor: bool = Field(
+        False,
+        description=(
+            "Whether a guarantor holds the goods in every period (a schedule can switch it "
+            "per period) [true/false]. The 2010 Tehran Declaration: LEU deposited in Turkey."
+        ),
+    )
+    reliability: Probability = Field(
+        0.98,
+        description=(
+            "Reliability of a promised reward when a guarantor holds it (used instead of "
+            "`offer.reliability` when higher) [probability]."
+        ),
+    )
+
+
+class Calendar(_Section):
+    """Dates of the periods, for scheduled policies and dated outputs."""
+
+    start: str = Field("2000-01", description="Month of period 0, as YYYY-MM [date].")
+    months_per_period: Annotated[int, Field(ge=1, le=120)] = Field(
+        1, description="Length of a period [months]."
+    )
+
+    @model_validator(mode="after")
+    def _valid_start(self) -> Calendar:
+        month_index(self.start, "start")
+        return self
+
+    def period_of(self, date: str) -> int:
+        """Index of the period containing month ``date`` (negative: before the start)."""
+        return (month_index(date) - month_index(self.start)) // self.months_per_period
+
+    def dates(self, horizon: int) -> list[str]:
+        """``YYYY-MM`` of the first month of each of ``horizon`` periods."""
+        m0 = month_index(self.start)
+        out = []
+        for t in range(horizon):
+            m = m0 + t * self.months_per_period
+            out.append(f"{m // 12:04d}-{m % 12 + 1:02d}")
+        return out
+
+
+class ScheduleEntry(_Section):
+    """From ``date`` on (until the next entry), the demander uses ``policy``."""
+
+    date: str = Field(description="First month the entry applies, as YYYY-MM [date].")
+    policy: Policy = Field(description="Instrument policy from that month on [choice].")
+    guarantor: bool | None = Field(
+        None,
+        description=(
+            "Whether a guarantor holds the goods from that month on (default: "
+            "`mediation.guarantor`) [true/false]."
+        ),
+    )
+    note: str = Field("", description="What happened, with its source.")
+
+    @model_validator(mode="after")
+    def _valid_date(self) -> ScheduleEntry:
+        month_index(self.date, "date")
+        return self
+
+
+def month_index(text: str, field: str = "date") -> int:
+    """Months since year 0 of a ``YYYY-MM`` string; ``ValueError`` naming ``field`` if malformed."""
+    parts = str(text).split("-")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts) or not 1 <= int(parts[1]) <= 12:
+        raise ValueError(f"{field} '{text}' is not a month of the form YYYY-MM")
+    return int(parts[0]) * 12 + int(parts[1]) - 1
+
+
+def _check_schedule(entries: list[ScheduleEntry], where: str) -> None:
+    for i in range(1, len(entries)):
+        if month_index(entries[i].date) <= month_index(entries[i - 1].date):
+            raise ValueError(
+                f"{where}[{i}].date '{entries[i].date}' is not after "
+                f"{where}[{i - 1}].date '{entries[i - 1].date}': dates must increase"
+            )
 
 
 class Solver(_Section):
@@ -208,7 +402,35 @@ class Scenario(_Section):
     target: Target = Field(default_factory=Target, description="The target state.")
     threat: Threat = Field(default_factory=Threat, description="The threat instrument.")
     offer: Offer = Field(default_factory=Offer, description="The offer instrument.")
+    third_parties: ThirdParties = Field(
+        default_factory=ThirdParties, description="Third-party demanders (contagion)."
+    )
+    hedging: Hedging = Field(default_factory=Hedging, description="The target's latency.")
+    domestic: Domestic = Field(default_factory=Domestic, description="Domestic politics.")
+    mediation: Mediation = Field(default_factory=Mediation, description="A guarantor.")
+    calendar: Calendar = Field(default_factory=Calendar, description="Dates of periods.")
+    schedule: list[ScheduleEntry] = Field(
+        default_factory=list,
+        description=(
+            "Dated instrument changes, in increasing date order; before the first entry the "
+            "demander uses `policy`. Empty: `policy` throughout [list of entries]."
+        ),
+    )
+    counterfactuals: dict[str, list[ScheduleEntry]] = Field(
+        default_factory=dict,
+        description=(
+            "Named alternative schedules, run on the same parameters and seeds by "
+            "`compare --policies NAME,...` [mapping of name to schedule]."
+        ),
+    )
     solver: Solver = Field(default_factory=Solver, description="Numerical settings.")
+
+    @model_validator(mode="after")
+    def _schedules_in_order(self) -> Scenario:
+        _check_schedule(self.schedule, "schedule")
+        for name, entries in self.counterfactuals.items():
+            _check_schedule(entries, f"counterfactuals.{name}")
+        return self
 
     def with_updates(self, **fields: Any) -> Scenario:
         """Return a validated copy with top-level or dotted fields replaced."""
@@ -384,12 +606,20 @@ def fields_markdown() -> str:
                 walk(annotation, f"{prefix}{name}.")
                 continue
             kind = getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
+            kind = kind.replace("backscratch.scenario.", "")
             bounds = [str(m) for m in field.metadata]
             if bounds:
                 kind += " (" + ", ".join(bounds) + ")"
-            default = field.get_default(call_default_factory=False)
+            if field.is_required():
+                default = "required"
+            else:
+                default = f"`{field.get_default(call_default_factory=True)}`"
             desc = (field.description or "").replace("|", "\\|")
-            lines.append(f"| `{prefix}{name}` | {kind} | `{default}` | {desc} |")
+            kind = kind.replace("|", "\\|")
+            lines.append(f"| `{prefix}{name}` | {kind} | {default} | {desc} |")
 
     walk(Scenario, "")
+    lines += ["", "Each entry of `schedule` (and of every counterfactual schedule) has:", ""]
+    lines += ["| field | type | default | meaning [unit], reference |", "| --- | --- | --- | --- |"]
+    walk(ScheduleEntry, "schedule[].")
     return "\n".join(lines) + "\n"

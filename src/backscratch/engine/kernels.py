@@ -9,7 +9,8 @@ Conventions shared with :mod:`backscratch.models.dyad`:
   when the public belief is the ``g``-th point of a uniform grid on [0, 1];
 * response codes: -1 no demand, 0 resisted, 1 complied;
 * each period draws :data:`DRAWS_PER_PERIOD` uniforms per run, ``u[:, i]`` for run ``i``:
-  response, punishment, reward delivery.
+  response, punishment, reward delivery, third-party entries, their compliance, their
+  punishments.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 from numba import njit, vectorize
 
 NO_DEMAND, RESISTED, COMPLIED = -1, 0, 1
-DRAWS_PER_PERIOD = 3
+DRAWS_PER_PERIOD = 6
 
 
 @vectorize(["float64(float64, float64, float64, boolean)"], cache=True)
@@ -117,12 +118,13 @@ def solve_period(grid, W, comply, resist, discount, noise, tol, p_out):
 
 
 @njit(cache=True)
-def continuation(grid, W, comply, resist, p, discount, noise, W_out):
+def continuation(grid, W, comply, resist, p, discount, noise, flow, W_out):
     """The strategic (pliable) type's expected value at every grid belief, given ``p``.
 
-    ``W_t = u_R + discount * W_{t+1}(mu_R) + noise * log(1 + exp(d / noise))``, with ``d`` the
-    value difference between complying and resisting: the exact expected maximum under
-    logistic shocks of scale ``noise``.
+    ``W_t = flow + u_R + discount * W_{t+1}(mu_R) + noise * log(1 + exp(d / noise))``, with
+    ``d`` the value difference between complying and resisting (the exact expected maximum
+    under logistic shocks of scale ``noise``) and ``flow`` the expected payoff of the
+    period's third-party threats at that belief.
     """
     for g in range(grid.shape[0]):
         mu = grid[g]
@@ -130,62 +132,179 @@ def continuation(grid, W, comply, resist, p, discount, noise, W_out):
         w_r = _on_grid(W, posterior(mu, p[0, g], p[1, g], False))
         z = (comply[0, g] - resist[0, g] + discount * (w_c - w_r)) / noise
         soft = z + np.log1p(np.exp(-z)) if z > 0 else np.log1p(np.exp(z))
-        W_out[g] = resist[0, g] + discount * w_r + noise * soft
+        W_out[g] = flow[g] + resist[0, g] + discount * w_r + noise * soft
 
 
 @njit(cache=True)
-def advance(t, belief, pliable, u, p_t, threat, offer, demand_a, demand_b, costs, params, rec):
-    """Play period ``t`` for every run, updating ``belief`` in place and filling row ``t``.
+def binomial_draw(n, p, u):
+    """Inverse-CDF draw of a Binomial(n, p) count from one uniform ``u`` (n up to ~1000)."""
+    if n <= 0 or p <= 0.0:
+        return 0
+    if p >= 1.0:
+        return n
+    if p > 0.5:  # keep q^n away from underflow: count failures instead
+        return n - binomial_draw(n, 1.0 - p, 1.0 - u)
+    q = 1.0 - p
+    pk = q**n
+    cdf = pk
+    k = 0
+    while u >= cdf and k < n:
+        pk *= (n - k) / (k + 1) * p / q
+        k += 1
+        cdf += pk
+    return k
 
-    ``p_t`` is ``p_table[t]`` (shape 2 x grid); ``costs`` = (pliable, resolute) cost per unit;
-    ``params`` = (value, punishment, credibility, execution_cost, price, reliability);
-    ``rec`` = (belief, demand, response, punished, backed_down, transfer, payoff_demander,
-    payoff_target) record arrays of shape (horizon, runs).
+
+@njit(cache=True)
+def entry_probability(mu, x, value, punishment, credibility, exec_cost, entry_cost, entry_noise):
+    """Probability that a watching third party enters with a threat demand of size ``x``.
+
+    Chain-store logic: expected gain ``mu * value * x - (1 - mu) * credibility * exec_cost *
+    punishment - entry_cost``, passed through a logistic of scale ``entry_noise``.
     """
-    value, punishment, credibility, exec_cost, price, reliability = params
-    r_belief, r_demand, r_response, r_punished, r_backed, r_transfer, r_pay_d, r_pay_t = rec
-    u_resp, u_punish, u_reward = u[0], u[1], u[2]
+    gain = mu * value * x - (1.0 - mu) * credibility * exec_cost * punishment - entry_cost
+    return _logit(gain, entry_noise)
+
+
+@njit(cache=True)
+def advance(
+    t,
+    belief,
+    latency,
+    pliable,
+    u,
+    p_t,
+    threat,
+    offer,
+    reliability,
+    demand_a,
+    demand_b,
+    costs,
+    params,
+    rec,
+):
+    """Play period ``t`` for every run, updating ``belief`` and ``latency`` in place.
+
+    Order within the period: third parties enter on the current belief and their threats are
+    met (myopic logit reply, unobserved by the public); the demander's demand is met (the
+    equilibrium table ``p_t``) and the belief updated by Bayes' rule; the target invests in
+    latency.
+
+    ``u`` holds :data:`DRAWS_PER_PERIOD` uniforms per run; ``costs`` = (pliable's and
+    resolute's cost per unit under a threat, cost per unit without one); ``params`` = (value,
+    punishment, credibility, execution_cost, price, third parties M, entry_cost,
+    entry_noise, target noise, hedging base, threat sensitivity, relationship sensitivity,
+    rollback, latency cost to D); ``rec`` = the record arrays of shape (horizon, runs), in
+    the order of :data:`backscratch.models.dyad.COLUMNS`.
+    """
+    (
+        value,
+        punishment,
+        credibility,
+        exec_cost,
+        price,
+        n_third,
+        entry_cost,
+        entry_noise,
+        noise,
+        h_base,
+        h_threat,
+        h_rel,
+        rollback,
+        latency_cost,
+    ) = params
+    (
+        r_belief,
+        r_demand,
+        r_response,
+        r_punished,
+        r_backed,
+        r_transfer,
+        r_pay_d,
+        r_pay_t,
+        r_entries,
+        r_e_complied,
+        r_pay_3,
+        r_latency,
+    ) = rec
+    n_parties = int(n_third)
+    u_resp, u_punish, u_reward, u_entry, u_e_comply, u_e_punish = u[0], u[1], u[2], u[3], u[4], u[5]
+    demand_made = threat or offer
     for i in range(belief.shape[0]):
         mu = belief[i]
+        is_pliable = pliable[i]
+        x = demand_a + demand_b * mu
+        pay_d = 0.0
+        pay_t = 0.0
+        pay_3 = 0.0
+        # third parties
+        entries = 0
+        e_complied = 0
+        if n_parties > 0:
+            e = entry_probability(
+                mu, x, value, punishment, credibility, exec_cost, entry_cost, entry_noise
+            )
+            entries = binomial_draw(n_parties, e, u_entry[i])
+            if entries > 0:
+                c_threat = costs[0] if is_pliable else costs[1]
+                p_e = _logit(credibility * punishment - c_threat * x, noise)
+                e_complied = binomial_draw(entries, p_e, u_e_comply[i])
+                e_punished = binomial_draw(entries - e_complied, credibility, u_e_punish[i])
+                pay_t -= c_threat * x * e_complied + punishment * e_punished
+                pay_3 += value * x * e_complied - exec_cost * punishment * e_punished
+        # the demander
         r_belief[t, i] = mu
         r_punished[t, i] = 0
         r_backed[t, i] = 0
         r_transfer[t, i] = 0.0
-        if not (threat or offer):
+        honoured = False
+        if demand_made:
+            p_pl = _on_grid(p_t[0], mu)
+            p_re = _on_grid(p_t[1], mu)
+            p_own = p_pl if is_pliable else p_re
+            if threat:
+                cost = costs[0] if is_pliable else costs[1]
+            else:
+                cost = costs[2]
+            complied = u_resp[i] < p_own
+            if complied:
+                pay_d += value * x
+                pay_t -= cost * x
+                if offer and u_reward[i] < reliability:
+                    paid = price * x
+                    r_transfer[t, i] = paid
+                    pay_d -= paid
+                    pay_t += paid
+                    honoured = True
+            elif threat:
+                if u_punish[i] < credibility:
+                    r_punished[t, i] = 1
+                    pay_t -= punishment
+                    pay_d -= exec_cost * punishment
+                else:
+                    r_backed[t, i] = 1
+            r_demand[t, i] = x
+            r_response[t, i] = COMPLIED if complied else RESISTED
+            belief[i] = posterior(mu, p_pl, p_re, complied)
+        else:
             r_demand[t, i] = 0.0
             r_response[t, i] = NO_DEMAND
-            r_pay_d[t, i] = 0.0
-            r_pay_t[t, i] = 0.0
-            continue
-        x = demand_a + demand_b * mu
-        p_pl = _on_grid(p_t[0], mu)
-        p_re = _on_grid(p_t[1], mu)
-        is_pliable = pliable[i]
-        p_own = p_pl if is_pliable else p_re
-        cost = costs[0] if is_pliable else costs[1]
-        complied = u_resp[i] < p_own
-        pay_d = 0.0
-        pay_t = 0.0
-        if complied:
-            pay_d = value * x
-            pay_t = -cost * x
-            if offer and u_reward[i] < reliability:
-                paid = price * x
-                r_transfer[t, i] = paid
-                pay_d -= paid
-                pay_t += paid
-        elif threat:
-            if u_punish[i] < credibility:
-                r_punished[t, i] = 1
-                pay_t -= punishment
-                pay_d -= exec_cost * punishment
-            else:
-                r_backed[t, i] = 1
-        r_demand[t, i] = x
-        r_response[t, i] = COMPLIED if complied else RESISTED
+        # hedging
+        faced = credibility * punishment * ((1.0 if threat else 0.0) + entries)
+        relation = reliability * price * x if offer else 0.0
+        invest = max(0.0, h_base + h_threat * faced - h_rel * relation)
+        stock = latency[i] + invest
+        if honoured:
+            stock -= rollback
+        stock = max(0.0, stock)
+        latency[i] = stock
+        pay_d -= latency_cost * stock
+        r_latency[t, i] = stock
+        r_entries[t, i] = entries
+        r_e_complied[t, i] = e_complied
         r_pay_d[t, i] = pay_d
         r_pay_t[t, i] = pay_t
-        belief[i] = posterior(mu, p_pl, p_re, complied)
+        r_pay_3[t, i] = pay_3
 
 
 def empty_records(horizon: int, runs: int, columns) -> dict[str, np.ndarray]:

@@ -1,20 +1,23 @@
-"""The repeated coercion dyad: blackmail vs backscratching with private resolve (MODEL.md §2).
+"""The repeated coercion game: blackmail vs backscratching with private resolve (MODEL.md §2–§5).
 
 Each period ``t`` the demander D asks the target T for a concession ``x(mu_t)`` and attaches
 its instrument: a threat (punishment ``P`` carried out with probability ``q`` if T resists,
 costing D ``k * P``), an offer (reward ``R * x`` delivered with probability ``rho`` if T
-complies), both, or nothing. T is privately pliable (cost ``c_0`` per unit of concession) or
-resolute (``c_1 >= c_0``), with public prior ``mu_0``; observers update the public belief
-``mu_t = P(pliable | history)`` by Bayes' rule from each response. Payoffs per period:
+complies; a guarantor raises ``rho``), both, or nothing — constant, or on a dated schedule.
+T is privately pliable or resolute, with public prior ``mu_0``; complying costs ``c`` per
+unit, plus a private resolve cost ``r_type`` when a threat is attached. Observers update the
+public belief ``mu_t = P(pliable | history)`` by Bayes' rule from each response. M third
+parties watch and enter with threats of their own when the target looks pliable; T invests
+in a latent capability when threatened and rolls it back for honoured exchanges; D's leader
+weighs toughness and audience costs. Payoffs per period (D, T):
 
-* T complies:  D gets ``v * x - R * x * delivered``,  T gets ``-c * x + R * x * delivered``;
-* T resists a threat: if carried out, D gets ``-k * P`` and T gets ``-P``; otherwise
-  (D backs down) both get 0;
-* T resists an offer, or no demand is made: both get 0 (the baseline).
+* T complies: ``v*x - R*x*delivered``, ``-(c + r*threat)*x + R*x*delivered``;
+* T resists a threat carried out: ``-k*P``, ``-P``; D backs down: 0, 0;
+* T resists an offer, or no demand: 0, 0 (the baseline);
+* plus third parties' demands on T, and ``-lambda * L`` for D per unit of latency.
 
-Totals are discounted by the shadow of the future ``delta`` (the continuation probability).
-The target's private logistic shock (scale ``s``) enters its decision, not the recorded
-payoffs, which are the material payoffs above.
+Totals are discounted by the shadow of the future ``delta``. The target's private logistic
+shock enters its decision, not the recorded payoffs, which are material payoffs.
 
 :class:`StageGame` holds the arrays and solves the forward-looking target by dynamic
 programming; :class:`DyadModel` advances all runs together, Mesa-style, one ``step()`` per
@@ -29,8 +32,9 @@ import numpy as np
 import pyarrow as pa
 
 from backscratch.engine import kernels, rng
-from backscratch.scenario import Scenario
+from backscratch.scenario import Scenario, ScenarioError
 from backscratch.strategies import DEMAND_RULES, POLICIES, TARGETS
+from backscratch.strategies.demanders import InstrumentPlan
 
 # ----------------------------------------------------------------------------- records
 
@@ -54,6 +58,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("transfer", "float64", "payoff units", "reward delivered by D to T"),
     Column("payoff_demander", "float64", "payoff units", "D's material payoff this period"),
     Column("payoff_target", "float64", "payoff units", "T's material payoff this period"),
+    Column("entries", "int32", "count", "third parties that entered with a threat demand"),
+    Column("entrant_complied", "int32", "count", "third-party demands T complied with"),
+    Column("payoff_third_parties", "float64", "payoff units", "third parties' total payoff"),
+    Column("latency", "float64", "latency units", "T's latent-capability stock after the period"),
 )
 """The per-period data collection of the dyad, in the order the kernel fills it."""
 
@@ -63,6 +71,7 @@ EXTRA_COLUMNS: tuple[Column, ...] = (
     Column("policy", "string", "name", "D's instrument policy"),
     Column("instrument", "int8", "code", "0 none, 1 threat, 2 offer, 3 threat and offer"),
     Column("pliable", "bool", "0/1", "T's private type (true: pliable)"),
+    Column("date", "string", "YYYY-MM", "first month of the period (scenario calendar)"),
 )
 """Columns added when results are written as a long table (one row per run and period)."""
 
@@ -70,26 +79,52 @@ EXTRA_COLUMNS: tuple[Column, ...] = (
 # -------------------------------------------------------------------------- stage game
 
 
+def plan_for(scenario: Scenario, name: str | None = None) -> InstrumentPlan:
+    """The instrument plan called ``name`` in ``scenario``.
+
+    ``None``: the scenario's own plan (its ``schedule`` if it has one, else ``policy``); a
+    policy name (``blackmail``, ...): that policy in every period; a key of
+    ``scenario.counterfactuals``: that schedule.
+    """
+    H, g = scenario.horizon, scenario.mediation.guarantor
+    if name is None:
+        if not scenario.schedule:
+            return InstrumentPlan.constant(scenario.policy, H, g)
+        entries, name = scenario.schedule, "scheduled"
+    elif name in POLICIES:
+        return InstrumentPlan.constant(name, H, g)
+    elif name in scenario.counterfactuals:
+        entries = scenario.counterfactuals[name]
+    else:
+        known = [*POLICIES, *scenario.counterfactuals]
+        raise ScenarioError(f"--policies: unknown policy '{name}' (known: {', '.join(known)})")
+    return InstrumentPlan.scheduled(name, scenario.policy, entries, scenario.calendar, H, g)
+
+
 @dataclass
 class StageGame:
-    """The dyad's primitives as arrays, and the target's dynamic programme.
+    """The game's primitives as arrays, and the target's dynamic programme.
 
-    ``threat`` and ``offer`` are boolean arrays over periods; the demand at belief ``mu`` is
-    ``demand_a + demand_b * mu``; ``costs`` are (pliable, resolute) per unit of demand.
+    ``plan`` gives the instrument per period; the demand at belief ``mu`` is ``demand_a +
+    demand_b * mu``; ``cost`` is the material cost per unit, ``resolve`` the (pliable,
+    resolute) extra cost per unit under a threat.
     """
 
-    threat: np.ndarray
-    offer: np.ndarray
+    plan: InstrumentPlan
     demand_a: float
     demand_b: float
-    costs: tuple[float, float]
+    cost: float
+    resolve: tuple[float, float]
     punishment: float
     credibility: float
     execution_cost: float
     price: float
-    reliability: float
+    reliability: np.ndarray
     value: float
     noise: float
+    third_parties: int
+    entry_cost: float
+    entry_noise: float
     grid: np.ndarray
     residual: float = field(default=0.0, init=False)
     """Largest fixed-point residual of the last :meth:`solve` (0 when fully converged)."""
@@ -98,35 +133,44 @@ class StageGame:
     """Bisection tolerance on the compliance probabilities."""
 
     @classmethod
-    def from_scenario(cls, scenario: Scenario, policy: str) -> StageGame:
-        """Build the stage game that ``scenario`` defines under instrument ``policy``."""
-        threat, offer = POLICIES[policy]().instruments(scenario.horizon)
-        d = scenario.demander
+    def from_scenario(cls, scenario: Scenario, plan: InstrumentPlan) -> StageGame:
+        """Build the stage game that ``scenario`` defines under instrument ``plan``."""
+        d, tp = scenario.demander, scenario.third_parties
         a, b = DEMAND_RULES[d.demand_rule](d.demand, d.demand_floor).coefficients()
+        guaranteed = max(scenario.offer.reliability, scenario.mediation.reliability)
+        reliability = np.where(plan.guarantor, guaranteed, scenario.offer.reliability)
         return cls(
-            threat=threat,
-            offer=offer,
+            plan=plan,
             demand_a=a,
             demand_b=b,
-            costs=(scenario.target.cost_pliable, scenario.target.cost_resolute),
+            cost=scenario.target.cost,
+            resolve=(scenario.target.resolve_pliable, scenario.target.resolve_resolute),
             punishment=scenario.threat.punishment,
             credibility=scenario.threat.credibility,
             execution_cost=scenario.threat.execution_cost,
             price=scenario.offer.price,
-            reliability=scenario.offer.reliability,
+            reliability=reliability,
             value=d.value,
             noise=scenario.target.noise,
+            third_parties=tp.count,
+            entry_cost=tp.entry_cost,
+            entry_noise=tp.noise,
             grid=np.linspace(0.0, 1.0, scenario.solver.belief_grid),
         )
 
     @property
     def horizon(self) -> int:
-        return len(self.threat)
+        return len(self.plan.threat)
 
     @property
     def table_shape(self) -> tuple[int, int, int]:
         """Shape ``(horizon, 2, grid)`` of a compliance table."""
         return (self.horizon, 2, len(self.grid))
+
+    @property
+    def threat_costs(self) -> tuple[float, float]:
+        """(pliable, resolute) cost per unit of complying under a threat."""
+        return (self.cost + self.resolve[0], self.cost + self.resolve[1])
 
     def immediate(self, t: int) -> tuple[np.ndarray, np.ndarray]:
         """Each type's expected payoff of complying / resisting at every grid belief, period t.
@@ -134,12 +178,40 @@ class StageGame:
         Returns ``(comply, resist)``, each of shape (2, grid).
         """
         x = self.demand_a + self.demand_b * self.grid
-        costs = np.asarray(self.costs)[:, None]
-        reward = self.reliability * self.price if self.offer[t] else 0.0
+        if self.plan.threat[t]:
+            costs = np.asarray(self.threat_costs)[:, None]
+        else:
+            costs = np.full((2, 1), self.cost)
+        reward = self.reliability[t] * self.price if self.plan.offer[t] else 0.0
         comply = (reward - costs) * x
-        penalty = self.credibility * self.punishment if self.threat[t] else 0.0
+        penalty = self.credibility * self.punishment if self.plan.threat[t] else 0.0
         resist = np.full_like(comply, -penalty)
         return comply, resist
+
+    def third_party_flow(self) -> np.ndarray:
+        """The pliable type's expected payoff per period from third-party threats, per belief.
+
+        ``M * e(mu) * E[max(u_C + eps, u_R)]`` for one entrant's threat demand met with the
+        myopic logit reply (0 when there are no third parties).
+        """
+        if self.third_parties == 0:
+            return np.zeros(len(self.grid))
+        mu = self.grid
+        x = self.demand_a + self.demand_b * mu
+        e = kernels.entry_probability(
+            mu,
+            x,
+            self.value,
+            self.punishment,
+            self.credibility,
+            self.execution_cost,
+            self.entry_cost,
+            self.entry_noise,
+        )
+        u_c = -self.threat_costs[0] * x
+        u_r = -self.credibility * self.punishment
+        one = u_r + self.noise * np.logaddexp(0.0, (u_c - u_r) / self.noise)
+        return self.third_parties * e * one
 
     def solve(self, discount: float) -> np.ndarray:
         """Backward induction over the public belief; returns the compliance table ``p[t, type, g]``.
@@ -159,10 +231,11 @@ class StageGame:
         p = np.zeros((H, 2, G))
         W = np.zeros(G)
         W_next = np.empty_like(W)
+        flow = self.third_party_flow()
         worst = 0.0
         for t in range(H - 1, -1, -1):
-            if not (self.threat[t] or self.offer[t]):
-                W = discount * W
+            if not (self.plan.threat[t] or self.plan.offer[t]):
+                W = flow + discount * W
                 continue
             comply, resist = self.immediate(t)
             worst = max(
@@ -171,7 +244,9 @@ class StageGame:
                     self.grid, W, comply, resist, discount, self.noise, self.tol, p[t]
                 ),
             )
-            kernels.continuation(self.grid, W, comply, resist, p[t], discount, self.noise, W_next)
+            kernels.continuation(
+                self.grid, W, comply, resist, p[t], discount, self.noise, flow, W_next
+            )
             W, W_next = W_next, W
         self.residual = worst
         return p
@@ -181,7 +256,7 @@ class StageGame:
 
 
 class DyadModel:
-    """All runs of a dyad scenario under one instrument policy, advancing together.
+    """All runs of a scenario under one instrument plan, advancing together.
 
     >>> from backscratch.scenario import load_scenario
     >>> model = DyadModel(load_scenario("oye-dyad", {"runs": 100}), "blackmail")
@@ -192,24 +267,34 @@ class DyadModel:
 
     def __init__(self, scenario: Scenario, policy: str | None = None):
         self.scenario = scenario
-        self.policy = policy or scenario.policy
-        self.stage = StageGame.from_scenario(scenario, self.policy)
+        self.plan = plan_for(scenario, policy)
+        self.stage = StageGame.from_scenario(scenario, self.plan)
         target = TARGETS[scenario.target.strategy]()
         self.compliance = target.compliance(self.stage, scenario.shadow)
         H, n = scenario.horizon, scenario.runs
         self.streams = rng.Streams(scenario.seed, n)
         self.pliable = self.streams.draw(1)[0] < scenario.target.prior_pliable
         self.belief = np.full(n, scenario.target.prior_pliable)
+        self.latency = np.full(n, scenario.hedging.initial)
         self.records = kernels.empty_records(H, n, COLUMNS)
         self.t = 0
-        st = self.stage
+        st, h = self.stage, scenario.hedging
+        self._costs = (*st.threat_costs, st.cost)
         self._params = (
             st.value,
             st.punishment,
             st.credibility,
             st.execution_cost,
             st.price,
-            st.reliability,
+            float(st.third_parties),
+            st.entry_cost,
+            st.entry_noise,
+            st.noise,
+            h.base,
+            h.threat_sensitivity,
+            h.relationship_sensitivity,
+            h.rollback,
+            h.cost_to_demander,
         )
         self._rec = tuple(self.records[c.name] for c in COLUMNS)
 
@@ -225,14 +310,16 @@ class DyadModel:
         kernels.advance(
             t,
             self.belief,
+            self.latency,
             self.pliable,
             self.streams.draw(kernels.DRAWS_PER_PERIOD),
             self.compliance[t],
-            bool(st.threat[t]),
-            bool(st.offer[t]),
+            bool(self.plan.threat[t]),
+            bool(self.plan.offer[t]),
+            float(st.reliability[t]),
             st.demand_a,
             st.demand_b,
-            st.costs,
+            self._costs,
             self._params,
             self._rec,
         )
@@ -242,7 +329,7 @@ class DyadModel:
         """Play every remaining period and return the result."""
         while not self.done:
             self.step()
-        return DyadResult(self.scenario, self.policy, self.records, self.pliable, self.stage)
+        return DyadResult(self.scenario, self.plan, self.records, self.pliable)
 
 
 @dataclass
@@ -250,15 +337,35 @@ class DyadResult:
     """Per-period records of every run (arrays of shape (horizon, runs)) and their summaries."""
 
     scenario: Scenario
-    policy: str
+    plan: InstrumentPlan
     records: dict[str, np.ndarray]
     pliable: np.ndarray
-    stage: StageGame
 
-    def discounted(self, column: str) -> np.ndarray:
-        """Per-run discounted total of a payoff column: sum over t of delta^t * value_t."""
-        weights = self.scenario.shadow ** np.arange(self.scenario.horizon)
-        return weights @ self.records[column]
+    @property
+    def policy(self) -> str:
+        return self.plan.name
+
+    def discounted(self, values: str | np.ndarray) -> np.ndarray:
+        """Per-run discounted total of a column (or an array of the same shape):
+        sum over t of delta^t * value_t."""
+        arr = self.records[values] if isinstance(values, str) else values
+        return (self.scenario.shadow ** np.arange(self.scenario.horizon)) @ arr
+
+    def toughness(self) -> np.ndarray:
+        """Per-run discounted toughness: demand backed by a threat, minus rewards paid (§5)."""
+        r = self.records
+        backed = np.where(self.plan.threat[:, None], r["demand"], 0.0)
+        return self.discounted(backed - r["transfer"])
+
+    def leader_payoff(self, hawk_bias: float | None = None) -> float:
+        """Mean discounted payoff of D's leader: national payoff + eta * toughness - audience
+        costs of back-downs (MODEL.md §5). ``hawk_bias`` defaults to the scenario's eta."""
+        d = self.scenario.domestic
+        eta = d.hawk_bias if hawk_bias is None else hawk_bias
+        audience = d.audience_cost * self.discounted(self.records["backed_down"].astype(float))
+        return float(
+            (self.discounted("payoff_demander") + eta * self.toughness() - audience).mean()
+        )
 
     def summary(self) -> dict[str, float]:
         """The comparison metrics (see ``backscratch compare --help``)."""
@@ -268,39 +375,62 @@ class DyadResult:
         n_made = int(made.sum())
         step = demand[1:] - demand[:-1]
         nxt = made[1:] & made[:-1]
+        entries = r["entries"]
 
-        def growth(code: int) -> float:
-            sel = nxt & (resp[:-1] == code)
-            return float(step[sel].mean()) if sel.any() else 0.0
+        def after(values: np.ndarray, code: int, needs_next_demand: bool) -> float:
+            sel = (resp[:-1] == code) & (nxt if needs_next_demand else made[:-1])
+            return float(values[sel].mean()) if sel.any() else 0.0
 
         runs = self.scenario.runs
+        offers = made & self.plan.offer[:, None]
+        exchanges = offers & (r["transfer"] > 0)
+        latency = r["latency"]
         return {
             "cooperation_rate": float((resp == kernels.COMPLIED).sum() / n_made) if n_made else 0.0,
-            "demand_growth_after_compliance": growth(kernels.COMPLIED),
-            "demand_growth_after_resistance": growth(kernels.RESISTED),
+            "demand_growth_after_compliance": after(step, kernels.COMPLIED, True),
+            "demand_growth_after_resistance": after(step, kernels.RESISTED, True),
             "punishments_per_period": float(r["punished"].sum() / resp.size),
             "demander_payoff": float(self.discounted("payoff_demander").mean()),
             "target_payoff": float(self.discounted("payoff_target").mean()),
             "backdowns_per_period": float(r["backed_down"].sum() / resp.size),
             "transfer_per_run": float(r["transfer"].sum() / runs),
-            "final_belief": float(r["belief"][-1].mean()),
+            "exchange_success": float(exchanges.sum() / offers.sum()) if offers.any() else 0.0,
+            "final_belief": float(self.records["belief"][-1].mean()),
+            "entries_per_period": float(entries.mean()),
+            "entries_after_compliance": after(entries[1:], kernels.COMPLIED, False),
+            "entries_after_resistance": after(entries[1:], kernels.RESISTED, False),
+            "third_party_payoff": float(self.discounted("payoff_third_parties").mean()),
+            "final_latency": float(latency[-1].mean()),
+            "threshold_crossed_share": float(
+                (latency >= self.scenario.hedging.threshold).any(axis=0).mean()
+            ),
+            "leader_payoff": self.leader_payoff(),
+            "toughness": float(self.toughness().mean()),
             "demand_periods": n_made,
         }
 
     def to_table(self) -> pa.Table:
         """One row per (run, period), ordered by run then period; see :data:`COLUMNS`."""
         H, n = self.scenario.horizon, self.scenario.runs
-        code = POLICIES[self.policy].code()
-        instrument = np.where(self.stage.threat | self.stage.offer, code, 0).astype(np.int8)
+        dates = self.scenario.calendar.dates(H)
+        small = np.zeros(n * H, dtype=np.int32)
+
+        def categorical(values: list[str], codes: np.ndarray) -> pa.DictionaryArray:
+            return pa.DictionaryArray.from_arrays(codes, pa.array(values))
+
         cols = {
             "run": np.repeat(np.arange(n, dtype=np.int64), H),
             "period": np.tile(np.arange(H, dtype=np.int32), n),
-            "policy": pa.DictionaryArray.from_arrays(
-                np.zeros(n * H, dtype=np.int8), pa.array([self.policy])
-            ),
-            "instrument": np.tile(instrument, n),
+            "date": categorical(dates, np.tile(np.arange(H, dtype=np.int32), n)),
+            "policy": categorical([self.policy], small),
+            "instrument": np.tile(self.plan.codes, n),
             "pliable": np.repeat(self.pliable, H),
         }
         for c in COLUMNS:
             cols[c.name] = np.ascontiguousarray(self.records[c.name].T).reshape(-1)
         return pa.table(cols)
+
+    def series(self, column: str) -> dict[str, float]:
+        """Mean of a per-period column across runs, by date (``YYYY-MM``)."""
+        dates = self.scenario.calendar.dates(self.scenario.horizon)
+        return dict(zip(dates, self.records[column].mean(axis=1).tolist(), strict=True))

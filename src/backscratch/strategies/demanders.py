@@ -7,6 +7,7 @@ that the target is pliable. Both are public: the target and observers know them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -85,6 +86,45 @@ class NoDemand(InstrumentPolicy):
 POLICIES: dict[str, type[InstrumentPolicy]] = {
     p.name: p for p in (Blackmail, Backscratching, Mixed, NoDemand)
 }
+
+
+@dataclass(frozen=True)
+class InstrumentPlan:
+    """What the demander attaches to its demand in each period: the policy made concrete.
+
+    ``threat``, ``offer`` and ``guarantor`` are boolean arrays over periods; ``name`` is the
+    policy or schedule it came from.
+    """
+
+    name: str
+    threat: np.ndarray
+    offer: np.ndarray
+    guarantor: np.ndarray
+
+    @property
+    def codes(self) -> np.ndarray:
+        """Instrument code per period: THREAT | OFFER bits."""
+        return (THREAT * self.threat + OFFER * self.offer).astype(np.int8)
+
+    @classmethod
+    def constant(cls, policy: str, horizon: int, guarantor: bool = False) -> InstrumentPlan:
+        """The same policy in every period."""
+        threat, offer = POLICIES[policy]().instruments(horizon)
+        return cls(policy, threat, offer, np.full(horizon, guarantor))
+
+    @classmethod
+    def scheduled(cls, name, default, entries, calendar, horizon, guarantor=False):
+        """A dated schedule: ``default`` policy until the first entry, each entry from its
+        date (the period containing it) until the next; entries past the horizon are unused."""
+        policy = np.array([default] * horizon, dtype=object)
+        guard = np.full(horizon, guarantor)
+        for entry in entries:
+            t0 = max(0, calendar.period_of(entry.date))
+            policy[t0:] = entry.policy
+            guard[t0:] = guarantor if entry.guarantor is None else entry.guarantor
+        threat = np.array([POLICIES[p].threat for p in policy], dtype=bool)
+        offer = np.array([POLICIES[p].offer for p in policy], dtype=bool)
+        return cls(name, threat, offer, guard)
 
 
 class DemandRule:
