@@ -12,6 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -59,6 +60,36 @@ SetOpt = Annotated[
 ]
 
 
+def parse_values(text: str, option: str) -> list[float]:
+    """``a:b:n`` (n evenly spaced values from a to b) or a comma-separated list of numbers."""
+    try:
+        if ":" in text:
+            a, b, n = text.split(":")
+            if int(n) < 1:
+                raise ValueError
+            return np.linspace(float(a), float(b), int(n)).tolist()
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ScenarioError(
+            f"{option} '{text}': expected start:stop:count (e.g. 0:2:11) or a list (e.g. 0,0.5,1)"
+        ) from None
+
+
+def _domestic_table(dom: dict) -> Table:
+    star = dom["eta_star"]
+    title = (
+        f"Domestic lock-in (P5): blackmail preferred from η* = {star:.3f}"
+        if star is not None
+        else "Domestic lock-in (P5): blackmail never preferred on this η range"
+    )
+    table = Table(title=title, title_justify="left")
+    for col in ("hawk bias η", "leader prefers", "cooperation"):
+        table.add_column(col, justify="right")
+    for row in dom["sweep"]:
+        table.add_row(f"{row['eta']:.3f}", row["preferred"], f"{row['cooperation_rate']:.3f}")
+    return table
+
+
 def _scenario(spec: str, runs: int | None, seed: int | None, sets: list[str] | None):
     overrides = parse_assignments(sets)
     if runs is not None:
@@ -77,6 +108,12 @@ _LABELS = {
     "transfer_per_run": "rewards paid / run",
     "demander_payoff": "demander payoff / run",
     "target_payoff": "target payoff / run",
+    "leader_payoff": "leader payoff / run (η, audience)",
+    "exchange_success": "honoured exchanges / offer",
+    "entries_per_period": "third-party entries / period",
+    "entries_after_compliance": "entries after compliance",
+    "final_latency": "final latency",
+    "threshold_crossed_share": "runs crossing latency L*",
 }
 
 
@@ -115,7 +152,12 @@ def run(
     seed: SeedOpt = None,
     set_: SetOpt = None,
     policy: Annotated[
-        str | None, typer.Option("--policy", help="Instrument policy (default: the scenario's).")
+        str | None,
+        typer.Option(
+            "--policy",
+            help="Instrument policy or counterfactual name (default: the scenario's own "
+            "schedule or policy).",
+        ),
     ] = None,
     out_dir: Annotated[
         Path | None,
@@ -124,14 +166,14 @@ def run(
 ) -> None:
     """Simulate a scenario, print a summary and optionally write per-period Parquet results."""
     sc = _scenario(scenario, runs, seed, set_)
-    pol = experiments.check_policies([policy or sc.policy])[0]
+    pol = experiments.check_policies([policy], sc)[0] if policy else None
     result = experiments.run(sc, pol)
     if out_dir is not None:
         experiments.write_run(result, out_dir)
     out.print(
         _summary_table(
             f"{sc.name}: {sc.runs} runs × {sc.horizon} periods, seed {sc.seed}",
-            {pol: result.summary()},
+            {result.policy: result.summary()},
         )
     )
     if out_dir is not None:
@@ -148,10 +190,24 @@ def compare(
     seed: SeedOpt = None,
     set_: SetOpt = None,
     fmt: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+    eta: Annotated[
+        str | None,
+        typer.Option(
+            "--eta",
+            help="Hawk-bias values for the domestic lock-in analysis (P5): start:stop:count "
+            "or a list. Table output always shows it; JSON adds a 'domestic' key when given.",
+        ),
+    ] = None,
 ) -> None:
-    """Run several policies on the same seeds and compare cooperation, escalation and payoffs."""
+    """Run several policies on the same seeds and compare cooperation, escalation and payoffs.
+
+    POLICIES may also name the scenario's counterfactual schedules.
+    """
     sc = _scenario(scenario, runs, seed, set_)
-    result = experiments.compare(sc, [p.strip() for p in policies.split(",") if p.strip()])
+    etas = parse_values(eta, "--eta") if eta is not None else None
+    names = [p.strip() for p in policies.split(",") if p.strip()]
+    result = experiments.compare(sc, names, keep=True)
+    domestic = experiments.hawk_threshold(result["results"], etas)
     if fmt is Format.json:
         contract = {
             **{k: result[k] for k in ("scenario", "runs", "seed")},
@@ -160,6 +216,8 @@ def compare(
                 for name, s in result["policies"].items()
             },
         }
+        if etas is not None:
+            contract["domestic"] = domestic
         sys.stdout.write(json.dumps(contract) + "\n")
         return
     out.print(
@@ -167,6 +225,8 @@ def compare(
             f"{sc.name}: {sc.runs} runs × {sc.horizon} periods, seed {sc.seed}", result["policies"]
         )
     )
+    if len(result["results"]) > 1 and "blackmail" in result["results"]:
+        out.print(_domestic_table(domestic))
 
 
 @app.command()
