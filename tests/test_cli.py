@@ -95,17 +95,19 @@ def test_scenarios_lists_builtins(capsys):
     assert code == 0 and "oye-dyad" in out and "blackmail-works" in out
 
 
-def test_demo_shows_the_comparison(capsys):
-    code, out, _ = cli(capsys, "demo", "--runs", "200")
+def test_demo_prints_a_readable_summary(capsys, tmp_path):
+    code, out, _ = cli(capsys, "demo", "--runs", "200", "--out", str(tmp_path))
     assert code == 0
     for word in (
-        "blackmail",
-        "backscratching",
-        "mixed",
+        "US–Iran",
+        "as-happened",
+        "backscratching-from-2009",
         "cooperation rate",
-        "shadow of the future",
+        "What the numbers say",
+        "report.html",
     ):
         assert word in out
+    assert (tmp_path / "report.html").exists() and (tmp_path / "summary.json").exists()
 
 
 @pytest.mark.parametrize(

@@ -108,7 +108,7 @@ _LABELS = {
     "transfer_per_run": "rewards paid / run",
     "demander_payoff": "demander payoff / run",
     "target_payoff": "target payoff / run",
-    "leader_payoff": "leader payoff / run (η, audience)",
+    "leader_payoff": "leader payoff / run",
     "exchange_success": "honoured exchanges / offer",
     "entries_per_period": "third-party entries / period",
     "entries_after_compliance": "entries after compliance",
@@ -121,10 +121,13 @@ def _summary_table(title: str, summaries: dict[str, dict]) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column("metric", no_wrap=True)
     for name in summaries:
-        table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
+        table.add_column(name, justify="right", no_wrap=True, min_width=max(len(name), 6))
     for key, label in _LABELS.items():
         table.add_row(label, *(f"{s[key]:.3f}" for s in summaries.values()))
-    table.caption = "payoffs: discounted totals per run; Δ demand: next demand minus this one"
+    table.caption = (
+        "payoffs: discounted totals per run (leader: with hawk bias and audience costs); "
+        "Δ demand: next demand minus this one"
+    )
     return table
 
 
@@ -230,46 +233,144 @@ def compare(
 
 
 @app.command()
+def calibrate(
+    scenario: ScenarioArg,
+    runs: RunsOpt = None,
+    seed: SeedOpt = None,
+    set_: SetOpt = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write the fitted-vs-observed figure (PNG/SVG).")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+) -> None:
+    """Fit a scheduled scenario's hedging parameters to the IAEA LEU series (the Iran case).
+
+    The metric is leu_3.5pct_produced_cumulative (t UF6, growth since 2007-02); the free
+    parameters are hedging.threat_sensitivity and hedging.relationship_sensitivity.
+    """
+    from backscratch.experiments import calibrate as cal
+
+    sc = _scenario(scenario, runs, seed, set_)
+    dates, observed = cal.observations()
+    fit = cal.calibrate_latency(sc, dates, observed)
+    if plot is not None:
+        from backscratch.experiments.casestudy import CaseStudy
+        from backscratch.report import figures
+
+        res = experiments.run(fit.scenario)
+        case = CaseStudy(fit.scenario, fit, {"as-happened": res}, {})
+        fig = figures.latency_fit(
+            fit, case.growth_path(), sc.calendar.dates(sc.horizon), "latency growth (t UF6)"
+        )
+        plot.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(plot, bbox_inches="tight")
+    if fmt is Format.json:
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "scenario": sc.name,
+                    "metric": fit.metric,
+                    "params": fit.params,
+                    "rmse": fit.rmse,
+                    "n_points": fit.n_points,
+                    "points": [
+                        {"date": d, "observed": o, "fitted": f}
+                        for d, o, f in zip(
+                            fit.dates, fit.observed.tolist(), fit.fitted.tolist(), strict=True
+                        )
+                    ],
+                }
+            )
+            + "\n"
+        )
+        return
+    table = Table(title=f"{sc.name}: fit to {fit.metric}", title_justify="left")
+    for col in ("date", "observed (t)", "model (t)"):
+        table.add_column(col, justify="right")
+    for d, o, f in zip(fit.dates, fit.observed, fit.fitted, strict=True):
+        table.add_row(d, f"{o:.3f}", f"{f:.3f}")
+    out.print(table)
+    for k, v in fit.params.items():
+        out.print(f"fitted {k} = {v:.4f}")
+    out.print(f"RMSE {fit.rmse:.3f} t over {fit.n_points} points")
+    if plot is not None:
+        out.print(f"figure written to {plot}")
+
+
+@app.command()
 def demo(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Where to write report.html and summary.json.")
+    ] = Path("backscratch-demo"),
     runs: RunsOpt = None,
     seed: SeedOpt = None,
 ) -> None:
-    """The first thing to run: blackmail vs backscratching on the reference dyad, explained."""
-    sc = _scenario("oye-dyad", runs, seed, None)
+    """The main job: the US–Iran case (calibration, counterfactuals) and the reference dyad."""
+    from backscratch.experiments import demo as demo_job
+
+    overrides = {k: v for k, v in (("runs", runs), ("seed", seed)) if v is not None}
     out.print(
-        "[bold]backscratch demo[/bold] — Oye's distinction on the reference dyad `oye-dyad`.\n"
-        f"A demander asks a target of private resolve for concessions over {sc.horizon} periods "
-        f"(shadow of the future δ = {sc.shadow}); the demand grows with the public belief that "
-        "the target is pliable. Each policy is run on the same "
-        f"{sc.runs} seeded runs.\n"
+        "[bold]backscratch demo[/bold] — blackmail or backscratching? Calibrating the US–Iran "
+        "case 2003–2013, running its counterfactuals and the reference dyad…"
     )
-    res = experiments.compare(sc, ["blackmail", "backscratching", "mixed", "none"])["policies"]
-    out.print(_summary_table("Policies compared", res))
-    shadows = (0.5, 0.9)
-    coop = {
-        d: experiments.compare(sc.with_updates(shadow=d), ["blackmail", "backscratching"])[
-            "policies"
-        ]
-        for d in shadows
-    }
-    table = Table(title="Cooperation as the shadow of the future rises (P3)", title_justify="left")
-    for col in ("δ", "blackmail", "backscratching", "gap"):
+    r = demo_job.write(out_dir, overrides)
+    case, summary = r["case"], r["summary"]
+    fit = case.fit
+    out.print(
+        f"\n[bold]US–Iran, 2003–2013[/bold]: latency fitted to IAEA {fit.metric} "
+        f"(RMSE {fit.rmse:.2f} t over {fit.n_points} points; "
+        + ", ".join(f"{k.split('.')[-1]} = {v:.3f}" for k, v in fit.params.items())
+        + ")."
+    )
+    table = Table(title="Counterfactuals (same parameters, same seeds)", title_justify="left")
+    for col in ("counterfactual", "cooperation", "final LEU (t)", "runs past L*"):
         table.add_column(col, justify="right")
-    for d, r in coop.items():
-        b, s = r["blackmail"]["cooperation_rate"], r["backscratching"]["cooperation_rate"]
-        table.add_row(f"{d}", f"{b:.3f}", f"{s:.3f}", f"{s - b:+.3f}")
+    for name, s in summary["counterfactuals"].items():
+        table.add_row(
+            name,
+            f"{s['cooperation_rate']:.3f}",
+            f"{s['final_latency']:.2f}",
+            f"{s['threshold_crossed_share']:.2f}",
+        )
     out.print(table)
-    bm, bs = res["blackmail"], res["backscratching"]
+    sc, cmp, extra = r["scenario"], r["compare"], r["extra"]
+    out.print(
+        _summary_table(
+            f"Reference dyad {sc.name}: {sc.runs} runs × {sc.horizon} periods", cmp["policies"]
+        )
+    )
+    shadows = Table(
+        title="Cooperation as the shadow of the future rises (P3)", title_justify="left"
+    )
+    for col in ("δ", "blackmail", "backscratching"):
+        shadows.add_column(col, justify="right")
+    for d, res in extra["shadows"].items():
+        shadows.add_row(
+            f"{d}",
+            f"{res['blackmail']['cooperation_rate']:.3f}",
+            f"{res['backscratching']['cooperation_rate']:.3f}",
+        )
+    out.print(shadows)
+    cf = summary["counterfactuals"]
+    bm, bs = cmp["policies"]["blackmail"], cmp["policies"]["backscratching"]
+    star = extra["domestic"]["eta_star"]
     out.print(
         "\nWhat the numbers say:\n"
-        f"- Under threats, a concession moves the next demand by {bm['demand_growth_after_compliance']:+.3f} "
-        f"and a refusal by {bm['demand_growth_after_resistance']:+.3f}: giving in invites more demands, "
-        "so a forward-looking target resists to protect its reputation.\n"
-        f"- Offers got {bs['cooperation_rate']:.1%} cooperation against {bm['cooperation_rate']:.1%} for threats; "
-        f"the target ends {bs['target_payoff']:+.2f} better off instead of {bm['target_payoff']:+.2f}.\n"
-        f"- The demander pays for it: {bs['transfer_per_run']:.2f} in rewards per run, and its payoff is "
-        f"{bs['demander_payoff']:.2f} against {bm['demander_payoff']:.2f} under threats — the trade-off, not a free lunch.\n"
-        "Try: backscratch compare oye-dyad --set shadow=0.5   |   backscratch compare blackmail-works"
+        f"- Iran: honouring the 2009 fuel swap as an exchange ends the period with "
+        f"{cf['backscratching-from-2009']['final_latency']:.2f} t of LEU instead of "
+        f"{cf['as-happened']['final_latency']:.2f} t as happened, and "
+        f"{cf['backscratching-from-2009']['cooperation_rate']:.0%} of demands met instead of "
+        f"{cf['as-happened']['cooperation_rate']:.0%}.\n"
+        f"- Reference dyad: offers got {bs['cooperation_rate']:.0%} cooperation, threats "
+        f"{bm['cooperation_rate']:.0%}; giving in to a threat raised the next demand by "
+        f"{bm['demand_growth_after_compliance']:+.3f}, a paid concession by "
+        f"{bs['demand_growth_after_compliance']:+.3f}.\n"
+        + (
+            f"- A leader with hawk bias above η* = {star:.2f} prefers blackmail anyway.\n"
+            if star is not None
+            else ""
+        )
+        + f"Report: {out_dir / 'report.html'}  (summary.json, reference.json beside it)"
     )
 
 

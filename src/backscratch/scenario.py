@@ -205,30 +205,47 @@ class ThirdParties(_Section):
 
 
 class Hedging(_Section):
-    """The target's latent capability (e.g. enrichment): a deterrent that threats feed (§4)."""
+    """The target's latent capability (e.g. enrichment): a deterrent that threats feed (§4).
 
-    initial: NonNegative = Field(0.0, description="Latency stock L_0 at the start [latency units].")
+    Two stocks: capacity K (think centrifuges) and the latent capability L it produces (think
+    enriched material; breakout time shrinks as L grows). Each period
+    ``K <- max(0, K + base + threat_sensitivity * threat - relationship_sensitivity *
+    relationship)`` and ``L <- max(0, L + productivity * K - rollback * honoured)``.
+    """
+
+    initial: NonNegative = Field(
+        0.0, description="Latent-capability stock L_0 at the start [latency units]."
+    )
+    initial_capacity: NonNegative = Field(
+        0.0, description="Capacity K_0 at the start [capacity units]."
+    )
     base: float = Field(
         0.0,
         description=(
-            "Investment per period with no threat and no relationship [latency units per "
-            "period]. Investment is max(0, base + threat_sensitivity * threat - "
-            "relationship_sensitivity * relationship)."
+            "Change in capacity per period with no threat and no relationship; negative: "
+            "capacity decays or is dismantled [capacity units per period]."
         ),
     )
     threat_sensitivity: NonNegative = Field(
         0.0,
         description=(
-            "Extra investment per unit of expected punishment faced this period (from the "
-            "demander and every entered third party) [latency units per payoff unit]. "
+            "Extra capacity built per unit of expected punishment faced this period (from "
+            "the demander and every entered third party) [capacity units per payoff unit]. "
             "Narang (2017); Walt (2013): threats raise the value of a latent deterrent."
         ),
     )
     relationship_sensitivity: NonNegative = Field(
         0.0,
         description=(
-            "Investment forgone per unit of expected reward on offer this period "
-            "[latency units per payoff unit]: the value of the relationship."
+            "Capacity forgone per unit of expected reward on offer this period "
+            "[capacity units per payoff unit]: the value of the relationship."
+        ),
+    )
+    productivity: NonNegative = Field(
+        1.0,
+        description=(
+            "Latent capability produced per unit of capacity per period [latency units per "
+            "capacity unit per period]."
         ),
     )
     rollback: NonNegative = Field(

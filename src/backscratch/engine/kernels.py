@@ -170,6 +170,7 @@ def entry_probability(mu, x, value, punishment, credibility, exec_cost, entry_co
 def advance(
     t,
     belief,
+    capacity,
     latency,
     pliable,
     u,
@@ -183,18 +184,18 @@ def advance(
     params,
     rec,
 ):
-    """Play period ``t`` for every run, updating ``belief`` and ``latency`` in place.
+    """Play period ``t`` for every run, updating ``belief``, ``capacity`` and ``latency``.
 
     Order within the period: third parties enter on the current belief and their threats are
     met (myopic logit reply, unobserved by the public); the demander's demand is met (the
     equilibrium table ``p_t``) and the belief updated by Bayes' rule; the target invests in
-    latency.
+    capacity, which produces latent capability (a stock); honoured exchanges roll it back.
 
     ``u`` holds :data:`DRAWS_PER_PERIOD` uniforms per run; ``costs`` = (pliable's and
     resolute's cost per unit under a threat, cost per unit without one); ``params`` = (value,
     punishment, credibility, execution_cost, price, third parties M, entry_cost,
     entry_noise, target noise, hedging base, threat sensitivity, relationship sensitivity,
-    rollback, latency cost to D); ``rec`` = the record arrays of shape (horizon, runs), in
+    productivity, rollback, latency cost to D); ``rec`` = the record arrays of shape (horizon, runs), in
     the order of :data:`backscratch.models.dyad.COLUMNS`.
     """
     (
@@ -210,6 +211,7 @@ def advance(
         h_base,
         h_threat,
         h_rel,
+        productivity,
         rollback,
         latency_cost,
     ) = params
@@ -225,6 +227,7 @@ def advance(
         r_entries,
         r_e_complied,
         r_pay_3,
+        r_capacity,
         r_latency,
     ) = rec
     n_parties = int(n_third)
@@ -292,8 +295,10 @@ def advance(
         # hedging
         faced = credibility * punishment * ((1.0 if threat else 0.0) + entries)
         relation = reliability * price * x if offer else 0.0
-        invest = max(0.0, h_base + h_threat * faced - h_rel * relation)
-        stock = latency[i] + invest
+        cap = max(0.0, capacity[i] + h_base + h_threat * faced - h_rel * relation)
+        capacity[i] = cap
+        r_capacity[t, i] = cap
+        stock = latency[i] + productivity * cap
         if honoured:
             stock -= rollback
         stock = max(0.0, stock)

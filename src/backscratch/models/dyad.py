@@ -8,7 +8,8 @@ T is privately pliable or resolute, with public prior ``mu_0``; complying costs 
 unit, plus a private resolve cost ``r_type`` when a threat is attached. Observers update the
 public belief ``mu_t = P(pliable | history)`` by Bayes' rule from each response. M third
 parties watch and enter with threats of their own when the target looks pliable; T invests
-in a latent capability when threatened and rolls it back for honoured exchanges; D's leader
+in capacity when threatened, capacity produces a latent capability (a stock), and
+honoured exchanges roll the stock back; D's leader
 weighs toughness and audience costs. Payoffs per period (D, T):
 
 * T complies: ``v*x - R*x*delivered``, ``-(c + r*threat)*x + R*x*delivered``;
@@ -26,7 +27,7 @@ period, collecting the columns declared in :data:`COLUMNS`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pyarrow as pa
@@ -61,6 +62,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("entries", "int32", "count", "third parties that entered with a threat demand"),
     Column("entrant_complied", "int32", "count", "third-party demands T complied with"),
     Column("payoff_third_parties", "float64", "payoff units", "third parties' total payoff"),
+    Column(
+        "capacity", "float64", "capacity units", "T's capacity to add latency, after the period"
+    ),
     Column("latency", "float64", "latency units", "T's latent-capability stock after the period"),
 )
 """The per-period data collection of the dyad, in the order the kernel fills it."""
@@ -83,18 +87,18 @@ def plan_for(scenario: Scenario, name: str | None = None) -> InstrumentPlan:
     """The instrument plan called ``name`` in ``scenario``.
 
     ``None``: the scenario's own plan (its ``schedule`` if it has one, else ``policy``); a
-    policy name (``blackmail``, ...): that policy in every period; a key of
-    ``scenario.counterfactuals``: that schedule.
+    key of ``scenario.counterfactuals``: that schedule; a policy name (``blackmail``, ...):
+    that policy in every period (a counterfactual of the same name takes precedence).
     """
     H, g = scenario.horizon, scenario.mediation.guarantor
     if name is None:
         if not scenario.schedule:
             return InstrumentPlan.constant(scenario.policy, H, g)
         entries, name = scenario.schedule, "scheduled"
+    elif name in scenario.counterfactuals:  # a counterfactual may reuse a policy's name
+        entries = scenario.counterfactuals[name]
     elif name in POLICIES:
         return InstrumentPlan.constant(name, H, g)
-    elif name in scenario.counterfactuals:
-        entries = scenario.counterfactuals[name]
     else:
         known = [*POLICIES, *scenario.counterfactuals]
         raise ScenarioError(f"--policies: unknown policy '{name}' (known: {', '.join(known)})")
@@ -226,7 +230,40 @@ class StageGame:
         (:func:`backscratch.engine.kernels.solve_period`); then its value rolls back one
         period (:func:`backscratch.engine.kernels.continuation`). The largest equilibrium
         residual over all periods is kept in :attr:`residual`.
+
+        Under a schedule the target expects the instrument in force to continue (static
+        policy expectations): in each period it plays the solution of the game in which the
+        current instrument is kept to the horizon, and it re-optimises when the schedule
+        switches. So a counterfactual schedule changes behaviour only from the date it
+        diverges. Without a schedule this is the exact backward induction.
         """
+        regimes = sorted(set(zip(self.plan.threat, self.plan.offer, self.reliability, strict=True)))
+        if len(regimes) == 1:
+            return self._backward(discount)
+        H = self.horizon
+        p = np.empty(self.table_shape)
+        worst = 0.0
+        for threat, offer, rel in regimes:
+            const = replace(
+                self,
+                plan=InstrumentPlan(
+                    self.plan.name, np.full(H, threat), np.full(H, offer), np.full(H, False)
+                ),
+                reliability=np.full(H, rel),
+            )
+            table = const._backward(discount)
+            worst = max(worst, const.residual)
+            now = (
+                (self.plan.threat == threat)
+                & (self.plan.offer == offer)
+                & (self.reliability == rel)
+            )
+            p[now] = table[now]
+        self.residual = worst
+        return p
+
+    def _backward(self, discount: float) -> np.ndarray:
+        """Backward induction for this plan, taken as known to the target."""
         H, G = self.horizon, len(self.grid)
         p = np.zeros((H, 2, G))
         W = np.zeros(G)
@@ -265,16 +302,23 @@ class DyadModel:
     (40, 100)
     """
 
-    def __init__(self, scenario: Scenario, policy: str | None = None):
+    def __init__(
+        self, scenario: Scenario, policy: str | None = None, compliance: np.ndarray | None = None
+    ):
         self.scenario = scenario
         self.plan = plan_for(scenario, policy)
         self.stage = StageGame.from_scenario(scenario, self.plan)
-        target = TARGETS[scenario.target.strategy]()
-        self.compliance = target.compliance(self.stage, scenario.shadow)
+        if compliance is None:
+            target = TARGETS[scenario.target.strategy]()
+            compliance = target.compliance(self.stage, scenario.shadow)
+        self.compliance = compliance
+        """The target's compliance table ``p[t, type, g]``; pass it in to reuse a solution
+        when only parameters that do not enter the target's problem change (hedging)."""
         H, n = scenario.horizon, scenario.runs
         self.streams = rng.Streams(scenario.seed, n)
         self.pliable = self.streams.draw(1)[0] < scenario.target.prior_pliable
         self.belief = np.full(n, scenario.target.prior_pliable)
+        self.capacity = np.full(n, scenario.hedging.initial_capacity)
         self.latency = np.full(n, scenario.hedging.initial)
         self.records = kernels.empty_records(H, n, COLUMNS)
         self.t = 0
@@ -293,6 +337,7 @@ class DyadModel:
             h.base,
             h.threat_sensitivity,
             h.relationship_sensitivity,
+            h.productivity,
             h.rollback,
             h.cost_to_demander,
         )
@@ -310,6 +355,7 @@ class DyadModel:
         kernels.advance(
             t,
             self.belief,
+            self.capacity,
             self.latency,
             self.pliable,
             self.streams.draw(kernels.DRAWS_PER_PERIOD),

@@ -1,0 +1,1 @@
+"""Figures (matplotlib, one consistent colour-blind-safe style) and self-contained HTML reports."""

@@ -1,0 +1,150 @@
+"""Figures with one style: the Okabe–Ito colour-blind-safe palette, labelled axes with units.
+
+Each function takes results and returns a matplotlib ``Figure`` (Agg backend, no screen);
+:func:`png` turns one into PNG bytes for embedding.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+POLICY_COLOURS = {
+    "blackmail": "#D55E00",
+    "backscratching": "#009E73",
+    "mixed": "#0072B2",
+    "none": "#000000",
+}
+STYLE = {
+    "figure.dpi": 110,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO),
+}
+
+
+OTHER_COLOURS = ("#E69F00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
+"""Palette colours left for series that are not policies (counterfactual schedules, ...)."""
+
+
+def colour(name: str, i: int) -> str:
+    """The colour of a policy (fixed across figures), else the i-th of the other colours."""
+    return POLICY_COLOURS.get(name, OTHER_COLOURS[i % len(OTHER_COLOURS)])
+
+
+def png(fig: Figure) -> bytes:
+    """PNG bytes of ``fig`` (then closed)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _dates_axis(ax, dates: list[str], every: int = 12) -> None:
+    ticks = list(range(0, len(dates), every))
+    ax.set_xticks(ticks, [dates[t][:4] for t in ticks])
+
+
+def latency_fit(fit, growth_path: np.ndarray, dates: list[str], unit: str) -> Figure:
+    """Observed metric vs the calibrated model's mean latency growth over the calendar."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 3.4))
+        ax.plot(range(len(dates)), growth_path, color=OKABE_ITO[0], label="model (mean of runs)")
+        obs_t = [dates.index(d[:7]) for d in fit.dates]
+        ax.scatter(obs_t, fit.observed, color=OKABE_ITO[1], zorder=3, label="IAEA / reported")
+        for t, o, f in zip(obs_t, fit.observed, fit.fitted, strict=True):
+            ax.plot([t, t], [o, f], color="grey", lw=0.8)
+        _dates_axis(ax, dates)
+        ax.set_xlabel("year")
+        ax.set_ylabel(unit)
+        ax.set_title(f"Calibration: {fit.metric} (RMSE {fit.rmse:.2f}, n = {fit.n_points})")
+        ax.legend(frameon=False)
+        return fig
+
+
+def paths(
+    results: dict,
+    column: str,
+    ylabel: str,
+    title: str,
+    threshold: float | None = None,
+    dates: list[str] | None = None,
+) -> Figure:
+    """Mean (line) and 10–90% band (shade) across runs of a per-period column, per policy."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 3.4))
+        for i, (name, res) in enumerate(results.items()):
+            arr = res.records[column].astype(float)
+            t = np.arange(arr.shape[0])
+            c = colour(name, i)
+            ax.plot(t, arr.mean(axis=1), color=c, label=name)
+            lo, hi = np.quantile(arr, [0.1, 0.9], axis=1)
+            ax.fill_between(t, lo, hi, color=c, alpha=0.15, lw=0)
+        if threshold is not None:
+            ax.axhline(threshold, color="black", ls="--", lw=0.8, label="threshold L*")
+        if dates is not None:
+            _dates_axis(ax, dates)
+            ax.set_xlabel("year")
+        else:
+            ax.set_xlabel("period")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.legend(frameon=False, fontsize=8)
+        return fig
+
+
+def cooperation(results: dict, dates: list[str] | None = None, window: int = 1) -> Figure:
+    """Share of demands complied with, per period (trailing mean over ``window``), per policy."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 3.0))
+        for i, (name, res) in enumerate(results.items()):
+            resp = res.records["response"]
+            made = (resp >= 0).sum(axis=1)
+            rate = np.where(made > 0, (resp == 1).sum(axis=1) / np.maximum(made, 1), np.nan)
+            if window > 1:  # trailing mean over the last `window` periods with demands
+                rate = np.array(
+                    [
+                        np.nanmean(rate[max(0, t - window + 1) : t + 1])
+                        if np.isfinite(rate[max(0, t - window + 1) : t + 1]).any()
+                        else np.nan
+                        for t in range(len(rate))
+                    ]
+                )
+            ax.plot(np.arange(len(rate)), rate, color=colour(name, i), label=name)
+        if dates is not None:
+            _dates_axis(ax, dates)
+            ax.set_xlabel("year")
+        else:
+            ax.set_xlabel("period")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_ylabel("share of demands met")
+        ax.set_title("Cooperation over time")
+        ax.legend(frameon=False, fontsize=8)
+        return fig
+
+
+def policy_bars(summaries: dict[str, dict], metrics: dict[str, str]) -> Figure:
+    """One small bar chart per metric, bars per policy (colours fixed by policy)."""
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, len(metrics), figsize=(2.2 * len(metrics), 2.8))
+        names = list(summaries)
+        for ax, (key, label) in zip(np.atleast_1d(axes), metrics.items(), strict=True):
+            vals = [summaries[n][key] for n in names]
+            ax.bar(range(len(names)), vals, color=[colour(n, i) for i, n in enumerate(names)])
+            ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
+            ax.set_title(label, fontsize=8)
+            ax.axhline(0, color="black", lw=0.6)
+        fig.tight_layout()
+        return fig
