@@ -75,6 +75,16 @@ def parse_values(text: str, option: str) -> list[float]:
         ) from None
 
 
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def _check_figure_path(path: Path | None, option: str = "--plot") -> None:
+    if path is not None and path.suffix.lower() not in FIGURE_SUFFIXES:
+        raise ScenarioError(
+            f"{option} '{path}': the file name must end in {', '.join(FIGURE_SUFFIXES)}"
+        )
+
+
 def _domestic_table(dom: dict) -> Table:
     star = dom["eta_star"]
     title = (
@@ -233,6 +243,74 @@ def compare(
 
 
 @app.command()
+def solve(
+    name: Annotated[
+        str,
+        typer.Argument(help="oye-2x2, tft-threshold, chain-store, drezner, sechser or oye-dyad."),
+    ],
+    set_: SetOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="oye-dyad: write the comparative-statics figure (PNG/SVG)."),
+    ] = None,
+) -> None:
+    """Equilibria and analytic results, each with the simulation that checks it.
+
+    Parameters by --set: oye-2x2 payoffs=[[[r,c],...],...] (an extra game); tft-threshold
+    T, R, P, S; chain-store prior, stake, rounds; drezner rho, c_t, c_s; sechser p, c_t, c_c,
+    R; oye-dyad any scenario field.
+    """
+    from backscratch.experiments.solve import solve as solve_problem
+
+    if plot is not None and name != "oye-dyad":
+        raise ScenarioError(f"--plot: only oye-dyad has a comparative-statics figure, not {name}")
+    _check_figure_path(plot)
+    result = solve_problem(name, parse_assignments(set_, scalars_only=False))
+    if plot is not None:
+        from backscratch.report import figures
+
+        plot.parent.mkdir(parents=True, exist_ok=True)
+        figures.comparative_statics(result).savefig(plot, bbox_inches="tight")
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(result) + "\n")
+        return
+    out.print(f"[bold]{name}[/bold]")
+    if name == "oye-2x2":
+        for game, r in {
+            **result["games"],
+            **({"custom": result["custom"]} if "custom" in result else {}),
+        }.items():
+            eqs = "; ".join(
+                f"row {[round(x, 3) for x in e['row']]} col {[round(x, 3) for x in e['col']]} "
+                f"→ {[round(x, 3) for x in e['payoffs']]}"
+                for e in r["equilibria"]
+            )
+            out.print(f"{game}: payoffs {r['payoffs']}\n  equilibria: {eqs}")
+    elif name == "oye-dyad":
+        for policy, r in result["one_shot"].items():
+            out.print(
+                f"one-shot {policy}: backscratch {r['backscratch']}, gambit logit "
+                f"{ {k: round(v, 4) for k, v in r['gambit_logit'].items()} } agree={r['agree']}"
+            )
+        for key, block in result["comparative_statics"].items():
+            table = Table(title=f"cooperation vs {key}", title_justify="left")
+            table.add_column(key, justify="right")
+            for policy in block["cooperation_rate"]:
+                table.add_column(policy, justify="right")
+            for i, v in enumerate(block["values"]):
+                table.add_row(
+                    str(v), *(f"{ys[i]:.3f}" for ys in block["cooperation_rate"].values())
+                )
+            out.print(table)
+    else:
+        for key, value in result.items():
+            out.print(f"{key}: {value}")
+    if plot is not None:
+        out.print(f"figure written to {plot}")
+
+
+@app.command()
 def calibrate(
     scenario: ScenarioArg,
     runs: RunsOpt = None,
@@ -250,6 +328,7 @@ def calibrate(
     """
     from backscratch.experiments import calibrate as cal
 
+    _check_figure_path(plot)
     sc = _scenario(scenario, runs, seed, set_)
     dates, observed = cal.observations()
     fit = cal.calibrate_latency(sc, dates, observed)

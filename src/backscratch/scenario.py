@@ -514,8 +514,9 @@ def _read_source(spec: str | Path) -> tuple[dict[str, Any], str]:
     return _read_mapping(text, "toml" if suffix == ".toml" else "yaml", spec_str), spec_str
 
 
-def parse_assignments(items: list[str] | None) -> dict[str, Any]:
-    """Parse ``key=value`` strings (values read as YAML scalars: numbers, booleans, strings)."""
+def parse_assignments(items: list[str] | None, scalars_only: bool = True) -> dict[str, Any]:
+    """Parse ``key=value`` strings (values read as YAML: numbers, booleans, strings; lists
+    too unless ``scalars_only``)."""
     out: dict[str, Any] = {}
     for item in items or []:
         key, sep, raw = item.partition("=")
@@ -526,7 +527,7 @@ def parse_assignments(items: list[str] | None) -> dict[str, Any]:
             value = yaml.safe_load(raw) if raw.strip() else ""
         except yaml.YAMLError:
             value = raw
-        if isinstance(value, (dict, list)):
+        if scalars_only and isinstance(value, dict | list):
             raise ScenarioError(f"--set {key}: expected a single value, got '{raw}'")
         out[key] = value
     return out

@@ -148,3 +148,32 @@ def policy_bars(summaries: dict[str, dict], metrics: dict[str, str]) -> Figure:
             ax.axhline(0, color="black", lw=0.6)
         fig.tight_layout()
         return fig
+
+
+def comparative_statics(result: dict) -> Figure:
+    """Cooperation and mean demand against the shadow of the future and the number of third
+    parties, per policy (the ``statics`` of ``backscratch solve oye-dyad``)."""
+    cs = result["comparative_statics"]
+    axes_spec = (("shadow", "shadow of the future δ"), ("third_parties", "potential demanders M"))
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(2, 2, figsize=(8.0, 5.6), sharex="col")
+        for col, (key, xlabel) in enumerate(axes_spec):
+            block = cs[key]
+            for row, (metric, ylabel) in enumerate(
+                (
+                    ("cooperation_rate", "share of demands met"),
+                    ("demand_on_pliable", "mean demand on pliable targets"),
+                )
+            ):
+                ax = axes[row, col]
+                for i, (policy, ys) in enumerate(block[metric].items()):
+                    ax.plot(
+                        block["values"], ys, marker="o", ms=3, color=colour(policy, i), label=policy
+                    )
+                ax.set_ylabel(ylabel)
+                if row == 1:
+                    ax.set_xlabel(xlabel)
+        axes[0, 0].legend(frameon=False, fontsize=8)
+        fig.suptitle(f"Comparative statics of {result['scenario']}")
+        fig.tight_layout()
+        return fig
