@@ -476,6 +476,33 @@ class DyadResult:
             cols[c.name] = np.ascontiguousarray(self.records[c.name].T).reshape(-1)
         return pa.table(cols)
 
+    def per_run(self) -> dict[str, np.ndarray]:
+        """One value per run: the metrics a sweep stores (see ``docs/sweeps.md``)."""
+        r = self.records
+        resp = r["response"]
+        made = (resp != kernels.NO_DEMAND).sum(axis=0)
+        complied = (resp == kernels.COMPLIED).sum(axis=0)
+        latency = r["latency"]
+        d = self.scenario.domestic
+        audience = d.audience_cost * self.discounted(r["backed_down"].astype(float))
+        return {
+            "pliable": self.pliable.copy(),
+            "demand_periods": made.astype(np.int32),
+            "cooperation": np.where(made > 0, complied / np.maximum(made, 1), np.nan),
+            "punishments": r["punished"].sum(axis=0).astype(np.int32),
+            "backdowns": r["backed_down"].sum(axis=0).astype(np.int32),
+            "transfer": r["transfer"].sum(axis=0),
+            "entries": r["entries"].sum(axis=0).astype(np.int32),
+            "final_belief": r["belief"][-1].copy(),
+            "final_latency": latency[-1].copy(),
+            "crossed": (latency >= self.scenario.hedging.threshold).any(axis=0),
+            "demander_payoff": self.discounted("payoff_demander"),
+            "target_payoff": self.discounted("payoff_target"),
+            "leader_payoff": self.discounted("payoff_demander")
+            + d.hawk_bias * self.toughness()
+            - audience,
+        }
+
     def series(self, column: str) -> dict[str, float]:
         """Mean of a per-period column across runs, by date (``YYYY-MM``)."""
         dates = self.scenario.calendar.dates(self.scenario.horizon)

@@ -177,3 +177,53 @@ def comparative_statics(result: dict) -> Figure:
         fig.suptitle(f"Comparative statics of {result['scenario']}")
         fig.tight_layout()
         return fig
+
+
+def sweep_lines(rows: list[dict], xs: list[str], y: str, hue: str) -> Figure:
+    """Mean of metric ``y`` against grid key ``xs[0]`` with 95% CI bands, one line per ``hue``."""
+    x = xs[0]
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 3.6))
+        groups = sorted({str(r[hue]) for r in rows})
+        for i, g in enumerate(groups):
+            sel = sorted((r for r in rows if str(r[hue]) == g), key=lambda r: r[x])
+            xv = [r[x] for r in sel]
+            mean = np.array([r[y] for r in sel], dtype=float)
+            ci = np.array([r[f"{y}_ci95"] or 0.0 for r in sel], dtype=float)
+            c = colour(g, i)
+            ax.plot(xv, mean, marker="o", ms=3, color=c, label=f"{hue} = {g}")
+            ax.fill_between(xv, mean - ci, mean + ci, color=c, alpha=0.2, lw=0)
+        ax.set_xlabel(x)
+        ax.set_ylabel(f"{y} (mean, 95% CI)")
+        ax.legend(frameon=False, fontsize=8)
+        return fig
+
+
+def sweep_heatmap(rows: list[dict], xs: list[str], y: str, hue: str) -> Figure:
+    """Mean of metric ``y`` over two grid keys, one panel per ``hue`` value."""
+    a, b = xs
+    groups = sorted({str(r[hue]) for r in rows}) if hue not in xs else ["all"]
+    av = sorted({r[a] for r in rows})
+    bv = sorted({r[b] for r in rows})
+    values = [r[y] for r in rows if r[y] is not None]
+    lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(
+            1, len(groups), figsize=(3.4 * len(groups) + 0.8, 3.2), squeeze=False
+        )
+        for ax, g in zip(axes[0], groups, strict=True):
+            grid = np.full((len(bv), len(av)), np.nan)
+            for r in rows:
+                if g == "all" or str(r[hue]) == g:
+                    grid[bv.index(r[b]), av.index(r[a])] = r[y]
+            im = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis", vmin=lo, vmax=hi)
+            ax.set_xticks(
+                range(len(av)), [f"{v:g}" if isinstance(v, float) else v for v in av], rotation=45
+            )
+            ax.set_yticks(range(len(bv)), [f"{v:g}" if isinstance(v, float) else v for v in bv])
+            ax.set_xlabel(a)
+            ax.set_ylabel(b)
+            ax.set_title(g if g == "all" else f"{hue} = {g}", fontsize=9)
+            ax.grid(False)
+        fig.colorbar(im, ax=axes[0].tolist(), label=f"{y} (mean)")
+        return fig

@@ -1,0 +1,198 @@
+"""Sweeps: bit-identical on every backend and worker count, resumable after SIGKILL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from backscratch.cli import main
+from backscratch.experiments import sweep as sw
+from backscratch.scenario import ScenarioError, load_scenario
+from backscratch.store import file_sha256
+
+GRID = ["shadow=0.5:0.9:3", "third_parties.count=0,2"]
+POLICIES = ["blackmail", "backscratching"]
+
+
+def _run(out: Path, backend: str = "serial", workers: int | None = None, runs: int = 200):
+    sc = load_scenario("oye-dyad", {"runs": runs, "horizon": 20})
+    grid = sw.parse_grid(GRID, sc)
+    return sw.sweep(sc, grid, POLICIES, out, backend=backend, workers=workers)
+
+
+def _hashes(out: Path) -> dict[str, str]:
+    return {p.name: file_sha256(p) for p in sorted((out / "parts").glob("*.parquet"))}
+
+
+def _children() -> set[int]:
+    """This process's descendants, except multiprocessing's resource tracker (a helper that
+    lives as long as the interpreter that started it, whatever the backend)."""
+    import psutil
+
+    return {
+        p.pid
+        for p in psutil.Process().children(recursive=True)
+        if "resource_tracker" not in " ".join(p.cmdline())
+    }
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ref") / "sweep"
+    assert _run(out) == {"tasks": 12, "skipped": 0, "ran": 12}
+    return out
+
+
+def test_parts_manifest_and_layout(reference):
+    manifest = json.loads((reference / "manifest.json").read_text())
+    assert manifest["grid"] == {"shadow": [0.5, 0.7, 0.9], "third_parties.count": [0, 2]}
+    assert len(manifest["tasks"]) == 12
+    table = pq.read_table(reference / "parts" / "task-000000.parquet")
+    assert table.num_rows == 200
+    for col in ("task", "point", "shadow", "third_parties.count", "policy", "run", *sw.METRICS):
+        assert col in table.column_names
+    assert (
+        pq.ParquetFile(reference / "parts" / "task-000000.parquet")
+        .metadata.row_group(0)
+        .column(0)
+        .compression
+        == "ZSTD"
+    )
+
+
+@pytest.mark.parametrize(("backend", "workers"), [("local", 2), ("local", 1), ("dask", 2)])
+def test_p9_identical_on_every_backend_and_worker_count(reference, tmp_path, backend, workers):
+    before = _children()
+    out = tmp_path / "sweep"
+    _run(out, backend, workers)
+    assert _hashes(out) == _hashes(reference)
+    # Pools and the LocalCluster are shut down: no worker or nanny process is left behind.
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        left = _children() - before
+        if not left:
+            break
+        time.sleep(0.1)
+    assert not left
+
+
+def test_rerun_skips_finished_parts(reference):
+    assert _run(reference) == {"tasks": 12, "skipped": 12, "ran": 0}
+
+
+def test_half_written_or_corrupt_parts_are_redone(reference, tmp_path):
+    out = tmp_path / "sweep"
+    _run(out)
+    parts = out / "parts"
+    (parts / "task-000003.done").unlink()  # killed between part and record
+    (parts / ".task-000005.parquet.abc.part").write_bytes(b"PAR1 half")  # killed mid-write
+    (parts / "task-000007.parquet").write_bytes(b"garbage")  # corrupted after the fact
+    names, rows = sw.summarize(out)  # unfinished parts are never read
+    assert sum(dict(zip(names, r, strict=True))["runs"] for r in rows) == 10 * 200
+    assert _run(out) == {"tasks": 12, "skipped": 10, "ran": 2}
+    assert _hashes(out) == _hashes(reference)
+
+
+def test_sigkill_midway_then_resume_equals_uninterrupted(tmp_path):
+    out = tmp_path / "killed"
+    cmd = [
+        sys.executable,
+        "-m",
+        "backscratch",
+        "sweep",
+        "oye-dyad",
+        "--out",
+        str(out),
+        "--grid",
+        "shadow=0.3:0.95:8",
+        "--grid",
+        "third_parties.count=0,1,2,3,4",
+        "--policies",
+        "blackmail,backscratching,mixed",
+        "--runs",
+        "1500",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list((out / "parts").glob("*.done"))) < 10:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_at_kill = len(list((out / "parts").glob("*.done")))
+    assert 10 <= done_at_kill < 120, "the kill must land mid-sweep"
+    assert subprocess.run(cmd, capture_output=True, check=False).returncode == 0
+    whole = tmp_path / "whole"
+    cmd_whole = [*cmd]
+    cmd_whole[cmd.index(str(out))] = str(whole)
+    assert subprocess.run(cmd_whole, capture_output=True, check=False).returncode == 0
+    assert _hashes(out) == _hashes(whole)
+    assert len(_hashes(out)) == 120
+
+
+def test_a_different_sweep_in_the_same_folder_is_refused(reference):
+    sc = load_scenario("oye-dyad", {"runs": 200, "horizon": 20, "shadow": 0.1})
+    with pytest.raises(ScenarioError, match="holds a different sweep"):
+        sw.sweep(sc, sw.parse_grid(GRID, sc), POLICIES, reference)
+
+
+def test_summarize_and_plot_commands(reference, tmp_path, capsys):
+    assert main(["summarize", str(reference), "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 12 and all(r["runs"] == 200 for r in rows)
+    by = {(r["shadow"], r["third_parties.count"], r["policy"]): r for r in rows}
+    # The grid is live: threats lose cooperation as the shadow lengthens; offers do not.
+    assert by[(0.5, 0, "blackmail")]["cooperation"] > by[(0.9, 0, "blackmail")]["cooperation"] + 0.1
+    assert main(["summarize", str(reference), "--by", "policy", "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("policy,runs,cooperation") and len(lines) == 3
+    for x, name in (("shadow", "lines.png"), ("shadow,third_parties.count", "heat.svg")):
+        assert main(["plot", str(reference), "--x", x, "-o", str(tmp_path / name)]) == 0
+        assert (tmp_path / name).stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--grid", "shadoww=0.5,0.9"], "shadoww: unknown field"),
+        (["--grid", "shadow=0.5:0.9"], "a range is start:stop:count"),
+        (["--grid", "shadow=1.5"], "shadow: input should be less than or equal to 1"),
+        (["--grid", "shadow"], "expected key=v1,v2"),
+        (["--grid", "shadow=,"], "--grid shadow: empty list of values"),
+        (["--grid", "shadow=0.9:0.5:0"], "a range is start:stop:count"),
+        (["--backend", "mpi"], "unknown backend 'mpi'"),
+        (["--workers", "0", "--backend", "local"], "--workers: must be at least 1"),
+        (["--scheduler", "127.0.0.1:1"], "--scheduler: only with --backend dask"),
+    ],
+)
+def test_bad_sweep_input(tmp_path, capsys, args, needle):
+    out = tmp_path / "never"
+    assert main(["sweep", "oye-dyad", "--out", str(out), "--runs", "10", *args]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1
+
+
+def test_unwritable_out_and_unreachable_scheduler(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    args = ["sweep", "oye-dyad", "--runs", "10"]
+    assert main([*args, "--out", str(blocker / "sweep")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write there" in err and err.count("\n") == 1
+    out = tmp_path / "sweep"
+    assert main([*args, "--out", str(out), "--backend", "dask", "--scheduler", "127.0.0.1:1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--scheduler 127.0.0.1:1: cannot connect" in err[0]
+    assert not list((out / "parts").glob("*.done"))
+
+
+def test_summarize_needs_a_sweep_folder(tmp_path, capsys):
+    assert main(["summarize", str(tmp_path)]) == 2
+    assert "not a sweep folder" in capsys.readouterr().err
