@@ -188,6 +188,52 @@ def _reference_sections(sc: Scenario, cmp: dict, extra: dict) -> list[tuple[str,
     ]
 
 
+def _ties_sections(overrides: dict | None = None) -> tuple[list[tuple[str, str]], dict | None]:
+    """TIES shares and the ``ties-calibrated`` scenario's fit to them (skipped without data)."""
+    from backscratch.data import ties
+    from backscratch.experiments import ties_fit
+    from backscratch.scenario import ScenarioError
+
+    try:
+        cases = ties.load()
+    except (ScenarioError, OSError):
+        return [], None
+    d = ties.describe(cases)
+    check = ties_fit.evaluate(load_scenario("ties-calibrated", overrides), cases)
+    tf, ct = d["threat_first"], d["carrots_threat_stage"]
+    rows = [
+        ["threat first: acquiesced at the threat stage", tf["n"], tf["acquiesce_threat_stage"]],
+        ["threat first: acquiesced at any stage", tf["n"], tf["acquiesce_any_stage"]],
+        [
+            "carrots at the threat stage: any stage",
+            ct["with"]["n"],
+            ct["with"]["acquiesce_any_stage"],
+        ],
+        ["no carrots: any stage", ct["without"]["n"], ct["without"]["acquiesce_any_stage"]],
+    ]
+    p = check.params
+    body = (
+        f"<p>The TIES dataset ({html.esc(ties.CITATION)}) records {d['n_cases']} sanctions "
+        f"episodes, {d['n_coded']} with a coded outcome. Shares of cases in which the target "
+        "acquiesced (partly or completely):</p>"
+        + html.table(["cases", "n", "share"], rows)
+        + "<p>The built-in scenario <code>ties-calibrated</code> is the reference dyad with "
+        "three parameters fitted to the first three shares by simulated method of moments "
+        "(<code>backscratch calibrate oye-dyad --to ties</code>): prior that the target is "
+        f"pliable {p['target.prior_pliable']:.2f}, threat credibility "
+        f"{p['threat.credibility']:.2f}, offer {p['offer_to_cost']:.2f} × the target's cost. "
+        "A run is read as a case: it ends at the first compliance, the first back-down or "
+        "the horizon.</p>"
+        + html.figure(
+            figures.png(figures.ties_fit(check)),
+            "TIES shares (Wilson 95% intervals) and the calibrated model's (simulation intervals).",
+        )
+        + f"<div class='caveat'><p>{html.esc(ties.CAVEAT)} Only 27 coded cases had carrots at "
+        "the threat stage, so that share is imprecise.</p></div>"
+    )
+    return [("Real data: TIES sanctions, 1945–2005", body)], check.to_dict()
+
+
 MEANING = """
 <ul>
 <li><b>Threats invite resistance.</b> Giving in to a threat makes a target look pliable, which
@@ -232,18 +278,23 @@ def write(out: str | Path, overrides: dict | None = None) -> dict:
         "policies": cmp["policies"],
         "domestic": extra["domestic"],
     }
+    ties_sections, ties_check = _ties_sections(overrides)
+    if ties_check is not None:
+        ref["ties"] = ties_check
     sections = [
         (
             "What was run",
             (
                 f"<p>backscratch {html.esc(__version__)}: the calibrated US–Iran case with three "
-                "counterfactuals, and the reference comparison of blackmail (threats), "
-                "backscratching (offers), mixed (both) and no demand. Every number below is "
+                "counterfactuals; the reference comparison of blackmail (threats), "
+                "backscratching (offers), mixed (both) and no demand; and the TIES sanctions "
+                "data beside the scenario calibrated to them. Every number below is "
                 "recomputed from seeded simulations each time the demo runs.</p>"
             ),
         ),
         *_case_sections(case),
         *_reference_sections(sc, cmp, extra),
+        *ties_sections,
         ("What it means", MEANING),
         ("Caveats", CAVEATS),
         (

@@ -74,6 +74,33 @@ def latency_fit(fit, growth_path: np.ndarray, dates: list[str], unit: str) -> Fi
         return fig
 
 
+def ties_fit(fit) -> Figure:
+    """TIES shares observed (Wilson 95% CI) beside the calibrated model's (simulation 95% CI)."""
+    from backscratch.experiments.ties_fit import LABELS, MOMENTS
+
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 3.4))
+        y = np.arange(len(MOMENTS))
+        for off, (vals, ci, name, c) in zip(
+            (-0.12, 0.12),
+            (
+                (fit.observed, fit.observed_ci, "TIES v4.1 (Wilson 95% CI)", OKABE_ITO[1]),
+                (fit.simulated, fit.simulated_ci, "calibrated model (95% sim. CI)", OKABE_ITO[0]),
+            ),
+            strict=True,
+        ):
+            err = np.abs(np.asarray(ci).T - vals)
+            ax.errorbar(vals, y + off, xerr=err, fmt="o", color=c, capsize=3, label=name)
+        labels = [f"{LABELS[m]}\n(n = {int(n)})" for m, n in zip(MOMENTS, fit.counts, strict=True)]
+        ax.set_yticks(y, labels)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("share of cases in which the target acquiesced")
+        ax.set_title("Calibration to TIES: observed vs simulated shares")
+        ax.legend(frameon=False, loc="upper right", fontsize="small")
+        return fig
+
+
 def paths(
     results: dict,
     column: str,
