@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
@@ -196,3 +197,16 @@ def test_unwritable_out_and_unreachable_scheduler(tmp_path, capsys):
 def test_summarize_needs_a_sweep_folder(tmp_path, capsys):
     assert main(["summarize", str(tmp_path)]) == 2
     assert "not a sweep folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("policy", ["blackmail", "mixed"])
+def test_tasks_simulate_block_by_block_with_the_same_bits(policy):
+    from backscratch.experiments import run
+    from backscratch.models.dyad import DyadModel
+
+    sc = load_scenario("oye-dyad", {"runs": 9000, "horizon": 20})  # two full blocks and a part
+    whole = run(sc, policy).per_run()
+    blocks = sw.per_run_by_block(sc, policy)
+    assert all(np.array_equal(whole[k], blocks[k], equal_nan=True) for k in whole)
+    with pytest.raises(ValueError, match="multiple of"):
+        DyadModel(sc, policy, first_run=100)

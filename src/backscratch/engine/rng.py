@@ -20,10 +20,13 @@ BLOCK = 4096
 class Streams:
     """The random streams of ``runs`` runs under root seed ``seed``."""
 
-    def __init__(self, seed: int, runs: int):
+    def __init__(self, seed: int, runs: int, first_block: int = 0):
+        """``first_block``: start at that block, so that runs ``first_block * BLOCK`` onwards
+        of a larger simulation can be computed alone (a sweep task does so, block by block,
+        to keep its memory small)."""
         self.runs = runs
         n_blocks = -(-runs // BLOCK)
-        children = np.random.SeedSequence(seed).spawn(n_blocks)
+        children = np.random.SeedSequence(seed).spawn(first_block + n_blocks)[first_block:]
         self._gens = [np.random.Generator(np.random.PCG64(c)) for c in children]
         self._full = np.empty((0, BLOCK))
 

@@ -30,7 +30,9 @@ import yaml
 
 from backscratch import __version__, store
 from backscratch.backends import run_tasks
-from backscratch.experiments import check_policies, run
+from backscratch.engine.rng import BLOCK
+from backscratch.experiments import check_policies
+from backscratch.models.dyad import DyadModel
 from backscratch.scenario import Scenario, ScenarioError, validate
 
 METRICS = (
@@ -127,8 +129,7 @@ def run_task(spec: TaskSpec) -> dict:
     """Simulate one task and write its part, then its ``.done`` record. Returns the record."""
     t0 = time.perf_counter()
     sc = validate(spec.scenario).with_updates(**spec.point, seed=spec.seed, runs=spec.runs)
-    result = run(sc, spec.policy)
-    metrics = result.per_run()
+    metrics = per_run_by_block(sc, spec.policy)
     n = spec.runs
     cols: dict[str, Any] = {
         "task": np.full(n, spec.index, dtype=np.int32),
@@ -148,6 +149,20 @@ def run_task(spec: TaskSpec) -> dict:
     }
     store.write_json(record, spec.done)
     return record
+
+
+def per_run_by_block(scenario: Scenario, policy: str) -> dict[str, np.ndarray]:
+    """``DyadModel(scenario, policy).run().per_run()``, computed one random block of runs at a
+    time on one solution of the target's programme: bit-identical, but the per-period records
+    held at once are a block's, not all runs'. Two workers simulating 10^4 runs x 100 periods
+    each at once ran at half speed (memory traffic); block by block they run at full speed."""
+    model = DyadModel(scenario.with_updates(runs=min(scenario.runs, BLOCK)), policy)
+    parts = []
+    for start in range(0, scenario.runs, BLOCK):
+        chunk = scenario.with_updates(runs=min(BLOCK, scenario.runs - start))
+        sim = DyadModel(chunk, policy, compliance=model.compliance, first_run=start)
+        parts.append(sim.run().per_run())
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
 def finished(spec: TaskSpec) -> bool:

@@ -303,8 +303,14 @@ class DyadModel:
     """
 
     def __init__(
-        self, scenario: Scenario, policy: str | None = None, compliance: np.ndarray | None = None
+        self,
+        scenario: Scenario,
+        policy: str | None = None,
+        compliance: np.ndarray | None = None,
+        first_run: int = 0,
     ):
+        if first_run % rng.BLOCK:
+            raise ValueError(f"first_run must be a multiple of {rng.BLOCK}, got {first_run}")
         self.scenario = scenario
         self.plan = plan_for(scenario, policy)
         self.stage = StageGame.from_scenario(scenario, self.plan)
@@ -315,7 +321,9 @@ class DyadModel:
         """The target's compliance table ``p[t, type, g]``; pass it in to reuse a solution
         when only parameters that do not enter the target's problem change (hedging)."""
         H, n = scenario.horizon, scenario.runs
-        self.streams = rng.Streams(scenario.seed, n)
+        self.streams = rng.Streams(scenario.seed, n, first_run // rng.BLOCK)
+        """Runs ``first_run`` to ``first_run + runs - 1`` of the scenario's seed: a model of
+        the runs of one block onwards equals that slice of a model of them all."""
         self.pliable = self.streams.draw(1)[0] < scenario.target.prior_pliable
         self.belief = np.full(n, scenario.target.prior_pliable)
         self.capacity = np.full(n, scenario.hedging.initial_capacity)
