@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 from backscratch.scenario import load_scenario
+
+# Property tests draw the same examples on every run, so CI is reproducible; run with
+# --hypothesis-seed=N (or HYPOTHESIS_PROFILE=explore) to search further.
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")

@@ -61,7 +61,16 @@ def test_fixed_point_converges():
     noise=st.floats(0.03, 1.0),
     policy=st.sampled_from(["blackmail", "backscratching", "mixed"]),
 )
-def test_pliable_types_comply_at_least_as_often(shadow, c_pl, extra, credibility, noise, policy):
+def test_pliable_types_comply_at_least_as_often_without_a_future(
+    shadow, c_pl, extra, credibility, noise, policy
+):
+    """In the last period (or with no shadow of the future) nothing is left to protect, and
+    the pliable type, whose cost of complying is lower, complies at least as often. Earlier
+    it need not: the strategic pliable type may resist more than the resolute commitment type
+    to protect its reputation (Kreps & Wilson 1982), and where the period's fixed point has
+    several roots the selection rule can switch root between neighbouring beliefs (found by
+    hypothesis: period 1 of 8, shadow 0.875, cost 1, resolve 0.0625, credibility 0, noise 1,
+    one belief grid point)."""
     _, stage = _stage(
         policy,
         horizon=8,
@@ -74,7 +83,9 @@ def test_pliable_types_comply_at_least_as_often(shadow, c_pl, extra, credibility
     )
     p = stage.solve(shadow)
     assert np.all((p >= 0) & (p <= 1))
-    assert np.all(p[:, 0] >= p[:, 1] - 1e-9)
+    assert np.all(p[-1, 0] >= p[-1, 1] - 1e-9)
+    myopic = stage.solve(0.0)
+    assert np.all(myopic[:, 0] >= myopic[:, 1] - 1e-9)
 
 
 def test_rule_based_targets():
