@@ -468,7 +468,9 @@ def builtins() -> dict[str, Scenario]:
     return {name: load_scenario(name) for name in builtin_names()}
 
 
-def _read_mapping(text: str, fmt: str, source: str) -> dict[str, Any]:
+def read_mapping(text: str, fmt: str, source: str) -> dict[str, Any]:
+    """Parse scenario text (``fmt`` yaml or toml; YAML with ``safe_load``) into a mapping,
+    with a one-line :class:`ScenarioError` naming ``source`` if it is malformed."""
     try:
         if fmt == "toml":
             data = tomllib.loads(text)
@@ -496,7 +498,7 @@ def _read_source(spec: str | Path) -> tuple[dict[str, Any], str]:
         text = (resources.files("backscratch") / "scenarios" / f"{spec_str}.yaml").read_text(
             "utf-8"
         )
-        return _read_mapping(text, "yaml", spec_str), spec_str
+        return read_mapping(text, "yaml", spec_str), spec_str
     path = Path(spec_str)
     suffix = path.suffix.lower()
     if suffix not in {".yaml", ".yml", ".toml"}:
@@ -511,7 +513,7 @@ def _read_source(spec: str | Path) -> tuple[dict[str, Any], str]:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"scenario file '{spec_str}': cannot be read ({exc})") from None
-    return _read_mapping(text, "toml" if suffix == ".toml" else "yaml", spec_str), spec_str
+    return read_mapping(text, "toml" if suffix == ".toml" else "yaml", spec_str), spec_str
 
 
 def parse_assignments(items: list[str] | None, scalars_only: bool = True) -> dict[str, Any]:
@@ -550,8 +552,8 @@ def _apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[st
     return data
 
 
-def _field_names(loc: tuple[Any, ...]) -> list[str]:
-    model: type[BaseModel] = Scenario
+def _field_names(loc: tuple[Any, ...], root: type[BaseModel] | None = None) -> list[str]:
+    model: type[BaseModel] = root or Scenario
     for part in loc[:-1]:
         field = model.model_fields.get(str(part))
         annotation = field.annotation if field else None
@@ -561,12 +563,12 @@ def _field_names(loc: tuple[Any, ...]) -> list[str]:
     return list(model.model_fields)
 
 
-def _format_error(err: dict[str, Any]) -> str:
+def _format_error(err: dict[str, Any], root: type[BaseModel] | None = None) -> str:
     loc = tuple(p for p in err["loc"] if p not in ("function-after",))
     where = ".".join(str(p) for p in loc)
     kind = err["type"]
     if kind == "extra_forbidden":
-        hint = difflib.get_close_matches(str(loc[-1]), _field_names(loc), n=1)
+        hint = difflib.get_close_matches(str(loc[-1]), _field_names(loc, root), n=1)
         suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
         return f"{where}: unknown field{suggestion}"
     msg = err["msg"]
@@ -579,7 +581,15 @@ def _format_error(err: dict[str, Any]) -> str:
 
 
 def validate(data: dict[str, Any], source: str = "scenario") -> Scenario:
-    """Validate a mapping into a :class:`Scenario`, raising a one-line :class:`ScenarioError`."""
+    """Validate a mapping into a :class:`Scenario`, raising a one-line :class:`ScenarioError`.
+
+    A mapping with ``model: tribute`` is a tribute-model scenario
+    (:class:`backscratch.scenario_tribute.TributeScenario`).
+    """
+    if data.get("model") == "tribute":
+        from backscratch.scenario_tribute import validate_tribute
+
+        return validate_tribute(data, source)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:

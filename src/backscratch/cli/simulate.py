@@ -1,90 +1,35 @@
-"""The ``backscratch`` command line: typer + rich, calling only :mod:`backscratch.experiments`.
-
-Every bad input ends in one line on stderr (``backscratch: error: FIELD: problem``) and exit
-code 2, with no traceback and nothing half-written.
-"""
+"""Commands on scenarios: ``scenarios``, ``schema``, ``run``, ``compare``, ``solve``, ``calibrate``, ``demo``."""
 
 from __future__ import annotations
 
 import json
 import sys
-import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from backscratch import experiments
+from backscratch.cli.common import (
+    Format,
+    RunsOpt,
+    ScenarioArg,
+    SeedOpt,
+    SetOpt,
+    app,
+    check_figure_path,
+    out,
+    parse_values,
+    scenario_from,
+)
 from backscratch.scenario import (
     ScenarioError,
     builtins,
     fields_markdown,
-    load_scenario,
     parse_assignments,
 )
-
-app = typer.Typer(
-    name="backscratch",
-    help="Coercion versus inducement between states: blackmail vs backscratching.",
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
-"""Tables are laid out 120 columns wide when written to a file or pipe."""
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-
-
-ScenarioArg = Annotated[
-    str,
-    typer.Argument(
-        help="Built-in scenario name (see `backscratch scenarios`) or a .yaml/.toml file."
-    ),
-]
-RunsOpt = Annotated[
-    int | None, typer.Option("--runs", help="Number of runs (overrides the scenario).")
-]
-SeedOpt = Annotated[int | None, typer.Option("--seed", help="Root seed (overrides the scenario).")]
-SetOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--set", help="Override a field, e.g. --set shadow=0.9 --set threat.credibility=1."
-    ),
-]
-
-
-def parse_values(text: str, option: str) -> list[float]:
-    """``a:b:n`` (n evenly spaced values from a to b) or a comma-separated list of numbers."""
-    try:
-        if ":" in text:
-            a, b, n = text.split(":")
-            if int(n) < 1:
-                raise ValueError
-            return np.linspace(float(a), float(b), int(n)).tolist()
-        return [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise ScenarioError(
-            f"{option} '{text}': expected start:stop:count (e.g. 0:2:11) or a list (e.g. 0,0.5,1)"
-        ) from None
-
-
-FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
-
-
-def _check_figure_path(path: Path | None, option: str = "--plot") -> None:
-    if path is not None and path.suffix.lower() not in FIGURE_SUFFIXES:
-        raise ScenarioError(
-            f"{option} '{path}': the file name must end in {', '.join(FIGURE_SUFFIXES)}"
-        )
 
 
 def _domestic_table(dom: dict) -> Table:
@@ -100,15 +45,6 @@ def _domestic_table(dom: dict) -> Table:
     for row in dom["sweep"]:
         table.add_row(f"{row['eta']:.3f}", row["preferred"], f"{row['cooperation_rate']:.3f}")
     return table
-
-
-def _scenario(spec: str, runs: int | None, seed: int | None, sets: list[str] | None):
-    overrides = parse_assignments(sets)
-    if runs is not None:
-        overrides["runs"] = runs
-    if seed is not None:
-        overrides["seed"] = seed
-    return load_scenario(spec, overrides)
 
 
 _LABELS = {
@@ -155,8 +91,19 @@ def scenarios() -> None:
 
 
 @app.command()
-def schema() -> None:
+def schema(
+    model: Annotated[
+        str, typer.Option("--model", help="dyad (default) or tribute: whose fields to print.")
+    ] = "dyad",
+) -> None:
     """Print every scenario field with its unit, default and reference (Markdown)."""
+    if model == "tribute":
+        from backscratch.scenario_tribute import fields_markdown as tribute_fields
+
+        sys.stdout.write(tribute_fields())
+        return
+    if model != "dyad":
+        raise ScenarioError(f"--model {model}: expected dyad or tribute")
     sys.stdout.write(fields_markdown())
 
 
@@ -180,7 +127,11 @@ def run(
     ] = None,
 ) -> None:
     """Simulate a scenario, print a summary and optionally write per-period Parquet results."""
-    sc = _scenario(scenario, runs, seed, set_)
+    sc = scenario_from(scenario, runs, seed, set_)
+    if sc.model == "tribute":
+        from backscratch.cli.tribute import run_tribute
+
+        return run_tribute(out, sc, policy, out_dir)
     pol = experiments.check_policies([policy], sc)[0] if policy else None
     result = experiments.run(sc, pol)
     if out_dir is not None:
@@ -213,16 +164,28 @@ def compare(
             "or a list. Table output always shows it; JSON adds a 'domestic' key when given.",
         ),
     ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write compare.json, scenario.yaml, periods.parquet here."),
+    ] = None,
 ) -> None:
     """Run several policies on the same seeds and compare cooperation, escalation and payoffs.
 
     POLICIES may also name the scenario's counterfactual schedules.
     """
-    sc = _scenario(scenario, runs, seed, set_)
-    etas = parse_values(eta, "--eta") if eta is not None else None
+    sc = scenario_from(scenario, runs, seed, set_)
     names = [p.strip() for p in policies.split(",") if p.strip()]
+    if sc.model == "tribute":
+        from backscratch.cli.tribute import compare_tribute
+
+        return compare_tribute(out, sc, names, fmt is Format.json, eta, out_dir)
+    etas = parse_values(eta, "--eta") if eta is not None else None
     result = experiments.compare(sc, names, keep=True)
     domestic = experiments.hawk_threshold(result["results"], etas)
+    if out_dir is not None:
+        from backscratch.experiments.folders import write_compare
+
+        write_compare(result, sc, out_dir, domestic)
     if fmt is Format.json:
         contract = {
             **{k: result[k] for k in ("scenario", "runs", "seed")},
@@ -242,6 +205,8 @@ def compare(
     )
     if len(result["results"]) > 1 and "blackmail" in result["results"]:
         out.print(_domestic_table(domestic))
+    if out_dir is not None:
+        out.print(f"results written to {out_dir}/ (compare.json, scenario.yaml, periods.parquet)")
 
 
 @app.command()
@@ -267,7 +232,7 @@ def solve(
 
     if plot is not None and name != "oye-dyad":
         raise ScenarioError(f"--plot: only oye-dyad has a comparative-statics figure, not {name}")
-    _check_figure_path(plot)
+    check_figure_path(plot)
     result = solve_problem(name, parse_assignments(set_, scalars_only=False))
     if plot is not None:
         from backscratch.report import figures
@@ -312,286 +277,6 @@ def solve(
         out.print(f"figure written to {plot}")
 
 
-class SummaryFormat(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-def _progress_printer(label: str):
-    """A progress callback: a rich bar with ETA in a terminal, plain lines every ~5% else."""
-    if sys.stdout.isatty():
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        bar = Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            "ETA",
-            TimeRemainingColumn(),
-            console=out,
-        )
-        state: dict = {}
-
-        def update(done: int, total: int) -> None:
-            if "task" not in state:
-                bar.start()
-                state["task"] = bar.add_task(label, total=total, completed=done)
-            bar.update(state["task"], completed=done)
-            if done >= total:
-                bar.stop()
-
-        return update
-    last = {"step": -1}
-    t0 = time.perf_counter()
-
-    def plain(done: int, total: int) -> None:
-        step = int(20 * done / total) if total else 20
-        if step != last["step"] or done == total:
-            last["step"] = step
-            elapsed = time.perf_counter() - t0
-            print(
-                f"{label}: {done}/{total} tasks ({100 * done / max(total, 1):.0f}%), "
-                f"{elapsed:.1f} s",
-                flush=True,
-            )
-
-    return plain
-
-
-@app.command()
-def sweep(
-    scenario: ScenarioArg,
-    out_dir: Annotated[Path, typer.Option("--out", help="Sweep folder (created; resumable).")],
-    grid: Annotated[
-        list[str] | None,
-        typer.Option("--grid", help="key=v1,v2,... or key=start:stop:count; repeat for more keys."),
-    ] = None,
-    policies: Annotated[
-        str, typer.Option("--policies", help="Comma-separated policies or counterfactuals.")
-    ] = "blackmail,backscratching,mixed",
-    runs: RunsOpt = None,
-    seed: SeedOpt = None,
-    set_: SetOpt = None,
-    backend: Annotated[str, typer.Option("--backend", help="serial, local or dask.")] = "serial",
-    workers: Annotated[
-        int | None, typer.Option("--workers", help="Processes (local) or workers (dask).")
-    ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option("--scheduler", help="Address of an existing dask scheduler.")
-    ] = None,
-) -> None:
-    """Run every grid point × policy as a task, one Parquet part each; re-running resumes."""
-    from backscratch.experiments import sweep as sw
-
-    sc = _scenario(scenario, runs, seed, set_)
-    points = sw.parse_grid(grid, sc)
-    names = [p.strip() for p in policies.split(",") if p.strip()]
-    result = sw.sweep(
-        sc, points, names, out_dir, backend, workers, scheduler, progress=_progress_printer("sweep")
-    )
-    out.print(
-        f"sweep {out_dir}: {result['tasks']} tasks ({result['skipped']} already finished, "
-        f"{result['ran']} run). Next: backscratch summarize {out_dir}"
-    )
-
-
-@app.command()
-def summarize(
-    folder: Annotated[Path, typer.Argument(help="A sweep folder.")],
-    by: Annotated[
-        str | None, typer.Option("--by", help="Group by these comma-separated keys.")
-    ] = None,
-    fmt: Annotated[SummaryFormat, typer.Option("--format")] = SummaryFormat.table,
-) -> None:
-    """Means and 95% confidence intervals over runs, by grid point and policy (DuckDB)."""
-    from backscratch.experiments import sweep as sw
-
-    keys = [k.strip() for k in by.split(",")] if by else None
-    names, rows = sw.summarize(folder, keys)
-    if fmt is SummaryFormat.json:
-        sys.stdout.write(json.dumps([dict(zip(names, r, strict=True)) for r in rows]) + "\n")
-    elif fmt is SummaryFormat.csv:
-        import csv
-
-        writer = csv.writer(sys.stdout)
-        writer.writerow(names)
-        writer.writerows(rows)
-    else:
-        table = Table(title=f"{folder}: mean ± 95% CI over runs", title_justify="left")
-        group = names[: names.index("runs")]
-        shown = ["cooperation", "demander_payoff", "final_latency"]
-        for col in [*group, "runs", *shown]:
-            table.add_column(col, justify="right", overflow="fold")
-        for r in rows:
-            d = dict(zip(names, r, strict=True))
-            cells = [str(d[k]) for k in group] + [str(d["runs"])]
-            cells += [f"{d[m]:.3f}±{d[m + '_ci95'] or 0:.3f}" for m in shown]
-            table.add_row(*cells)
-        out.print(table)
-
-
-@app.command()
-def plot(
-    folder: Annotated[Path, typer.Argument(help="A sweep folder.")],
-    x: Annotated[str, typer.Option("--x", help="Grid key on the x axis; two keys a,b: heatmap.")],
-    y: Annotated[str, typer.Option("--y", help="Metric, e.g. cooperation.")] = "cooperation",
-    hue: Annotated[str, typer.Option("--hue", help="Series by this key.")] = "policy",
-    output: Annotated[Path, typer.Option("-o", "--output", help="PNG or SVG file.")] = Path(
-        "sweep.png"
-    ),
-) -> None:
-    """Plot a metric of a sweep against a grid key (lines with 95% CI), or a heatmap over two."""
-    from backscratch.experiments import sweep as sw
-    from backscratch.report import figures
-
-    _check_figure_path(output, "-o")
-    if y not in sw.METRICS:
-        raise ScenarioError(f"--y {y}: not a metric (known: {', '.join(sw.METRICS)})")
-    xs = [k.strip() for k in x.split(",")]
-    if len(xs) > 2:
-        raise ScenarioError(f"--x {x}: give one key, or two for a heatmap")
-    names, rows = sw.summarize(folder, [*xs, hue] if hue not in xs else xs)
-    data = [dict(zip(names, r, strict=True)) for r in rows]
-    fig = (figures.sweep_heatmap if len(xs) == 2 else figures.sweep_lines)(data, xs, y, hue)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(output, bbox_inches="tight")
-    out.print(f"figure written to {output}")
-
-
-data_app = typer.Typer(
-    help="Real data shipped with backscratch: descriptive statistics.", no_args_is_help=True
-)
-app.add_typer(data_app, name="data")
-
-
-def _share(s: dict) -> str:
-    lo, hi = s["ci95"]
-    return f"{s['share']:.3f} [{lo:.3f}, {hi:.3f}] (n={s['n']})" if s["n"] else "-"
-
-
-@data_app.command("ties")
-def data_ties(
-    by: Annotated[
-        str | None,
-        typer.Option(
-            "--by",
-            help="Group coded cases: threat, carrots, carrots_during, costs, commitment, sender, decade.",
-        ),
-    ] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
-    path: Annotated[
-        Path | None, typer.Option("--path", help="A TIES v4.1 CSV (default: the shipped copy).")
-    ] = None,
-) -> None:
-    """Acquiescence shares in the TIES sanctions data (1945-2005), with Wilson 95% CIs."""
-    from backscratch.data import ties
-
-    cases = ties.load(path)
-    summary = ties.describe(cases)
-    if by is not None:
-        groups = ties.by(cases, by)
-        summary["by"] = {by: groups}
-    if fmt is Format.json:
-        sys.stdout.write(json.dumps(summary) + "\n")
-        return
-    tf, ct = summary["threat_first"], summary["carrots_threat_stage"]
-    out.print(
-        f"TIES v4.1: {summary['n_cases']} cases, {summary['n_coded']} with a coded outcome. "
-        f"{ties.CITATION}."
-    )
-    table = Table(title="Target acquiescence (share [Wilson 95% CI])", title_justify="left")
-    table.add_column("cases")
-    table.add_column("n", justify="right")
-    table.add_column("share [95% CI]", justify="right")
-    rows = [
-        (
-            "threat first: at the threat stage",
-            tf["n"],
-            tf["acquiesce_threat_stage"],
-            tf["acquiesce_threat_stage_ci95"],
-        ),
-        (
-            "threat first: at any stage",
-            tf["n"],
-            tf["acquiesce_any_stage"],
-            tf["acquiesce_any_stage_ci95"],
-        ),
-        (
-            "sanctions imposed: after imposition",
-            summary["imposed"]["n"],
-            summary["imposed"]["acquiesce_after_imposition"],
-            summary["imposed"]["acquiesce_after_imposition_ci95"],
-        ),
-        (
-            "all coded: at any stage",
-            summary["any_stage"]["n"],
-            summary["any_stage"]["share"],
-            summary["any_stage"]["ci95"],
-        ),
-        (
-            "carrots at the threat stage: any stage",
-            ct["with"]["n"],
-            ct["with"]["acquiesce_any_stage"],
-            ct["with"]["ci95"],
-        ),
-        (
-            "no carrots at the threat stage: any stage",
-            ct["without"]["n"],
-            ct["without"]["acquiesce_any_stage"],
-            ct["without"]["ci95"],
-        ),
-    ]
-    for dur in ("with", "without"):
-        g = summary["carrots_during_sanctions"][dur]
-        rows.append(
-            (
-                f"imposed, {dur} carrots during sanctions: any stage",
-                g["n"],
-                g["acquiesce_any_stage"],
-                g["ci95"],
-            )
-        )
-    for title, g in (
-        ("US primary sender", summary["us_primary_sender"]),
-        *(
-            (f"anticipated target costs {k}", v)
-            for k, v in summary["by_anticipated_target_costs"].items()
-        ),
-    ):
-        s = g["acquiesce_any_stage"]
-        rows.append((f"{title}: any stage", s["n"], s["share"], s["ci95"]))
-    for label, n, p, (lo, hi) in rows:
-        table.add_row(label, str(n), f"{p:.3f} [{lo:.3f}, {hi:.3f}]" if n else "-")
-    out.print(table)
-    if by is not None:
-        gt = Table(title=f"by {ties.BY[by][0]}", title_justify="left")
-        for col in ("group", "n", "threat stage", "after imposition", "any stage"):
-            gt.add_column(col, justify="right" if col != "group" else "left")
-        for name, g in groups.items():
-            gt.add_row(
-                name,
-                str(g["n"]),
-                _share(g["acquiesce_threat_stage"]),
-                _share(g["acquiesce_after_imposition"]),
-                _share(g["acquiesce_any_stage"]),
-            )
-        out.print(gt)
-    q = summary["quirks"]
-    out.print(
-        f"{len(q)} cases whose stage and outcome disagree are kept as coded "
-        "(`--format json` lists them under quirks)."
-    )
-    out.print(f"Caveat: {ties.CAVEAT}")
-
-
 class Target(StrEnum):
     iaea_leu = "iaea-leu"
     ties = "ties"
@@ -605,7 +290,7 @@ def _calibrate_ties(scenario, runs, seed, set_, plot, fmt, data, save) -> None:
     if save is not None and save.suffix not in (".yaml", ".yml"):
         raise ScenarioError(f"--save {save}: must end in .yaml or .yml")
     cases = ties.load(data)
-    sc = _scenario(scenario, runs or 10_000, seed, set_)
+    sc = scenario_from(scenario, runs or 10_000, seed, set_)
     fit = ties_fit.calibrate_to_ties(sc, cases)
     if save is not None:
         from backscratch import store
@@ -674,14 +359,14 @@ def calibrate(
     """
     from backscratch.experiments import calibrate as cal
 
-    _check_figure_path(plot)
+    check_figure_path(plot)
     if to is Target.ties:
         _calibrate_ties(scenario, runs, seed, set_, plot, fmt, data, save)
         return
     for name, value in (("--data", data), ("--save", save)):
         if value is not None:
             raise ScenarioError(f"{name}: only with --to ties")
-    sc = _scenario(scenario, runs, seed, set_)
+    sc = scenario_from(scenario, runs, seed, set_)
     dates, observed = cal.observations()
     fit = cal.calibrate_latency(sc, dates, observed)
     if plot is not None:
@@ -822,28 +507,3 @@ def _ties_line(check: dict | None) -> str:
         )
         + " (descriptive shares: selection effects apply).\n"
     )
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app, turning every input problem into one line and exit code 2."""
-    command = typer.main.get_command(app)
-    try:
-        rv = command.main(args=argv, prog_name="backscratch", standalone_mode=False)
-    except typer.Abort:
-        print("backscratch: aborted", file=sys.stderr)
-        return 130
-    except typer.TyperException as exc:  # usage errors: unknown option, bad choice, ...
-        message = " ".join(exc.format_message().split())
-        if type(exc).__name__ == "NoArgsIsHelpError":
-            print(exc.format_message())
-            return 0
-        print(f"backscratch: error: {message}", file=sys.stderr)
-        return 2
-    except (ScenarioError, OSError) as exc:
-        print(f"backscratch: error: {exc}", file=sys.stderr)
-        return 2
-    return rv if isinstance(rv, int) else 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -1,0 +1,94 @@
+"""What every command shares: the typer app, the console, option types and scenario loading."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.console import Console
+
+from backscratch.scenario import (
+    ScenarioError,
+    load_scenario,
+    parse_assignments,
+)
+
+app = typer.Typer(
+    name="backscratch",
+    help="Coercion versus inducement between states: blackmail vs backscratching.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+"""Tables are laid out 120 columns wide when written to a file or pipe."""
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+ScenarioArg = Annotated[
+    str,
+    typer.Argument(
+        help="Built-in scenario name (see `backscratch scenarios`) or a .yaml/.toml file."
+    ),
+]
+
+
+RunsOpt = Annotated[
+    int | None, typer.Option("--runs", help="Number of runs (overrides the scenario).")
+]
+
+
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Root seed (overrides the scenario).")]
+
+
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set", help="Override a field, e.g. --set shadow=0.9 --set threat.credibility=1."
+    ),
+]
+
+
+def parse_values(text: str, option: str) -> list[float]:
+    """``a:b:n`` (n evenly spaced values from a to b) or a comma-separated list of numbers."""
+    try:
+        if ":" in text:
+            a, b, n = text.split(":")
+            if int(n) < 1:
+                raise ValueError
+            return np.linspace(float(a), float(b), int(n)).tolist()
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ScenarioError(
+            f"{option} '{text}': expected start:stop:count (e.g. 0:2:11) or a list (e.g. 0,0.5,1)"
+        ) from None
+
+
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def check_figure_path(path: Path | None, option: str = "--plot") -> None:
+    if path is not None and path.suffix.lower() not in FIGURE_SUFFIXES:
+        raise ScenarioError(
+            f"{option} '{path}': the file name must end in {', '.join(FIGURE_SUFFIXES)}"
+        )
+
+
+def scenario_from(spec: str, runs: int | None, seed: int | None, sets: list[str] | None):
+    overrides = parse_assignments(sets)
+    if runs is not None:
+        overrides["runs"] = runs
+    if seed is not None:
+        overrides["seed"] = seed
+    return load_scenario(spec, overrides)
