@@ -18,7 +18,7 @@ from backscratch.scenario import ScenarioError
 
 # isort: off
 # Importing a module registers its commands; `--help` lists them in this order.
-from backscratch.cli import simulate, sweep, data, games  # noqa: F401
+from backscratch.cli import simulate, sweep, data, games, dashboard  # noqa: F401
 # isort: on
 
 __all__ = ["app", "main"]

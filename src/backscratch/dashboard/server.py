@@ -1,0 +1,129 @@
+"""Serving the dashboard: loopback by default, every script and style from this machine.
+
+:func:`check_host` decides where to bind: 127.0.0.1 unless a host is given; a non-loopback
+address only when the caller says it was given explicitly (``backscratch serve --host``), and
+then with a warning; an empty address (every interface, implicitly) never.
+
+:func:`serve` runs the Panel server with inline resources (``pn.config.inline``): Bokeh's
+and Panel's JavaScript and CSS are served by the app itself, so the page loads and updates
+with no request leaving the machine (the browser tests check every request).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import sys
+
+from backscratch.scenario import ScenarioError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5006
+
+
+def _addresses(host: str) -> set:
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        raise ScenarioError(f"--host {host}: not an address this machine can resolve") from None
+    return {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
+
+
+def is_loopback(host: str) -> bool:
+    """Whether every address ``host`` resolves to is a loopback address."""
+    return all(a.is_loopback for a in _addresses(host))
+
+
+def check_host(
+    host: str | None, explicit: bool, port: int = DEFAULT_PORT
+) -> tuple[str, str | None]:
+    """The address to bind and a warning (or None).
+
+    ``None`` binds :data:`DEFAULT_HOST`. A loopback name or address (``localhost``,
+    ``127.0.0.1``, ``::1``) binds quietly. Any other address is refused unless ``explicit``
+    (the user named it with ``--host``), and then comes with a warning. An empty address or
+    ``*`` (every interface, by omission) is always refused.
+    """
+    if host is None:
+        return DEFAULT_HOST, None
+    h = host.strip()
+    if h in ("", "*"):
+        raise ScenarioError(
+            f"--host '{host}': an empty address binds every interface; name the address "
+            "explicitly (e.g. --host 0.0.0.0) if that is what you want"
+        )
+    if is_loopback(h):
+        return h, None
+    if not explicit:
+        raise ScenarioError(
+            f"--host {h}: not a loopback address; the dashboard binds only 127.0.0.1 unless "
+            "--host names another address explicitly"
+        )
+    return h, (
+        f"serving on {h}, which is not a loopback address: anyone who can reach this "
+        f"machine on port {port} can use the dashboard and run simulations on it (there is "
+        "no login)"
+    )
+
+
+def websocket_origins(host: str, port: int) -> list[str]:
+    """Origins the server accepts: the bound loopback names, or any origin (``*``) when the
+    user chose a non-loopback address."""
+    if not is_loopback(host):
+        return ["*"]
+    names = {host, "127.0.0.1", "localhost"}
+    if ":" in host:  # an IPv6 literal
+        names.add(f"[{host}]")
+    return sorted(f"{n}:{port}" for n in names if ":" not in n or n.startswith("["))
+
+
+def configure_offline() -> None:
+    """Serve Bokeh's and Panel's JavaScript and CSS from this server (no CDN), whatever
+    ``BOKEH_RESOURCES`` says in the environment."""
+    import panel as pn
+    from bokeh.settings import settings
+
+    settings.resources.set_value("server")
+    pn.config.inline = True
+
+
+def make_server(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST):
+    """A Panel server for the dashboard on ``host:port``, not yet started."""
+    import panel as pn
+
+    from backscratch.dashboard.app import create_app
+
+    configure_offline()
+    return pn.serve(
+        {"/": create_app},
+        port=port,
+        address=host,
+        websocket_origin=websocket_origins(host, port),
+        show=False,
+        start=False,
+        title="backscratch dashboard",
+        verbose=False,
+    )
+
+
+def serve(port: int = DEFAULT_PORT, host: str | None = None, explicit: bool = False) -> int:
+    """Check the address, start the server and run until interrupted (Ctrl-C). Returns 0."""
+    if not 1 <= port <= 65535:
+        raise ScenarioError(f"--port {port}: not a port number (1-65535)")
+    address, warning = check_host(host, explicit, port)
+    if warning:
+        print(f"backscratch: warning: {warning}", file=sys.stderr, flush=True)
+    try:
+        server = make_server(port, address)
+    except OSError as exc:
+        raise ScenarioError(f"--port {port}: cannot listen on {address} ({exc.strerror})") from None
+    shown = f"[{address}]" if ":" in address else address
+    print(f"backscratch dashboard: http://{shown}:{server.port}/  (Ctrl-C stops it)", flush=True)
+    server.start()
+    try:
+        server.io_loop.start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0

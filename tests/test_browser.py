@@ -1,0 +1,275 @@
+"""The dashboard in a real browser: Debian's chromium driven by Python playwright.
+
+One server (``backscratch serve`` on a free loopback port) and one browser serve every test
+of this module; both are stopped at the end, and the server's process group with them. The
+browser runs headless with a fresh profile and no background networking; every request it
+makes is recorded, and the last test asserts that none left 127.0.0.1. Screenshots are
+written to ``test-artifacts/`` (ignored by git).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+WAIT_MS = 60_000  # upper bound for the page to react; a wait, not a timing assertion
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="the test extra (playwright)")
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM), reason="Debian chromium is not installed (.ci/run installs it)"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``backscratch serve --port PORT`` in its own process group; stopped at the end."""
+    psutil = pytest.importorskip("psutil")
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
+    log = log_path.open("w")
+    env = {**os.environ, "BOKEH_RESOURCES": "cdn"}  # serve must keep everything local anyway
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "backscratch", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"serve exited early: {log_path.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(url, timeout=5) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        yield url
+    finally:
+        family = [proc.pid, *(c.pid for c in psutil.Process(proc.pid).children(recursive=True))]
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+        alive = [
+            p for p in family if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"
+        ]
+        assert alive == [], f"server processes left behind: {alive}"
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_api.sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=FLAGS,
+            viewport={"width": 1400, "height": 1000},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture(scope="module")
+def requests_seen():
+    return []
+
+
+@pytest.fixture(scope="module")
+def page(server, browser, requests_seen):
+    page = browser.new_page()
+    page.on("request", lambda r: requests_seen.append(r.url))
+    page.on("websocket", lambda ws: requests_seen.append(ws.url))
+    page.goto(server)
+    page.wait_for_function(
+        "() => window.Bokeh && Bokeh.documents.length > 0"
+        " && Bokeh.documents[0].get_model_by_name('cooperation') !== null"
+        " && Bokeh.documents[0].get_model_by_name('cooperation').data.period.length > 0",
+        timeout=WAIT_MS,
+    )
+    return page
+
+
+def _data(page, source: str, column: str) -> list:
+    return page.evaluate(
+        "([s, c]) => Array.from(Bokeh.documents[0].get_model_by_name(s).data[c])",
+        [source, column],
+    )
+
+
+def _wait_for_change(page, source: str, column: str, before: list) -> list:
+    page.wait_for_function(
+        "([s, c, old]) => { const d = Array.from(Bokeh.documents[0].get_model_by_name(s).data[c]);"
+        " return JSON.stringify(d) !== JSON.stringify(old); }",
+        arg=[source, column, before],
+        timeout=WAIT_MS,
+    )
+    return _data(page, source, column)
+
+
+def _screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def test_page_shows_three_policies_side_by_side(page):
+    titles = page.evaluate(
+        "() => [...Bokeh.documents[0].all_models]"
+        ".filter(m => m.constructor.__name__ === 'Title').map(m => m.text)"
+    )
+    assert "Cooperation over time" in titles and "Latency and its threshold L*" in titles
+    for policy in ("blackmail", "backscratching", "mixed"):
+        assert len(_data(page, "cooperation", policy)) == 40
+    table = page.locator("table").first.inner_text()
+    assert "blackmail" in table and "backscratching" in table and "mixed" in table
+    assert page.get_by_text("Download results (JSON)").count() == 1
+
+
+def test_moving_a_slider_changes_the_plotted_data(page):
+    before = _data(page, "cooperation", "blackmail")
+    latency_before = _data(page, "latency", "blackmail")
+    handle = page.locator(".noUi-handle").first  # the first slider: shadow of the future
+    handle.focus()
+    for _ in range(3):
+        page.keyboard.press("PageDown")
+    after = _wait_for_change(page, "cooperation", "blackmail", before)
+    assert after != before
+    assert _wait_for_change(page, "latency", "blackmail", latency_before) != latency_before
+    page.get_by_text("Shadow of the future δ (probability): 0.").first.wait_for(timeout=WAIT_MS)
+    _screenshot(page, "dashboard-explore.png")
+
+
+def test_downloads_hold_the_scenario_and_results_shown(page, tmp_path):
+    shown = _data(page, "cooperation", "mixed")
+    with page.expect_download(timeout=WAIT_MS) as info:
+        page.get_by_text("Download scenario (YAML)").click()
+    assert info.value.suggested_filename == "oye-dyad.yaml"
+    scenario = yaml.safe_load(Path(info.value.path()).read_text())
+    assert scenario["name"] == "oye-dyad" and scenario["shadow"] < 0.9  # the moved slider
+    with page.expect_download(timeout=WAIT_MS) as info:
+        page.get_by_text("Download results (JSON)").click()
+    results = json.loads(Path(info.value.path()).read_text())
+    assert results["series"]["mixed"]["cooperation"] == pytest.approx(shown, abs=1e-6)
+    assert results["policies"]["blackmail"]["cooperation_rate"] > 0
+
+
+def _upload(page, name: str, data: bytes) -> None:
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": name, "mimeType": "application/x-yaml", "buffer": data}]
+    )
+
+
+def test_bad_upload_shows_the_error_text(page):
+    before = _data(page, "cooperation", "blackmail")
+    _upload(page, "typo.yaml", b"shadow: 0.5\nthreat:\n  credibilty: 0.9\n")
+    message = "Rejected: typo.yaml: threat.credibilty: unknown field (did you mean 'credibility'?)"
+    page.get_by_text(message).wait_for(timeout=WAIT_MS)
+    assert "Traceback" not in page.content()
+    assert _data(page, "cooperation", "blackmail") == before  # nothing was loaded
+    _screenshot(page, "dashboard-upload-error.png")
+
+
+def test_upload_over_1_mb_is_refused_in_the_browser(page):
+    before = _data(page, "cooperation", "blackmail")
+    _upload(page, "big.yaml", b"#" * 1_000_001)
+    page.get_by_text("File is too large", exact=True).wait_for(timeout=WAIT_MS)
+    assert page.get_by_text("Maximum file size is 1 MB", exact=True).count() == 1
+    # refused by the browser: the server's own check (same limit) never saw it
+    assert page.get_by_text("scenario files are limited to 1 MB").count() == 0
+    # the page is still connected: a slider still re-runs the simulation
+    handle = page.locator(".noUi-handle").first
+    handle.focus()
+    page.keyboard.press("PageUp")
+    assert _wait_for_change(page, "cooperation", "blackmail", before) != before
+
+
+def test_heavy_run_shows_progress_and_then_its_results(page):
+    page.evaluate(
+        "() => { window.__progress = [];"
+        " const m = [...Bokeh.documents[0].all_models]"
+        "   .find(m => m.constructor.__name__ === 'Progress');"
+        " for (const p of [m.properties.visible, m.properties.value])"
+        "   p.change.connect(() => window.__progress.push([m.visible, m.value])); }"
+    )
+    before = _data(page, "cooperation", "blackmail")
+    runs = page.get_by_label("Runs per policy")
+    runs.fill("50000")
+    runs.press("Enter")
+    after = _wait_for_change(page, "cooperation", "blackmail", before)
+    assert after != before
+    page.get_by_text("3 policies × 50000 runs × 40 periods").wait_for(timeout=WAIT_MS)
+    page.wait_for_function(  # hidden once the results are drawn
+        "() => window.__progress.length > 0 && window.__progress.at(-1)[0] === false",
+        timeout=WAIT_MS,
+    )
+    seen = page.evaluate("() => window.__progress")
+    assert [True, 0] in seen  # shown, from zero, while the runs were simulated
+    assert max(v for _, v in seen) == 100
+
+
+def test_tutorial_step_reruns_its_simulation(page):
+    page.get_by_text("Tutorial", exact=True).click()
+    page.get_by_text("2. Contagion: others are watching").wait_for(timeout=WAIT_MS)
+    before = _data(page, "tutorial-contagion", "blackmail")
+    handles = [h for h in page.locator(".noUi-handle").all() if h.is_visible()]
+    assert len(handles) == 5  # one slider per step
+    handles[1].focus()  # M, third parties
+    page.keyboard.press("Home")
+    after = _wait_for_change(page, "tutorial-contagion", "blackmail", before)
+    assert after != before
+    page.get_by_text("With M = 0 third parties watching").wait_for(timeout=WAIT_MS)
+    _screenshot(page, "dashboard-tutorial.png")
+
+
+def test_no_request_left_the_machine(page, requests_seen):
+    assert len(requests_seen) > 5  # the page, its scripts and styles, the websocket
+    foreign = [
+        u
+        for u in requests_seen
+        if not u.startswith("data:") and urlparse(u.removeprefix("blob:")).hostname != "127.0.0.1"
+    ]
+    assert foreign == []
+    assert any(u.startswith("ws://127.0.0.1:") for u in requests_seen)

@@ -1,0 +1,225 @@
+"""`backscratch report`: a self-contained HTML report of any run / compare / sweep / demo folder,
+and `compare --out`, whose folder it reads."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from backscratch import experiments
+from backscratch.cli import main
+from backscratch.experiments import folders
+from backscratch.scenario import load_scenario
+
+
+def cli(capsys, *args):
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_self_contained(text: str) -> None:
+    """Nothing in the page is fetched: no external scripts, styles, fonts or images."""
+    assert "<link" not in text and "<iframe" not in text and "@import" not in text
+    assert not re.search(r"<script[^>]*\ssrc=", text)
+    for ref in re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)["']""", text):
+        assert ref.startswith(("data:", "#")), ref
+    assert not re.search(r"url\(\s*['\"]?(?!data:)", text)
+
+
+def images(text: str) -> int:
+    return text.count('<img src="data:image/png;base64,')
+
+
+def sections(text: str) -> list[str]:
+    return re.findall(r"<h2>([^<]+)</h2>", text)
+
+
+@pytest.fixture(scope="module")
+def compare_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cmp") / "cmp"
+    assert (
+        main(["compare", "oye-dyad", "--runs", "60", "--set", "horizon=15", "--out", str(out)]) == 0
+    )
+    return out
+
+
+def test_compare_out_writes_summary_scenario_and_every_policys_periods(compare_dir):
+    data = json.loads((compare_dir / "compare.json").read_text())
+    assert list(data) == ["scenario", "runs", "seed", "version", "policies", "domestic"]
+    assert list(data["policies"]) == ["blackmail", "backscratching", "mixed"]
+    assert data["domestic"]["eta_star"] is not None
+    table = pq.read_table(compare_dir / "periods.parquet")
+    assert table.num_rows == 3 * 60 * 15
+    assert table["policy"].to_pylist()[:: 60 * 15] == ["blackmail", "backscratching", "mixed"]
+    sc = load_scenario(compare_dir / "scenario.yaml")
+    assert (sc.runs, sc.horizon) == (60, 15)
+
+
+def test_periods_read_back_bit_identical(compare_dir):
+    stored = folders.read_periods(compare_dir)
+    sc = folders.read_scenario(compare_dir)
+    for policy in ("blackmail", "mixed"):
+        fresh = experiments.run(sc, policy)
+        for column in ("latency", "response", "demand", "entries"):
+            np.testing.assert_array_equal(stored[policy].records[column], fresh.records[column])
+
+
+def test_compare_json_output_is_unchanged_by_out(capsys, tmp_path):
+    code, out, err = cli(
+        capsys,
+        "compare",
+        "oye-dyad",
+        "--runs",
+        "30",
+        "--set",
+        "horizon=8",
+        "--format",
+        "json",
+        "--out",
+        tmp_path / "c",
+    )
+    assert code == 0 and err == ""
+    assert list(json.loads(out)) == ["scenario", "runs", "seed", "policies"]
+    assert out.count("\n") == 1
+    assert (tmp_path / "c" / "compare.json").is_file()
+
+
+def test_report_of_a_compare_folder(capsys, compare_dir, tmp_path):
+    target = tmp_path / "sub" / "report.html"
+    code, out, err = cli(capsys, "report", compare_dir, "-o", target)
+    assert code == 0 and err == "" and "report written to" in out
+    text = target.read_text()
+    assert_self_contained(text)
+    assert sections(text) == [
+        "What was run",
+        "Results",
+        "Domestic lock-in",
+        "Method",
+        "Caveats",
+        "Parameters",
+    ]
+    assert images(text) == 6  # cooperation, demand, belief, entries, latency, bars
+    for label in (
+        "blackmail",
+        "backscratching",
+        "mixed",
+        "threshold L* = 1",
+        "common random numbers",
+    ):
+        assert label in text
+    # parameters with their units
+    assert re.search(r"<td>threat\.credibility</td><td>0\.600</td><td>probability</td>", text)
+    assert re.search(r"<td>shadow</td><td>0\.900</td><td>probability</td>", text)
+    summary = json.loads(
+        re.search(r'<script type="application/json" id="summary">(.*?)</script>', text).group(1)
+    )
+    assert summary["kind"] == "compare" and set(summary["policies"]) == {
+        "blackmail",
+        "backscratching",
+        "mixed",
+    }
+
+
+def test_report_of_a_run_folder(capsys, tmp_path):
+    run_dir = tmp_path / "run"
+    assert (
+        cli(
+            capsys,
+            "run",
+            "oye-dyad",
+            "--runs",
+            "40",
+            "--set",
+            "horizon=10",
+            "--policy",
+            "backscratching",
+            "--out",
+            run_dir,
+        )[0]
+        == 0
+    )
+    code, _, err = cli(capsys, "report", run_dir, "-o", tmp_path / "r.html")
+    assert code == 0 and err == ""
+    text = (tmp_path / "r.html").read_text()
+    assert_self_contained(text)
+    assert sections(text) == ["What was run", "Results", "Method", "Caveats", "Parameters"]
+    assert images(text) == 5
+    assert "<code>backscratch run</code>" in text and "backscratching" in text
+
+
+def test_report_of_a_sweep_folder_says_what_is_unfinished(capsys, tmp_path):
+    sweep_dir = tmp_path / "sw"
+    args = [
+        "sweep",
+        "oye-dyad",
+        "--runs",
+        "30",
+        "--set",
+        "horizon=10",
+        "--grid",
+        "shadow=0.5,0.9",
+        "--grid",
+        "third_parties.count=0,2",
+        "--policies",
+        "blackmail,backscratching",
+        "--out",
+        sweep_dir,
+    ]
+    assert cli(capsys, *args)[0] == 0
+    code, _, _ = cli(capsys, "report", sweep_dir, "-o", tmp_path / "s.html")
+    assert code == 0
+    text = (tmp_path / "s.html").read_text()
+    assert_self_contained(text)
+    assert "8 of 8" in text and "Only" not in text
+    assert images(text) == 5  # four metrics against shadow, one heatmap over both keys
+    assert "shadow" in text and "third_parties.count" in text and "mean ± 95% CI" in text
+    next(iter(sorted((sweep_dir / "parts").glob("*.done")))).unlink()
+    assert cli(capsys, "report", sweep_dir, "-o", tmp_path / "s2.html")[0] == 0
+    assert "Only 7 of 8 tasks are finished" in (tmp_path / "s2.html").read_text()
+
+
+def test_report_of_a_demo_folder(tmp_path):
+    from backscratch.experiments import demo
+    from backscratch.report import results
+
+    demo.write(tmp_path / "demo", {"runs": 30})
+    text = results.build(tmp_path / "demo")
+    assert_self_contained(text)
+    assert images(text) == 2
+    for name in ("as-happened", "backscratching-from-2009", "oye-dyad", "Caveats", "Parameters"):
+        assert name in text
+
+
+@pytest.mark.parametrize(
+    ("make", "args", "message"),
+    [
+        (None, ["missing"], "backscratch: error: {d}/missing: no such folder"),
+        ("empty", ["empty"], "backscratch: error: {d}/empty: not a results folder"),
+        (
+            "empty",
+            ["empty", "-o", "{d}/report.txt"],
+            "backscratch: error: -o '{d}/report.txt': the report file name must end in .html",
+        ),
+    ],
+)
+def test_bad_report_input_is_one_line_and_exit_2(capsys, tmp_path, make, args, message):
+    if make:
+        (tmp_path / make).mkdir()
+    argv = [
+        "report",
+        *(
+            a.format(d=tmp_path) if "{d}" in a else str(tmp_path / a) if i == 0 else a
+            for i, a in enumerate(args)
+        ),
+    ]
+    if "-o" not in argv:
+        argv += ["-o", str(tmp_path / "out.html")]
+    code, out, err = cli(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.startswith(message.format(d=tmp_path)) and err.count("\n") == 1
+    assert not (tmp_path / "out.html").exists()
