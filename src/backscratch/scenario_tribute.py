@@ -279,6 +279,8 @@ def validate_tribute(data: dict[str, Any], source: str = "scenario") -> TributeS
 
 def fields_markdown() -> str:
     """Every tribute-scenario field with its type, default and description, as Markdown."""
+    from backscratch.scenario import TABLE_HEAD, field_rows
+
     lines = [
         "# Tribute scenario fields",
         "",
@@ -286,24 +288,7 @@ def fields_markdown() -> str:
         "`src/backscratch/scenario_tribute.py`; do not edit by hand. See "
         "[tribute.md](tribute.md) for the rules.",
         "",
-        "| field | type | default | meaning [unit], reference |",
-        "| --- | --- | --- | --- |",
+        *TABLE_HEAD,
+        *field_rows(TributeScenario),
     ]
-
-    def walk(model: type[BaseModel], prefix: str) -> None:
-        for name, field in model.model_fields.items():
-            annotation = field.annotation
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-                walk(annotation, f"{prefix}{name}.")
-                continue
-            kind = getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
-            bounds = [str(m) for m in field.metadata]
-            if bounds:
-                kind += " (" + ", ".join(bounds) + ")"
-            default = f"`{field.get_default(call_default_factory=True)}`"
-            desc = (field.description or "").replace("|", "\\|")
-            kind = kind.replace("|", "\\|")
-            lines.append(f"| `{prefix}{name}` | {kind} | {default} | {desc} |")
-
-    walk(TributeScenario, "")
     return "\n".join(lines) + "\n"
