@@ -129,6 +129,18 @@ def test_demo_prints_a_readable_summary(capsys, tmp_path):
         (["compare", "oye-dyad", "--policies", "bribery"], "--policies: unknown policy 'bribery'"),
         (["compare", "oye-dyad", "--format", "xml"], "--format"),
         (["run", "oye-dyad", "--bogus"], "No such option: --bogus"),
+        (["calibrate", "oye-dyad"], "the IAEA fit needs a dated scenario"),
+        # only run and compare take the tribute model; the rest say so in one line
+        (["sweep", "tribute", "--out", "x"], "`backscratch sweep` takes dyad scenarios"),
+        (["calibrate", "tribute", "--to", "ties"], "`backscratch calibrate` takes dyad"),
+        (
+            ["tournament", "--game", "coercion", "--scenario", "tribute"],
+            "`backscratch tournament` takes dyad scenarios, not model 'tribute'",
+        ),
+        (
+            ["evolve", "--game", "coercion", "--scenario", "tribute"],
+            "`backscratch evolve` takes dyad scenarios, not model 'tribute'",
+        ),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(capsys, tmp_path, args, needle):

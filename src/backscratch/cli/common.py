@@ -85,10 +85,29 @@ def check_figure_path(path: Path | None, option: str = "--plot") -> None:
         )
 
 
-def scenario_from(spec: str, runs: int | None, seed: int | None, sets: list[str] | None):
+def scenario_from(
+    spec: str,
+    runs: int | None,
+    seed: int | None,
+    sets: list[str] | None,
+    command: str,
+    models: tuple[str, ...] = ("dyad",),
+):
+    """Load a scenario with the command line's overrides; a one-line error if ``command``
+    does not handle its model (only ``run`` and ``compare`` take the tribute model)."""
     overrides = parse_assignments(sets)
     if runs is not None:
         overrides["runs"] = runs
     if seed is not None:
         overrides["seed"] = seed
-    return load_scenario(spec, overrides)
+    return require_model(load_scenario(spec, overrides), spec, command, models)
+
+
+def require_model(scenario, spec: str, command: str, models: tuple[str, ...] = ("dyad",)):
+    """``scenario`` if ``command`` handles its model, else a one-line :class:`ScenarioError`."""
+    if scenario.model not in models:
+        raise ScenarioError(
+            f"scenario '{spec}': `backscratch {command}` takes {' or '.join(models)} "
+            f"scenarios, not model '{scenario.model}'"
+        )
+    return scenario

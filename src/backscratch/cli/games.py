@@ -18,6 +18,7 @@ from backscratch.cli.common import (
     app,
     out,
     parse_values,
+    require_model,
 )
 from backscratch.scenario import (
     ScenarioError,
@@ -208,7 +209,8 @@ def tournament(
         },
     )
     if game == "coercion":
-        sc = load_scenario(scenario or "oye-dyad", parse_assignments(set_))
+        spec = scenario or "oye-dyad"
+        sc = require_model(load_scenario(spec, parse_assignments(set_)), spec, "tournament")
         result = tour.coercion_tournament(
             sc,
             _names(demanders),
@@ -358,7 +360,8 @@ def evolve(
             raise ScenarioError(
                 "--dynamics: moran simulates iterated 2x2 games; coercion: stationary"
             )
-        sc = load_scenario(scenario or "oye-dyad", parse_assignments(set_))
+        spec = scenario or "oye-dyad"
+        sc = require_model(load_scenario(spec, parse_assignments(set_)), spec, "evolve")
         res = tour.coercion_tournament(
             sc,
             _names(demanders),

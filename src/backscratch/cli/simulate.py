@@ -127,7 +127,7 @@ def run(
     ] = None,
 ) -> None:
     """Simulate a scenario, print a summary and optionally write per-period Parquet results."""
-    sc = scenario_from(scenario, runs, seed, set_)
+    sc = scenario_from(scenario, runs, seed, set_, "run", ("dyad", "tribute"))
     if sc.model == "tribute":
         from backscratch.cli.tribute import run_tribute
 
@@ -173,7 +173,7 @@ def compare(
 
     POLICIES may also name the scenario's counterfactual schedules.
     """
-    sc = scenario_from(scenario, runs, seed, set_)
+    sc = scenario_from(scenario, runs, seed, set_, "compare", ("dyad", "tribute"))
     names = [p.strip() for p in policies.split(",") if p.strip()]
     if sc.model == "tribute":
         from backscratch.cli.tribute import compare_tribute
@@ -290,7 +290,7 @@ def _calibrate_ties(scenario, runs, seed, set_, plot, fmt, data, save) -> None:
     if save is not None and save.suffix not in (".yaml", ".yml"):
         raise ScenarioError(f"--save {save}: must end in .yaml or .yml")
     cases = ties.load(data)
-    sc = scenario_from(scenario, runs or 10_000, seed, set_)
+    sc = scenario_from(scenario, runs or 10_000, seed, set_, "calibrate")
     fit = ties_fit.calibrate_to_ties(sc, cases)
     if save is not None:
         from backscratch import store
@@ -366,7 +366,7 @@ def calibrate(
     for name, value in (("--data", data), ("--save", save)):
         if value is not None:
             raise ScenarioError(f"{name}: only with --to ties")
-    sc = scenario_from(scenario, runs, seed, set_)
+    sc = scenario_from(scenario, runs, seed, set_, "calibrate")
     dates, observed = cal.observations()
     fit = cal.calibrate_latency(sc, dates, observed)
     if plot is not None:

@@ -104,7 +104,7 @@ def sweep(
     """Run every grid point × policy as a task, one Parquet part each; re-running resumes."""
     from backscratch.experiments import sweep as sw
 
-    sc = scenario_from(scenario, runs, seed, set_)
+    sc = scenario_from(scenario, runs, seed, set_, "sweep")
     points = sw.parse_grid(grid, sc)
     names = [p.strip() for p in policies.split(",") if p.strip()]
     result = sw.sweep(

@@ -70,7 +70,11 @@ def observations(metric: str = LATENCY_METRIC) -> tuple[list[str], np.ndarray]:
 def _period(scenario: Scenario, date: str, what: str) -> int:
     t = scenario.calendar.period_of(date[:7])
     if not 0 <= t < scenario.horizon:
-        raise ScenarioError(f"{what} {date} lies outside the scenario's calendar")
+        raise ScenarioError(
+            f"{what} {date} lies outside the scenario's calendar ({scenario.calendar.start}, "
+            f"{scenario.horizon} periods): the IAEA fit needs a dated scenario covering "
+            "2007-2012 such as iran-2003-2013 (for the TIES shares: --to ties)"
+        )
     return t
 
 

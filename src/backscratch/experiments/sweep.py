@@ -210,6 +210,8 @@ def sweep(
     progress: Callable[[int, int], None] | None = None,
 ) -> dict:
     """Run (or resume) a sweep into ``out``; returns counts of tasks, skipped and ran."""
+    if scenario.model != "dyad":
+        raise ScenarioError(f"{scenario.name}: sweeps take dyad scenarios, not '{scenario.model}'")
     out = Path(out)
     policies = check_policies(policies, scenario)
     tasks = plan(scenario, grid, policies, out)
