@@ -39,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         print(f"backscratch: error: {message}", file=sys.stderr)
         return 2
+    except MemoryError as exc:  # what the up-front checks did not foresee
+        detail = " ".join(str(exc).split()) or "allocation failed"
+        print(f"backscratch: error: out of memory ({detail}); lower --runs", file=sys.stderr)
+        return 2
     except (ScenarioError, OSError) as exc:
         print(f"backscratch: error: {exc}", file=sys.stderr)
         return 2

@@ -27,6 +27,7 @@ period, collecting the columns declared in :data:`COLUMNS`.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -292,6 +293,22 @@ class StageGame:
 # ------------------------------------------------------------------------------- model
 
 
+def _check_memory(scenario: Scenario, need: int) -> None:
+    """A one-line error, before allocating, when the per-period records of every run cannot
+    fit in the memory this machine has available (Linux; elsewhere allocation decides)."""
+    try:
+        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return
+    if need > 0.8 * available:
+        raise ScenarioError(
+            f"runs: {scenario.runs} runs x {scenario.horizon} periods need "
+            f"{need / 2**30:.1f} GiB of per-period records, more than this machine has free "
+            f"({available / 2**30:.1f} GiB); lower runs or horizon, or use `backscratch sweep`, "
+            "which simulates block by block"
+        )
+
+
 class DyadModel:
     """All runs of a scenario under one instrument plan, advancing together.
 
@@ -328,6 +345,7 @@ class DyadModel:
         self.belief = np.full(n, scenario.target.prior_pliable)
         self.capacity = np.full(n, scenario.hedging.initial_capacity)
         self.latency = np.full(n, scenario.hedging.initial)
+        _check_memory(scenario, H * n * sum(np.dtype(c.dtype).itemsize for c in COLUMNS))
         self.records = kernels.empty_records(H, n, COLUMNS)
         self.t = 0
         st, h = self.stage, scenario.hedging
