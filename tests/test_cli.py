@@ -172,3 +172,10 @@ def test_malformed_file_through_the_installed_command(tmp_path):
     assert proc.stderr.startswith("backscratch: error: ") and "malformed YAML" in proc.stderr
     assert proc.stderr.count("\n") == 1 and proc.stdout == ""
     assert not out_dir.exists()
+
+
+def test_version(capsys):
+    from backscratch import __version__
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"backscratch {__version__}"

@@ -31,6 +31,24 @@ out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
 """Tables are laid out 120 columns wide when written to a file or pipe."""
 
 
+def _version(value: bool) -> None:
+    if value:
+        from backscratch import __version__
+
+        print(f"backscratch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Coercion versus inducement between states: blackmail vs backscratching."""
+
+
 class Format(StrEnum):
     table = "table"
     json = "json"
