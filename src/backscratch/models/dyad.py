@@ -293,14 +293,27 @@ class StageGame:
 # ------------------------------------------------------------------------------- model
 
 
+def _available_memory() -> int | None:
+    """Bytes of memory available to a new allocation: ``MemAvailable`` (free plus reclaimable
+    cache) on Linux, else the physical memory, else None (unknown)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
 def _check_memory(scenario: Scenario, need: int) -> None:
     """A one-line error, before allocating, when the per-period records of every run cannot
-    fit in the memory this machine has available (Linux; elsewhere allocation decides)."""
-    try:
-        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return
-    if need > 0.8 * available:
+    fit in the memory this machine has available."""
+    available = _available_memory()
+    if available is not None and need > 0.8 * available:
         raise ScenarioError(
             f"runs: {scenario.runs} runs x {scenario.horizon} periods need "
             f"{need / 2**30:.1f} GiB of per-period records, more than this machine has free "
