@@ -183,6 +183,11 @@ def test_calibrate_command_json(capsys, tmp_path):
     assert set(d["params"]) == set(ties_fit.FREE) and set(d["se"]) == set(ties_fit.FREE)
     assert all(np.isfinite(v) and v > 0 for v in d["se"].values())
     assert all(m["within_ci"] for m in d["moments"].values())
+    assert d["se_method"].startswith("delta method")
+    for alt in d["alternatives"]:  # any other solution reported also fits
+        assert (
+            abs(alt["params"]["target.prior_pliable"] - d["params"]["target.prior_pliable"]) > 0.05
+        )
     assert fig.stat().st_size > 5000
     mine = load_scenario(str(saved))
     assert mine.name == "mine" and mine.threat.credibility == pytest.approx(
@@ -190,3 +195,20 @@ def test_calibrate_command_json(capsys, tmp_path):
     )
     assert main(["calibrate", "iran-2003-2013", "--save", str(saved)]) == 2
     assert "--save: only with --to ties" in capsys.readouterr().err
+
+
+def test_two_distinct_parameter_sets_fit_the_ties_shares():
+    """The moments are not monotone in the prior (a learning demander asks more of a target
+    believed pliable): the TIES shares are matched exactly near prior 0.3 and within their
+    95% intervals near prior 0.9, so the data do not pin the prior down. The fit reports the
+    best and lists the other."""
+    sc = load_scenario("oye-dyad", {"runs": 4000})
+    observed, _, cov = ties_fit.data_moments(ties.load(), bootstrap=500)
+    sd = np.sqrt(np.diag(cov))
+    found = ties_fit.solutions(sc, observed, sd, starts=((0.5, 0.6, 2.0), (0.9, 0.5, 0.5)))
+    priors = sorted(theta[0] for theta, _ in found)
+    assert len(found) == 2 and priors[0] < 0.45 and priors[1] > 0.8, found
+    for theta, _ in found:
+        assert np.all(np.abs(ties_fit.simulated_moments(sc, theta) - observed) <= 1.96 * sd)
+    # ... while a prior in between fits nothing: threat-stage compliance collapses there
+    assert ties_fit.simulated_moments(sc, [0.6, 0.46, 0.25])[0] < 0.1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -129,3 +130,51 @@ def require_model(scenario, spec: str, command: str, models: tuple[str, ...] = (
             f"scenarios, not model '{scenario.model}'"
         )
     return scenario
+
+
+def progress_printer(label: str, unit: str = "tasks"):
+    """A progress callback: a rich bar with ETA in a terminal, plain lines every ~5% else."""
+    if sys.stdout.isatty():
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        bar = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            "ETA",
+            TimeRemainingColumn(),
+            console=out,
+        )
+        state: dict = {}
+
+        def update(done: int, total: int) -> None:
+            if "task" not in state:
+                bar.start()
+                state["task"] = bar.add_task(label, total=total, completed=done)
+            bar.update(state["task"], completed=done)
+            if done >= total:
+                bar.stop()
+
+        return update
+    last = {"step": -1}
+    t0 = time.perf_counter()
+
+    def plain(done: int, total: int) -> None:
+        step = int(20 * done / total) if total else 20
+        if step != last["step"] or done == total:
+            last["step"] = step
+            elapsed = time.perf_counter() - t0
+            print(
+                f"{label}: {done}/{total} {unit} ({100 * done / max(total, 1):.0f}%), "
+                f"{elapsed:.1f} s",
+                flush=True,
+            )
+
+    return plain

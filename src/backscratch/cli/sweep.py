@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +19,7 @@ from backscratch.cli.common import (
     app,
     check_figure_path,
     out,
+    progress_printer,
     scenario_from,
 )
 from backscratch.scenario import ScenarioError
@@ -29,54 +29,6 @@ class SummaryFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
-
-
-def _progress_printer(label: str):
-    """A progress callback: a rich bar with ETA in a terminal, plain lines every ~5% else."""
-    if sys.stdout.isatty():
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        bar = Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            "ETA",
-            TimeRemainingColumn(),
-            console=out,
-        )
-        state: dict = {}
-
-        def update(done: int, total: int) -> None:
-            if "task" not in state:
-                bar.start()
-                state["task"] = bar.add_task(label, total=total, completed=done)
-            bar.update(state["task"], completed=done)
-            if done >= total:
-                bar.stop()
-
-        return update
-    last = {"step": -1}
-    t0 = time.perf_counter()
-
-    def plain(done: int, total: int) -> None:
-        step = int(20 * done / total) if total else 20
-        if step != last["step"] or done == total:
-            last["step"] = step
-            elapsed = time.perf_counter() - t0
-            print(
-                f"{label}: {done}/{total} tasks ({100 * done / max(total, 1):.0f}%), "
-                f"{elapsed:.1f} s",
-                flush=True,
-            )
-
-    return plain
 
 
 @app.command()
@@ -108,7 +60,7 @@ def sweep(
     points = sw.parse_grid(grid, sc)
     names = [p.strip() for p in policies.split(",") if p.strip()]
     result = sw.sweep(
-        sc, points, names, out_dir, backend, workers, scheduler, progress=_progress_printer("sweep")
+        sc, points, names, out_dir, backend, workers, scheduler, progress=progress_printer("sweep")
     )
     out.print(
         f"sweep {out_dir}: {result['tasks']} tasks ({result['skipped']} already finished, "

@@ -30,7 +30,7 @@ every bootstrap sample would cost minutes per replicate and is not done.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import least_squares
@@ -50,7 +50,10 @@ LABELS = {
 FREE = ("target.prior_pliable", "threat.credibility", "offer_to_cost")
 """Free parameters; ``offer_to_cost`` sets ``offer.price = offer_to_cost * target.cost``."""
 BOUNDS = np.array([(0.01, 0.99), (0.0, 1.0), (0.0, 6.0)])
-STARTS = ((0.5, 0.6, 2.0), (0.25, 0.8, 1.0), (0.75, 0.3, 3.5))
+STARTS = ((0.5, 0.6, 2.0), (0.25, 0.8, 1.0), (0.75, 0.3, 3.5), (0.9, 0.5, 0.5))
+"""Starting points of the fit. The moments are not monotone in the prior (a learning
+demander asks more of a target believed pliable), so distant starts can reach distinct
+solutions; all are run and every distinct one that fits is reported."""
 STEP = np.array([0.02, 0.02, 0.1])
 """Finite-difference steps for the Jacobian (large enough to average over the tiny steps
 that common random numbers leave in simulated shares)."""
@@ -128,6 +131,11 @@ class TiesFit:
     """95% simulation intervals of the simulated shares (binomial, runs)."""
     scenario: Scenario
     """The scenario with the fitted parameters."""
+    se_method: str = ""
+    """How ``se`` was computed."""
+    alternatives: list = field(default_factory=list)
+    """Other, distinct local optima whose simulated moments also lie within 1.96 bootstrap
+    standard errors of every observed one: the data do not tell them apart."""
 
     @property
     def errors(self) -> np.ndarray:
@@ -166,33 +174,44 @@ class TiesFit:
                 }
                 for i, m in enumerate(MOMENTS)
             },
+            "se_method": self.se_method,
+            "alternatives": self.alternatives,
             "runs": self.scenario.runs,
             "seed": self.scenario.seed,
         }
 
 
-def fit_moments(scenario: Scenario, observed: np.ndarray, sd: np.ndarray) -> np.ndarray:
+def fit_moments(
+    scenario: Scenario, observed: np.ndarray, sd: np.ndarray, starts=STARTS
+) -> np.ndarray:
     """Parameters minimising the weighted squared distance of simulated to ``observed``."""
+    return solutions(scenario, observed, sd, starts)[0][0]
+
+
+def solutions(
+    scenario: Scenario, observed: np.ndarray, sd: np.ndarray, starts=STARTS
+) -> list[tuple[np.ndarray, float]]:
+    """Local optima ``(theta, cost)`` from every start, best first, distinct ones only
+    (cost: half the sum of squared standardised moment errors)."""
 
     def residuals(theta):
         return (simulated_moments(scenario, theta) - observed) / sd
 
-    best = None
-    for x0 in STARTS:
+    found: list[tuple[np.ndarray, float]] = []
+    scale = BOUNDS[:, 1] - BOUNDS[:, 0]
+    for x0 in starts:
         sol = least_squares(
             residuals,
             np.array(x0),
             bounds=(BOUNDS[:, 0], BOUNDS[:, 1]),
-            diff_step=STEP / (BOUNDS[:, 1] - BOUNDS[:, 0]),
-            x_scale=BOUNDS[:, 1] - BOUNDS[:, 0],
+            diff_step=STEP / scale,
+            x_scale=scale,
             xtol=1e-4,
             ftol=1e-6,
         )
-        if best is None or sol.cost < best.cost:
-            best = sol
-        if best.cost < 1e-4:  # exactly identified: a perfect fit is the global optimum
-            break
-    return best.x
+        if all(np.abs((sol.x - x) / scale).max() > 0.05 for x, _ in found):
+            found.append((sol.x, float(sol.cost)))
+    return sorted(found, key=lambda f: f[1])
 
 
 def jacobian(scenario: Scenario, theta: np.ndarray) -> np.ndarray:
@@ -209,23 +228,70 @@ def jacobian(scenario: Scenario, theta: np.ndarray) -> np.ndarray:
 
 
 def calibrate_to_ties(
-    scenario: Scenario, cases: list[ties.Case] | None = None, bootstrap: int = 2000
+    scenario: Scenario,
+    cases: list[ties.Case] | None = None,
+    bootstrap: int = 2000,
+    refits: int = 0,
+    progress=None,
 ) -> TiesFit:
-    """Fit the dyad's type prior, threat credibility and offer size to the TIES moments."""
+    """Fit the dyad's type prior, threat credibility and offer size to the TIES moments.
+
+    Standard errors: by the delta method (default), or with ``refits > 0`` the standard
+    deviation of the estimates re-fitted on that many bootstrap samples of the cases (each
+    started from the point estimate; ``progress(done, total)`` is called after each)."""
     cases = ties.load() if cases is None else cases
     observed, counts, cov = data_moments(cases, bootstrap, seed=scenario.seed)
     sd = np.sqrt(np.diag(cov))
-    theta = fit_moments(scenario, observed, sd)
+    found = solutions(scenario, observed, sd)
+    theta = found[0][0]
     simulated = simulated_moments(scenario, theta)
+    alternatives = []
+    for x, _cost in found[1:]:
+        m = simulated_moments(scenario, x)
+        if np.all(np.abs(m - observed) <= 1.96 * sd):  # also fits within the data's CIs
+            alternatives.append(
+                {
+                    "params": dict(zip(FREE, map(float, x), strict=True)),
+                    "simulated": dict(zip(MOMENTS, map(float, m), strict=True)),
+                }
+            )
+    if refits > 0:
+        se = bootstrap_refits(scenario, cases, theta, sd, refits, progress).std(axis=0, ddof=1)
+        method = f"bootstrap: sd of {refits} re-fits on resampled cases"
+    else:
+        se = delta_se(scenario, theta, cov, simulated)
+        method = "delta method: bootstrap covariance of the data moments and simulation noise"
+    fit = _result(scenario, theta, se, observed, counts, simulated)
+    fit.se_method = method
+    fit.alternatives = alternatives
+    return fit
+
+
+def delta_se(scenario: Scenario, theta, cov: np.ndarray, simulated: np.ndarray) -> np.ndarray:
+    """Standard errors V = G^-1 (S_data + S_sim) G^-T, G the Jacobian of the simulated moments."""
     sim_var = simulated * (1 - simulated) / scenario.runs
-    g = jacobian(scenario, theta)
     try:
-        ginv = np.linalg.inv(g)
-        v = ginv @ (cov + np.diag(sim_var)) @ ginv.T
-        se = np.sqrt(np.clip(np.diag(v), 0.0, None))
+        ginv = np.linalg.inv(jacobian(scenario, theta))
     except np.linalg.LinAlgError:  # a parameter at a flat spot: not identified there
-        se = np.full(len(theta), np.nan)
-    return _result(scenario, theta, se, observed, counts, simulated)
+        return np.full(len(theta), np.nan)
+    v = ginv @ (cov + np.diag(sim_var)) @ ginv.T
+    return np.sqrt(np.clip(np.diag(v), 0.0, None))
+
+
+def bootstrap_refits(
+    scenario: Scenario, cases: list[ties.Case], theta, sd, refits: int, progress=None
+) -> np.ndarray:
+    """Estimates re-fitted on ``refits`` samples of the cases drawn with replacement (seeded by
+    the scenario's seed), each started from ``theta``; rows: samples."""
+    rng = np.random.default_rng([scenario.seed, 1])
+    out = []
+    for b in range(refits):
+        sample = [cases[i] for i in rng.integers(0, len(cases), len(cases))]
+        observed, _, _ = data_moments(sample, bootstrap=0)
+        out.append(fit_moments(scenario, observed, sd, starts=(tuple(theta),)))
+        if progress:
+            progress(b + 1, refits)
+    return np.array(out)
 
 
 def params_of(scenario: Scenario) -> np.ndarray:
