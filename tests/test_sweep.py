@@ -210,3 +210,17 @@ def test_tasks_simulate_block_by_block_with_the_same_bits(policy):
     assert all(np.array_equal(whole[k], blocks[k], equal_nan=True) for k in whole)
     with pytest.raises(ValueError, match="multiple of"):
         DyadModel(sc, policy, first_run=100)
+
+
+def test_progress_goes_to_stderr_every_5_percent_and_stdout_stays_clean(tmp_path, capsys):
+    args = ["sweep", "oye-dyad", "--grid", "shadow=0.5:0.9:30", "--runs", "20", "--set"]
+    assert main([*args, "horizon=5", "--out", str(tmp_path / "s")]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("sweep ") and "%)" not in captured.out  # no progress here
+    lines = captured.err.strip().splitlines()
+    percents = [int(line.split("(")[1].split("%")[0]) for line in lines]
+    assert all(line.startswith("sweep: ") and " tasks (" in line for line in lines)
+    assert percents == sorted(percents) and percents[-1] == 100 and percents[0] < 10
+    assert 15 <= len(lines) <= 22  # about one line per 5% of 90 tasks, not one per task
+    assert main([*args, "horizon=5", "--out", str(tmp_path / "s")]) == 0  # resumed: done
+    assert capsys.readouterr().err.strip().splitlines() == ["sweep: 90/90 tasks (100%), 0.0 s"]

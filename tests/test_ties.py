@@ -212,3 +212,13 @@ def test_two_distinct_parameter_sets_fit_the_ties_shares():
         assert np.all(np.abs(ties_fit.simulated_moments(sc, theta) - observed) <= 1.96 * sd)
     # ... while a prior in between fits nothing: threat-stage compliance collapses there
     assert ties_fit.simulated_moments(sc, [0.6, 0.46, 0.25])[0] < 0.1
+
+
+def test_bootstrap_refits_keep_json_output_clean(capsys):
+    argv = ["calibrate", "oye-dyad", "--to", "ties", "--runs", "1500", "--format", "json"]
+    assert main([*argv, "--bootstrap", "3"]) == 0
+    captured = capsys.readouterr()
+    d = json.loads(captured.out)  # progress went to stderr
+    assert d["se_method"].startswith("bootstrap: sd of 3 re-fits")
+    assert all(np.isfinite(v) and v >= 0 for v in d["se"].values())
+    assert "3/3 re-fits (100%)" in captured.err

@@ -133,8 +133,10 @@ def require_model(scenario, spec: str, command: str, models: tuple[str, ...] = (
 
 
 def progress_printer(label: str, unit: str = "tasks"):
-    """A progress callback: a rich bar with ETA in a terminal, plain lines every ~5% else."""
-    if sys.stdout.isatty():
+    """A progress callback writing to stderr, so that stdout stays clean for tables, JSON and
+    CSV: a rich bar with ETA when stderr is a terminal, else a plain line every ~5% from the
+    first unit finished on (nothing before, so an early error stays the only line)."""
+    if sys.stderr.isatty():
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -150,7 +152,8 @@ def progress_printer(label: str, unit: str = "tasks"):
             TimeElapsedColumn(),
             "ETA",
             TimeRemainingColumn(),
-            console=out,
+            console=Console(stderr=True),
+            transient=False,
         )
         state: dict = {}
 
@@ -163,17 +166,22 @@ def progress_printer(label: str, unit: str = "tasks"):
                 bar.stop()
 
         return update
-    last = {"step": -1}
+    state = {"step": -1, "first": None}
     t0 = time.perf_counter()
 
     def plain(done: int, total: int) -> None:
+        if state["first"] is None:
+            state["first"] = done  # already finished (a resumed sweep): not progress
+            if done < total:
+                return
         step = int(20 * done / total) if total else 20
-        if step != last["step"] or done == total:
-            last["step"] = step
+        if step != state["step"] or done == total:
+            state["step"] = step
             elapsed = time.perf_counter() - t0
             print(
                 f"{label}: {done}/{total} {unit} ({100 * done / max(total, 1):.0f}%), "
                 f"{elapsed:.1f} s",
+                file=sys.stderr,
                 flush=True,
             )
 
