@@ -586,14 +586,15 @@ def validate(data: dict[str, Any], source: str = "scenario") -> Scenario:
     A mapping with ``model: tribute`` is a tribute-model scenario
     (:class:`backscratch.scenario_tribute.TributeScenario`).
     """
+    root: type[BaseModel] = Scenario
     if data.get("model") == "tribute":
-        from backscratch.scenario_tribute import validate_tribute
+        from backscratch.scenario_tribute import TributeScenario
 
-        return validate_tribute(data, source)
+        root = TributeScenario
     try:
-        return Scenario.model_validate(data)
+        return root.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(_format_error(e) for e in exc.errors())
+        problems = "; ".join(_format_error(e, root) for e in exc.errors())
         raise ScenarioError(f"{source}: {problems}") from None
 
 

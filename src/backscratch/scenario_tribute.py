@@ -12,18 +12,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from backscratch.scenario import ScenarioError
+from backscratch.scenario import _Section
 
 TRIBUTE_POLICIES = ("blackmail", "backscratching", "mixed", "none")
 """Variants: Axelrod's original (demands only), offers only, both, and isolated actors."""
 
 NETWORKS = ("ring", "line", "torus", "small_world", "complete")
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Wealth(_Section):
@@ -261,20 +257,9 @@ class TributeScenario(_Section):
 
     def with_updates(self, **fields: Any) -> TributeScenario:
         """Return a validated copy with top-level or dotted fields replaced."""
-        from backscratch.scenario import _apply_overrides
+        from backscratch.scenario import _apply_overrides, validate
 
-        return validate_tribute(_apply_overrides(self.model_dump(), fields), source=self.name)
-
-
-def validate_tribute(data: dict[str, Any], source: str = "scenario") -> TributeScenario:
-    """Validate a mapping into a :class:`TributeScenario`, raising a one-line ScenarioError."""
-    from backscratch.scenario import _format_error
-
-    try:
-        return TributeScenario.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(_format_error(e, TributeScenario) for e in exc.errors())
-        raise ScenarioError(f"{source}: {problems}") from None
+        return validate(_apply_overrides(self.model_dump(), fields), source=self.name)
 
 
 def fields_markdown() -> str:
