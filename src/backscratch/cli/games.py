@@ -118,6 +118,32 @@ OutOpt = Annotated[
 ]
 
 
+def _coercion(scenario, set_, demanders, targets, turns, repetitions, seed, command: str):
+    """The coercion tournament of ``tournament`` and ``evolve`` (default 100 repetitions)."""
+    from backscratch.experiments import tournament as tour
+
+    spec = scenario or "oye-dyad"
+    sc = require_model(load_scenario(spec, parse_assignments(set_)), spec, command)
+    reps = 100 if repetitions is None else repetitions
+    return tour.coercion_tournament(sc, _names(demanders), _names(targets), turns, reps, seed)
+
+
+def _ipd(strategies, game, payoffs, turns, repetitions, default_repetitions, seed, noise, prob_end):
+    """The iterated 2x2 tournament of ``tournament`` and ``evolve`` (default 200 turns)."""
+    from backscratch.experiments import tournament as tour
+
+    return tour.ipd_tournament(
+        _names(strategies),
+        game,
+        _rpst(payoffs),
+        200 if turns is None else turns,
+        default_repetitions if repetitions is None else repetitions,
+        0 if seed is None else seed,
+        noise,
+        prob_end,
+    )
+
+
 def _ipd_table(s: dict) -> None:
     table = Table(
         title=f"{s['game']} {s['payoffs_rpst']}: {s['turns']} turns, {s['repetitions']} "
@@ -209,27 +235,11 @@ def tournament(
         },
     )
     if game == "coercion":
-        spec = scenario or "oye-dyad"
-        sc = require_model(load_scenario(spec, parse_assignments(set_)), spec, "tournament")
-        result = tour.coercion_tournament(
-            sc,
-            _names(demanders),
-            _names(targets),
-            turns,
-            100 if repetitions is None else repetitions,
-            seed,
+        result = _coercion(
+            scenario, set_, demanders, targets, turns, repetitions, seed, "tournament"
         )
     else:
-        result = tour.ipd_tournament(
-            _names(strategies),
-            game,
-            _rpst(payoffs),
-            200 if turns is None else turns,
-            10 if repetitions is None else repetitions,
-            0 if seed is None else seed,
-            noise,
-            prob_end,
-        )
+        result = _ipd(strategies, game, payoffs, turns, repetitions, 10, seed, noise, prob_end)
     summary = result.summary()
     if out_dir is not None:
         tour.write_tournament(result, out_dir)
@@ -360,16 +370,7 @@ def evolve(
             raise ScenarioError(
                 "--dynamics: moran simulates iterated 2x2 games; coercion: stationary"
             )
-        spec = scenario or "oye-dyad"
-        sc = require_model(load_scenario(spec, parse_assignments(set_)), spec, "evolve")
-        res = tour.coercion_tournament(
-            sc,
-            _names(demanders),
-            _names(targets),
-            turns,
-            100 if repetitions is None else repetitions,
-            seed,
-        )
+        res = _coercion(scenario, set_, demanders, targets, turns, repetitions, seed, "evolve")
         contract = tour.evolve_coercion(res, population, target_population, beta, t_max)
     elif dynamics is Dynamics.moran:
         names = _names(strategies) or tour.DEFAULT_STRATEGIES
@@ -403,16 +404,7 @@ def evolve(
                 f"S{k}" for k in range(len(matrix) if isinstance(matrix, list) else 0)
             ]
         else:
-            res = tour.ipd_tournament(
-                _names(strategies),
-                game,
-                _rpst(payoffs),
-                200 if turns is None else turns,
-                1 if repetitions is None else repetitions,
-                0 if seed is None else seed,
-                noise,
-                prob_end,
-            )
+            res = _ipd(strategies, game, payoffs, turns, repetitions, 1, seed, noise, prob_end)
             names, matrix = res.players, res.payoff_matrix
         contract = tour.evolve_matrix(names, matrix, population, beta, mu, rule, t_max)
     if out_dir is not None:
