@@ -535,6 +535,14 @@ def parse_assignments(items: list[str] | None, scalars_only: bool = True) -> dic
     return out
 
 
+def get_field(scenario: BaseModel, dotted: str) -> Any:
+    """The value of a dotted scenario field, e.g. ``threat.credibility``."""
+    node = scenario
+    for part in dotted.split("."):
+        node = getattr(node, part)
+    return node
+
+
 def _apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
     for dotted, value in overrides.items():

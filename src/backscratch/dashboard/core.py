@@ -35,6 +35,7 @@ from backscratch.scenario import (
     ScenarioError,
     builtin_names,
     dump_yaml,
+    get_field,
     load_scenario,
     read_mapping,  # the loader's own YAML/TOML reading, with its one-line errors
     validate,
@@ -100,14 +101,6 @@ def require_dyad(scenario, source: str) -> Scenario:
             f"{source}: model: the dashboard shows the dyad model only (got '{model}')"
         )
     return scenario
-
-
-def get_field(scenario: Scenario, dotted: str):
-    """The value of a dotted scenario field, e.g. ``threat.credibility``."""
-    node = scenario
-    for part in dotted.split("."):
-        node = getattr(node, part)
-    return node
 
 
 def control_values(scenario: Scenario) -> dict[str, float]:

@@ -23,7 +23,7 @@ from scipy.optimize import least_squares
 
 from backscratch.data import iran
 from backscratch.models.dyad import DyadModel
-from backscratch.scenario import Scenario, ScenarioError
+from backscratch.scenario import Scenario, ScenarioError, get_field
 
 LATENCY_METRIC = "leu_3.5pct_produced_cumulative"
 LATENCY_SCALE = 1e-3
@@ -110,7 +110,7 @@ def calibrate_latency(
 
     lo = np.array([BOUNDS[k][0] for k in free])
     hi = np.array([BOUNDS[k][1] for k in free])
-    starts = [np.clip([_get(scenario, k) for k in free], lo, hi)]
+    starts = [np.clip([float(get_field(scenario, k)) for k in free], lo, hi)]
     for corner in np.ndindex(*(len(START_FRACTIONS),) * len(free)):  # a grid of starts
         starts.append(lo + (hi - lo) * np.array([START_FRACTIONS[i] for i in corner]))
     best = None
@@ -129,10 +129,3 @@ def calibrate_latency(
         fitted=fitted,
         scenario=fitted_sc,
     )
-
-
-def _get(scenario: Scenario, dotted: str) -> float:
-    node = scenario
-    for part in dotted.split("."):
-        node = getattr(node, part)
-    return float(node)
