@@ -43,6 +43,11 @@ def write_parquet(table: pa.Table, path: str | Path) -> Path:
     return _atomic(Path(path), lambda tmp: pq.write_table(table, tmp, **PARQUET_OPTIONS))
 
 
+def write_bytes(data: bytes, path: str | Path) -> Path:
+    """Write ``data`` (a PNG, say) at ``path``, atomically."""
+    return _atomic(Path(path), lambda tmp: Path(tmp).write_bytes(data))
+
+
 def write_text(text: str, path: str | Path) -> Path:
     """Write ``text`` (UTF-8) at ``path``, atomically."""
     return _atomic(Path(path), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

@@ -105,8 +105,7 @@ def _write_png(fig, path: Path) -> Path:
     """Write ``fig`` as PNG at ``path`` atomically, and close it."""
     from backscratch.report.figures import png
 
-    data = png(fig)
-    return store._atomic(path, lambda tmp: Path(tmp).write_bytes(data))
+    return store.write_bytes(png(fig), path)
 
 
 def _named(names: list[str], values) -> dict[str, float]:

@@ -105,10 +105,7 @@ def write_run(result: TributeResult, out: str | Path, figures: bool = True) -> d
             ("wealth", tf.wealth_over_time(result)),
             ("commitment", tf.commitment_heatmap(result)),
         ):
-            data = tf.png(fig)
-            paths[name] = store._atomic(
-                out / f"{name}.png", lambda tmp, d=data: Path(tmp).write_bytes(d)
-            )
+            paths[name] = store.write_bytes(tf.png(fig), out / f"{name}.png")
     return paths
 
 
@@ -126,8 +123,8 @@ def write_compare(result: dict, scenario: TributeScenario, out: str | Path) -> d
         "scenario": store.write_text(dump_yaml(scenario), out / "scenario.yaml"),
     }
     for key, label in (("fights", "fights / year"), ("top_share", "top actor's share")):
-        data = tf.png(tf.compare_paths(result["results"], key, f"{label} (mean over runs)"))
-        paths[key] = store._atomic(out / f"{key}.png", lambda tmp, d=data: Path(tmp).write_bytes(d))
+        fig = tf.compare_paths(result["results"], key, f"{label} (mean over runs)")
+        paths[key] = store.write_bytes(tf.png(fig), out / f"{key}.png")
     return paths
 
 
