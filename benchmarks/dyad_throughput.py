@@ -22,9 +22,9 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
 import numpy as np
 
-from backscratch.engine import kernels
-from backscratch.models import DyadModel
-from backscratch.scenario import load_scenario
+from backscratch.dyad import _kernels as kernels
+from backscratch.dyad.model import DyadModel
+from backscratch.dyad.scenario import load_scenario
 
 GOAL = 1e7
 

@@ -26,8 +26,8 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
 import numpy as np
 
-from backscratch.games import iterated
-from backscratch.strategies import ipd
+from backscratch.tournaments import ipd_strategies as ipd
+from backscratch.tournaments import iterated
 
 GOAL = 50.0
 CLASSIC8 = [c.__name__ for c in ipd.CLASSIC if not c.classifier["stochastic"]]

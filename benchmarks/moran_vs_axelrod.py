@@ -28,7 +28,7 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 import numpy as np
 from scipy import stats
 
-from backscratch.games.evolution import moran_process
+from backscratch.tournaments.evolution import moran_process
 
 GOAL = 100.0
 NAMES = ["TitForTat", "Defector", "Cooperator", "Grudger"]

@@ -22,9 +22,9 @@ from pathlib import Path
 
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
-from backscratch.experiments import sweep as sw
-from backscratch.scenario import load_scenario
-from backscratch.store import file_sha256
+from backscratch.core.store import file_sha256
+from backscratch.dyad import sweep as sw
+from backscratch.dyad.scenario import load_scenario
 
 GRID = ["shadow=0.5:0.95:10", "third_parties.count=0:9:10"]
 

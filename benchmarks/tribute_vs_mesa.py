@@ -35,13 +35,13 @@ import mesa
 import numpy as np
 from scipy import stats
 
-from backscratch.models.tribute import (
+from backscratch.dyad.scenario import load_scenario
+from backscratch.tribute.model import (
     RunStreams,
     TributeModel,
     draw_activations,
     initial_state,
 )
-from backscratch.scenario import load_scenario
 
 GOAL = 20.0
 

@@ -18,7 +18,7 @@ import multiprocessing
 import re
 from pathlib import Path
 
-from backscratch.strategies import ipd
+from backscratch.tournaments import ipd_strategies as ipd
 
 TURNS = 200
 RPST = (3, 1, 0, 5)

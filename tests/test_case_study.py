@@ -10,10 +10,10 @@ import pytest
 
 from backscratch.cli import main
 from backscratch.data import iran
-from backscratch.experiments import calibrate as cal
-from backscratch.experiments.casestudy import COUNTERFACTUALS
-from backscratch.models.dyad import DyadModel, plan_for
-from backscratch.scenario import load_scenario
+from backscratch.dyad.model import DyadModel, plan_for
+from backscratch.dyad.scenario import load_scenario
+from backscratch.studies import calibrate_iaea as cal
+from backscratch.studies.casestudy import COUNTERFACTUALS
 
 
 def test_timeline_is_read_with_its_metrics():

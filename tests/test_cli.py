@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from backscratch.cli import main
-from backscratch.experiments import COMPARE_METRICS
+from backscratch.dyad.api import COMPARE_METRICS
 
 
 def cli(capsys, *args):

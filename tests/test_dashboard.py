@@ -11,7 +11,7 @@ import yaml
 
 from backscratch.cli import main
 from backscratch.dashboard import core, server, tutorial
-from backscratch.scenario import ScenarioError, load_scenario
+from backscratch.dyad.scenario import ScenarioError, load_scenario
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ def test_cache_drops_the_least_recently_used(small_dyad):
 
 
 def test_reduced_series_agree_with_the_full_results(small_dyad):
-    from backscratch import experiments
+    from backscratch.dyad import api as experiments
 
     o = core.simulate(small_dyad)
     full = experiments.run(small_dyad, "blackmail")

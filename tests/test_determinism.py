@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from backscratch import experiments
-from backscratch.engine import rng
-from backscratch.models import DyadModel
-from backscratch.store import file_sha256
+from backscratch.core import rng
+from backscratch.core.store import file_sha256
+from backscratch.dyad import api as experiments
+from backscratch.dyad.model import DyadModel
 
 
 def _hash(scenario, tmp_path, tag):

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backscratch import experiments
-from backscratch.engine.kernels import COMPLIED, RESISTED
-from backscratch.strategies.demanders import OFFER, THREAT
+from backscratch.dyad import api as experiments
+from backscratch.dyad._kernels import COMPLIED, RESISTED
+from backscratch.dyad.policies import OFFER, THREAT
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +148,7 @@ def test_no_demand_is_the_baseline(reference, oye):
 
 
 def test_p8_blackmail_does_at_least_as_well_with_short_shadow_and_overwhelming_threat():
-    from backscratch.scenario import load_scenario
+    from backscratch.dyad.scenario import load_scenario
 
     sc = load_scenario("blackmail-works")
     assert sc.shadow <= 0.2 and sc.threat.credibility == 1.0

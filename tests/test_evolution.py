@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backscratch.cli import main
-from backscratch.games import coercion, evolution, iterated
-from backscratch.scenario import ScenarioError, load_scenario
+from backscratch.dyad.scenario import ScenarioError, load_scenario
+from backscratch.tournaments import coercion, evolution, iterated
 
 PUBLISHED = {"Cooperator": 0.0192, "Defector": 0.1242, "Tit For Tat": 0.8566}
 """EGTtools' small-mutation-limit example: AllC, AllD, TFT, Z = 50, β = 1."""

@@ -11,10 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backscratch.cli import main
-from backscratch.experiments.solve import solve
-from backscratch.games import analytic, extensive
-from backscratch.games import normal_form as nf
-from backscratch.scenario import ScenarioError, load_scenario
+from backscratch.dyad import extensive
+from backscratch.dyad.scenario import ScenarioError, load_scenario
+from backscratch.theory import analytic
+from backscratch.theory import normal_form as nf
+from backscratch.theory.solve import solve
 
 # ------------------------------------------------------------------ V5: Oye's five games
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backscratch import experiments
 from backscratch.cli import main
-from backscratch.models.dyad import plan_for
-from backscratch.scenario import ScenarioError, load_scenario
+from backscratch.dyad import api as experiments
+from backscratch.dyad.model import plan_for
+from backscratch.dyad.scenario import ScenarioError, load_scenario
 
 
 @pytest.fixture(scope="module")

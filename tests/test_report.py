@@ -10,10 +10,10 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from backscratch import experiments
 from backscratch.cli import main
-from backscratch.experiments import folders
-from backscratch.scenario import load_scenario
+from backscratch.dyad import api as experiments
+from backscratch.dyad import io as folders
+from backscratch.dyad.scenario import load_scenario
 
 
 def cli(capsys, *args):
@@ -184,8 +184,8 @@ def test_report_of_a_sweep_folder_says_what_is_unfinished(capsys, tmp_path):
 
 
 def test_report_of_a_demo_folder(tmp_path):
-    from backscratch.experiments import demo
     from backscratch.report import results
+    from backscratch.studies import demo
 
     demo.write(tmp_path / "demo", {"runs": 30})
     text = results.build(tmp_path / "demo")

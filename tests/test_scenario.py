@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from backscratch.scenario import (
+from backscratch.dyad.scenario import (
     Scenario,
     ScenarioError,
     builtin_names,

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backscratch.models import StageGame
-from backscratch.models.dyad import DyadModel, plan_for
-from backscratch.scenario import load_scenario
-from backscratch.strategies import DEMAND_RULES, POLICIES, TARGETS
+from backscratch.dyad.model import DyadModel, StageGame, plan_for
+from backscratch.dyad.policies import DEMAND_RULES, POLICIES
+from backscratch.dyad.scenario import load_scenario
+from backscratch.dyad.targets import TARGETS
 
 
 def _stage(policy="blackmail", **over):

@@ -15,9 +15,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from backscratch.cli import main
-from backscratch.experiments import sweep as sw
-from backscratch.scenario import ScenarioError, load_scenario
-from backscratch.store import file_sha256
+from backscratch.core.store import file_sha256
+from backscratch.dyad import sweep as sw
+from backscratch.dyad.scenario import ScenarioError, load_scenario
 
 GRID = ["shadow=0.5:0.9:3", "third_parties.count=0,2"]
 POLICIES = ["blackmail", "backscratching"]
@@ -201,8 +201,8 @@ def test_summarize_needs_a_sweep_folder(tmp_path, capsys):
 
 @pytest.mark.parametrize("policy", ["blackmail", "mixed"])
 def test_tasks_simulate_block_by_block_with_the_same_bits(policy):
-    from backscratch.experiments import run
-    from backscratch.models.dyad import DyadModel
+    from backscratch.dyad.api import run
+    from backscratch.dyad.model import DyadModel
 
     sc = load_scenario("oye-dyad", {"runs": 9000, "horizon": 20})  # two full blocks and a part
     whole = run(sc, policy).per_run()

@@ -14,9 +14,9 @@ from scipy.optimize import brentq
 
 from backscratch.cli import main
 from backscratch.data import ties
-from backscratch.engine import kernels
-from backscratch.experiments import ties_fit
-from backscratch.scenario import ScenarioError, load_scenario
+from backscratch.dyad import _kernels as kernels
+from backscratch.dyad.scenario import ScenarioError, load_scenario
+from backscratch.studies import calibrate_ties as ties_fit
 
 
 @pytest.fixture(scope="module")

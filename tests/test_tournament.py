@@ -19,11 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backscratch.cli import main
-from backscratch.games import coercion, iterated
-from backscratch.games.normal_form import ORDERINGS, Bimatrix
-from backscratch.scenario import ScenarioError, load_scenario
-from backscratch.strategies import coercion as cstrat
-from backscratch.strategies import ipd
+from backscratch.dyad.scenario import ScenarioError, load_scenario
+from backscratch.theory.normal_form import ORDERINGS, Bimatrix
+from backscratch.tournaments import coercion, iterated
+from backscratch.tournaments import coercion_strategies as cstrat
+from backscratch.tournaments import ipd_strategies as ipd
 
 FIXTURE = json.loads(
     (Path(__file__).parent / "fixtures" / "axelrod_reference.json").read_text(encoding="utf-8")

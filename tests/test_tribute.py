@@ -13,8 +13,9 @@ import pytest
 from scipy import stats
 
 from backscratch.cli import main
-from backscratch.engine import tribute_kernels as K
-from backscratch.models.tribute import (
+from backscratch.dyad.scenario import ScenarioError, load_scenario
+from backscratch.tribute import _kernels as K
+from backscratch.tribute.model import (
     POLICY_CODES,
     RunStreams,
     TributeModel,
@@ -22,8 +23,7 @@ from backscratch.models.tribute import (
     initial_state,
     ring_csr,
 )
-from backscratch.scenario import ScenarioError, load_scenario
-from backscratch.scenario_tribute import TributeScenario, fields_markdown
+from backscratch.tribute.scenario import TributeScenario, fields_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,7 +14,7 @@ import sys
 import typer
 
 from backscratch.cli.common import app
-from backscratch.scenario import ScenarioError
+from backscratch.dyad.scenario import ScenarioError
 
 # isort: off
 # Importing a module registers its commands; `--help` lists them in this order.

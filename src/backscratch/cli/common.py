@@ -12,11 +12,7 @@ import numpy as np
 import typer
 from rich.console import Console
 
-from backscratch.scenario import (
-    ScenarioError,
-    load_scenario,
-    parse_assignments,
-)
+from backscratch.dyad.scenario import ScenarioError, load_scenario, parse_assignments
 
 app = typer.Typer(
     name="backscratch",

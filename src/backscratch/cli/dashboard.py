@@ -7,11 +7,8 @@ from typing import Annotated
 
 import typer
 
-from backscratch.cli.common import (
-    app,
-    out,
-)
-from backscratch.scenario import ScenarioError
+from backscratch.cli.common import app, out
+from backscratch.dyad.scenario import ScenarioError
 
 
 @app.command()

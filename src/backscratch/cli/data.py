@@ -10,11 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from backscratch.cli.common import (
-    Format,
-    app,
-    out,
-)
+from backscratch.cli.common import Format, app, out
 
 data_app = typer.Typer(
     help="Real data shipped with backscratch: descriptive statistics.", no_args_is_help=True

@@ -20,11 +20,7 @@ from backscratch.cli.common import (
     parse_values,
     require_model,
 )
-from backscratch.scenario import (
-    ScenarioError,
-    load_scenario,
-    parse_assignments,
-)
+from backscratch.dyad.scenario import ScenarioError, load_scenario, parse_assignments
 
 TOURNAMENT_GAMES = (
     "ipd",
@@ -120,7 +116,7 @@ OutOpt = Annotated[
 
 def _coercion(scenario, set_, demanders, targets, turns, repetitions, seed, command: str):
     """The coercion tournament of ``tournament`` and ``evolve`` (default 100 repetitions)."""
-    from backscratch.experiments import tournament as tour
+    from backscratch.tournaments import api as tour
 
     spec = scenario or "oye-dyad"
     sc = require_model(load_scenario(spec, parse_assignments(set_)), spec, command)
@@ -130,7 +126,7 @@ def _coercion(scenario, set_, demanders, targets, turns, repetitions, seed, comm
 
 def _ipd(strategies, game, payoffs, turns, repetitions, default_repetitions, seed, noise, prob_end):
     """The iterated 2x2 tournament of ``tournament`` and ``evolve`` (default 200 turns)."""
-    from backscratch.experiments import tournament as tour
+    from backscratch.tournaments import api as tour
 
     return tour.ipd_tournament(
         _names(strategies),
@@ -219,7 +215,7 @@ def tournament(
     JSON: {"players", "payoff_matrix", "ranking", ...}; for coercion the rows are demanders,
     the columns targets ("opponents"), with scores and 95% CIs over repetitions.
     """
-    from backscratch.experiments import tournament as tour
+    from backscratch.tournaments import api as tour
 
     _check_game_options(
         game,
@@ -341,7 +337,7 @@ def evolve(
     distribution of a finite population (Z, β, μ), fixation probabilities, the replicator
     dynamics; for coercion, demander and target populations; or a simulated Moran process.
     """
-    from backscratch.experiments import tournament as tour
+    from backscratch.tournaments import api as tour
 
     _check_game_options(
         game,

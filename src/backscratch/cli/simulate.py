@@ -11,7 +11,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from backscratch import experiments
 from backscratch.cli.common import (
     Format,
     RunsOpt,
@@ -25,7 +24,8 @@ from backscratch.cli.common import (
     progress_printer,
     scenario_from,
 )
-from backscratch.scenario import (
+from backscratch.dyad import api as experiments
+from backscratch.dyad.scenario import (
     ScenarioError,
     builtins,
     fields_markdown,
@@ -99,7 +99,7 @@ def schema(
 ) -> None:
     """Print every scenario field with its unit, default and reference (Markdown)."""
     if model == "tribute":
-        from backscratch.scenario_tribute import fields_markdown as tribute_fields
+        from backscratch.tribute.scenario import fields_markdown as tribute_fields
 
         sys.stdout.write(tribute_fields())
         return
@@ -184,7 +184,7 @@ def compare(
     result = experiments.compare(sc, names, keep=True)
     domestic = experiments.hawk_threshold(result["results"], etas)
     if out_dir is not None:
-        from backscratch.experiments.folders import write_compare
+        from backscratch.dyad.io import write_compare
 
         write_compare(result, sc, out_dir, domestic)
     if fmt is Format.json:
@@ -229,7 +229,7 @@ def solve(
     T, R, P, S; chain-store prior, stake, rounds; drezner rho, c_t, c_s; sechser p, c_t, c_c,
     R; oye-dyad any scenario field.
     """
-    from backscratch.experiments.solve import solve as solve_problem
+    from backscratch.theory.solve import solve as solve_problem
 
     if plot is not None and name != "oye-dyad":
         raise ScenarioError(f"--plot: only oye-dyad has a comparative-statics figure, not {name}")
@@ -285,8 +285,8 @@ class Target(StrEnum):
 
 def _calibrate_ties(scenario, runs, seed, set_, plot, fmt, data, save, refits) -> None:
     from backscratch.data import ties
-    from backscratch.experiments import ties_fit
-    from backscratch.scenario import dump_yaml
+    from backscratch.dyad.scenario import dump_yaml
+    from backscratch.studies import calibrate_ties as ties_fit
 
     if save is not None and save.suffix not in (".yaml", ".yml"):
         raise ScenarioError(f"--save {save}: must end in .yaml or .yml")
@@ -297,7 +297,7 @@ def _calibrate_ties(scenario, runs, seed, set_, plot, fmt, data, save, refits) -
     progress = progress_printer("bootstrap re-fits", "re-fits") if refits else None
     fit = ties_fit.calibrate_to_ties(sc, cases, refits=refits, progress=progress)
     if save is not None:
-        from backscratch import store
+        from backscratch.core import store
 
         fitted = fit.scenario.with_updates(name=save.stem, description=fit.describe(sc.name))
         store.write_text(dump_yaml(fitted), save)
@@ -379,7 +379,7 @@ def calibrate(
     IAEA: the metric is leu_3.5pct_produced_cumulative (t UF6, growth since 2007-02); the
     free parameters are hedging.threat_sensitivity and hedging.relationship_sensitivity.
     """
-    from backscratch.experiments import calibrate as cal
+    from backscratch.studies import calibrate_iaea as cal
 
     check_figure_path(plot)
     if to is Target.ties:
@@ -392,8 +392,8 @@ def calibrate(
     dates, observed = cal.observations()
     fit = cal.calibrate_latency(sc, dates, observed)
     if plot is not None:
-        from backscratch.experiments.casestudy import CaseStudy
         from backscratch.report import figures
+        from backscratch.studies.casestudy import CaseStudy
 
         res = experiments.run(fit.scenario)
         case = CaseStudy(fit.scenario, fit, {"as-happened": res}, {})
@@ -444,7 +444,7 @@ def demo(
     seed: SeedOpt = None,
 ) -> None:
     """The main job: the US–Iran case (calibration, counterfactuals) and the reference dyad."""
-    from backscratch.experiments import demo as demo_job
+    from backscratch.studies import demo as demo_job
 
     overrides = {k: v for k, v in (("runs", runs), ("seed", seed)) if v is not None}
     out.print(

@@ -22,7 +22,7 @@ from backscratch.cli.common import (
     progress_printer,
     scenario_from,
 )
-from backscratch.scenario import ScenarioError
+from backscratch.dyad.scenario import ScenarioError
 
 
 class SummaryFormat(StrEnum):
@@ -54,7 +54,7 @@ def sweep(
     ] = None,
 ) -> None:
     """Run every grid point × policy as a task, one Parquet part each; re-running resumes."""
-    from backscratch.experiments import sweep as sw
+    from backscratch.dyad import sweep as sw
 
     sc = scenario_from(scenario, runs, seed, set_, "sweep")
     points = sw.parse_grid(grid, sc)
@@ -77,7 +77,7 @@ def summarize(
     fmt: Annotated[SummaryFormat, typer.Option("--format")] = SummaryFormat.table,
 ) -> None:
     """Means and 95% confidence intervals over runs, by grid point and policy (DuckDB)."""
-    from backscratch.experiments import sweep as sw
+    from backscratch.dyad import sweep as sw
 
     keys = [k.strip() for k in by.split(",")] if by else None
     names, rows = sw.summarize(folder, keys)
@@ -114,7 +114,7 @@ def plot(
     ),
 ) -> None:
     """Plot a metric of a sweep against a grid key (lines with 95% CI), or a heatmap over two."""
-    from backscratch.experiments import sweep as sw
+    from backscratch.dyad import sweep as sw
     from backscratch.report import figures
 
     check_figure_path(output, "-o")

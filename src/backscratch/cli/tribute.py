@@ -13,9 +13,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from backscratch.experiments import tribute as tx
-from backscratch.scenario import ScenarioError
-from backscratch.scenario_tribute import TributeScenario
+from backscratch.dyad.scenario import ScenarioError
+from backscratch.tribute import api as tx
+from backscratch.tribute.scenario import TributeScenario
 
 COMPARE_KEYS = (
     "fights_per_run",

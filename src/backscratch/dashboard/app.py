@@ -27,9 +27,9 @@ from bokeh.models import ColumnDataSource, FactorRange, Span
 from bokeh.plotting import figure
 
 from backscratch.dashboard import core, tutorial
+from backscratch.dyad.scenario import Scenario, ScenarioError, load_scenario
 from backscratch.report import html as report_html
 from backscratch.report.figures import colour
-from backscratch.scenario import Scenario, ScenarioError, load_scenario
 
 DEFAULT_SCENARIO = "oye-dyad"
 EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="backscratch-sim")

@@ -27,10 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
-from backscratch import __version__, experiments
-from backscratch.engine.kernels import COMPLIED, NO_DEMAND
-from backscratch.models.dyad import DyadModel, DyadResult
-from backscratch.scenario import (
+from backscratch import __version__
+from backscratch.dyad import api as experiments
+from backscratch.dyad._kernels import COMPLIED, NO_DEMAND
+from backscratch.dyad.model import DyadModel, DyadResult
+from backscratch.dyad.scenario import (
     Scenario,
     ScenarioError,
     builtin_names,

@@ -15,7 +15,7 @@ import ipaddress
 import socket
 import sys
 
-from backscratch.scenario import ScenarioError
+from backscratch.dyad.scenario import ScenarioError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5006

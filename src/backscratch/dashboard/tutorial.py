@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from backscratch.dashboard import core
-from backscratch.scenario import Scenario, load_scenario
+from backscratch.dyad.scenario import Scenario, load_scenario
 
 TUTORIAL_RUNS = 500
 """Runs per simulation in the tutorial: enough for stable means, quick to recompute."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from backscratch.scenario import ScenarioError
+from backscratch.dyad.scenario import ScenarioError
 
 FILE = "TIESv4-1.csv"
 CITATION = (

@@ -76,7 +76,7 @@ def latency_fit(fit, growth_path: np.ndarray, dates: list[str], unit: str) -> Fi
 
 def ties_fit(fit) -> Figure:
     """TIES shares observed (Wilson 95% CI) beside the calibrated model's (simulation 95% CI)."""
-    from backscratch.experiments.ties_fit import LABELS, MOMENTS
+    from backscratch.studies.calibrate_ties import LABELS, MOMENTS
 
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(6.4, 3.4))

@@ -14,10 +14,17 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from backscratch import __version__, store
-from backscratch.experiments import folders
+from backscratch import __version__
+from backscratch.core import store
+from backscratch.dyad import io as folders
+from backscratch.dyad.scenario import (
+    Scenario,
+    ScenarioError,
+    dump_yaml,
+    load_scenario,
+    validate,
+)
 from backscratch.report import figures, html
-from backscratch.scenario import Scenario, ScenarioError, dump_yaml, load_scenario, validate
 
 METRICS = (
     ("cooperation_rate", "cooperation (share of demands met)"),
@@ -260,7 +267,7 @@ def _run_like(folder: Path, kind: str) -> tuple[str, list[tuple[str, str]], dict
 
 
 def _sweep(folder: Path) -> tuple[str, list[tuple[str, str]], dict]:
-    from backscratch.experiments import sweep as sw
+    from backscratch.dyad import sweep as sw
 
     manifest = sw.load_manifest(folder)
     scenario = validate(manifest["scenario"], source=f"{folder}/manifest.json")
