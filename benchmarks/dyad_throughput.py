@@ -22,9 +22,9 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
 import numpy as np
 
+from backscratch.core.schema import load_scenario
 from backscratch.dyad import _kernels as kernels
 from backscratch.dyad.model import DyadModel
-from backscratch.dyad.scenario import load_scenario
 
 GOAL = 1e7
 
@@ -39,7 +39,7 @@ def timed_run(scenario):
 
 
 def numpy_binomial(n, p, u):
-    """Vectorised :func:`backscratch.engine.kernels.binomial_draw` (same operations)."""
+    """Vectorised ``backscratch.dyad._kernels.binomial_draw`` (same operations)."""
     n = np.broadcast_to(np.asarray(n, dtype=np.int64), u.shape).copy()
     p = np.broadcast_to(np.asarray(p, dtype=float), u.shape)
     flip = p > 0.5
@@ -63,55 +63,23 @@ def numpy_binomial(n, p, u):
 
 
 def numpy_advance(
-    t,
-    belief,
-    capacity,
-    latency,
-    pliable,
-    u,
-    p_t,
-    threat,
-    offer,
-    reliability,
-    demand_a,
-    demand_b,
-    costs,
-    params,
-    rec,
+    t, belief, capacity, latency, pliable, u, p_t, threat, offer, reliability, params, rec
 ):
-    """The peer: :func:`backscratch.engine.kernels.advance` as numpy array operations."""
-    (
-        value,
-        punishment,
-        credibility,
-        exec_cost,
-        price,
-        n_third,
-        entry_cost,
-        entry_noise,
-        noise,
-        h_base,
-        h_threat,
-        h_rel,
-        productivity,
-        rollback,
-        latency_cost,
-    ) = params
-    (
-        r_belief,
-        r_demand,
-        r_response,
-        r_punished,
-        r_backed,
-        r_transfer,
-        r_pay_d,
-        r_pay_t,
-        r_entries,
-        r_e_complied,
-        r_pay_3,
-        r_capacity,
-        r_latency,
-    ) = rec
+    """The peer: ``backscratch.dyad._kernels.advance`` as numpy array operations, on the same
+    typed inputs (``params``: :class:`backscratch.dyad.params.Params`; ``rec``: the records)."""
+    value, punishment, credibility = params.value, params.punishment, params.credibility
+    exec_cost, price, n_third = params.execution_cost, params.price, params.third_parties
+    entry_cost, entry_noise, noise = params.entry_cost, params.entry_noise, params.noise
+    h_base, h_threat = params.hedging_base, params.threat_sensitivity
+    h_rel, productivity = params.relationship_sensitivity, params.productivity
+    rollback, latency_cost = params.rollback, params.latency_cost
+    demand_a, demand_b = params.demand_a, params.demand_b
+    costs = (params.cost_threat_pliable, params.cost_threat_resolute, params.cost)
+    r_belief, r_demand, r_response = rec.belief, rec.demand, rec.response
+    r_punished, r_backed, r_transfer = rec.punished, rec.backed_down, rec.transfer
+    r_pay_d, r_pay_t, r_entries = rec.payoff_demander, rec.payoff_target, rec.entries
+    r_e_complied, r_pay_3 = rec.entrant_complied, rec.payoff_third_parties
+    r_capacity, r_latency = rec.capacity, rec.latency
     mu = belief.copy()
     x = demand_a + demand_b * mu
     c_threat = np.where(pliable, costs[0], costs[1])

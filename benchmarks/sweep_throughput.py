@@ -22,9 +22,9 @@ from pathlib import Path
 
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
+from backscratch.core.schema import load_scenario
 from backscratch.core.store import file_sha256
 from backscratch.dyad import sweep as sw
-from backscratch.dyad.scenario import load_scenario
 
 GRID = ["shadow=0.5:0.95:10", "third_parties.count=0:9:10"]
 
@@ -34,9 +34,9 @@ def timed_sweep(root: Path, name: str, runs: int, horizon: int, backend: str, wo
     grid = sw.parse_grid(GRID, sc)
     out = root / name
     t0 = time.perf_counter()
-    counts = sw.sweep(sc, grid, ["mixed"], out, backend=backend, workers=workers)
+    res = sw.sweep(sc, grid=grid, out=out, policies=["mixed"], backend=backend, workers=workers)
     seconds = time.perf_counter() - t0
-    assert counts["ran"] == counts["tasks"] == 100, counts
+    assert res.ran == res.tasks == 100, (res.ran, res.tasks)
     digest = {p.name: file_sha256(p) for p in sorted((out / "parts").glob("*.parquet"))}
     return seconds, digest
 

@@ -35,9 +35,9 @@ import mesa
 import numpy as np
 from scipy import stats
 
-from backscratch.dyad.scenario import load_scenario
+from backscratch.core.rng import RunStreams
+from backscratch.core.schema import load_scenario
 from backscratch.tribute.model import (
-    RunStreams,
     TributeModel,
     draw_activations,
     initial_state,

@@ -7,7 +7,7 @@ import os
 import pytest
 from hypothesis import settings
 
-from backscratch.dyad.scenario import load_scenario
+from backscratch.core.schema import load_scenario
 
 # Property tests draw the same examples on every run, so CI is reproducible; run with
 # --hypothesis-seed=N (or HYPOTHESIS_PROFILE=explore) to search further.

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from backscratch.core.schema import load_scenario
 from backscratch.dyad._kernels import COMPLIED, RESISTED, posterior
 from backscratch.dyad.model import DyadModel
-from backscratch.dyad.scenario import load_scenario
 
 # Hand computation. A myopic target facing a fixed demand x = 1 under a threat with
 # punishment P = 1 and credibility q = 0.5 compares -c*x with -q*P = -0.5. With private

@@ -124,8 +124,8 @@ def page(server, browser, requests_seen):
     page.goto(server)
     page.wait_for_function(
         "() => window.Bokeh && Bokeh.documents.length > 0"
-        " && Bokeh.documents[0].get_model_by_name('cooperation') !== null"
-        " && Bokeh.documents[0].get_model_by_name('cooperation').data.period.length > 0",
+        " && Bokeh.documents[0].get_model_by_name('cooperation_rate') !== null"
+        " && Bokeh.documents[0].get_model_by_name('cooperation_rate').data.period.length > 0",
         timeout=WAIT_MS,
     )
     return page
@@ -162,20 +162,20 @@ def test_page_shows_three_policies_side_by_side(page):
     )
     assert "Cooperation over time" in titles and "Latency and its threshold L*" in titles
     for policy in ("blackmail", "backscratching", "mixed"):
-        assert len(_data(page, "cooperation", policy)) == 40
+        assert len(_data(page, "cooperation_rate", policy)) == 40
     table = page.locator("table").first.inner_text()
     assert "blackmail" in table and "backscratching" in table and "mixed" in table
     assert page.get_by_text("Download results (JSON)").count() == 1
 
 
 def test_moving_a_slider_changes_the_plotted_data(page):
-    before = _data(page, "cooperation", "blackmail")
+    before = _data(page, "cooperation_rate", "blackmail")
     latency_before = _data(page, "latency", "blackmail")
     handle = page.locator(".noUi-handle").first  # the first slider: shadow of the future
     handle.focus()
     for _ in range(3):
         page.keyboard.press("PageDown")
-    after = _wait_for_change(page, "cooperation", "blackmail", before)
+    after = _wait_for_change(page, "cooperation_rate", "blackmail", before)
     assert after != before
     assert _wait_for_change(page, "latency", "blackmail", latency_before) != latency_before
     page.get_by_text("Shadow of the future δ (probability): 0.").first.wait_for(timeout=WAIT_MS)
@@ -183,7 +183,7 @@ def test_moving_a_slider_changes_the_plotted_data(page):
 
 
 def test_downloads_hold_the_scenario_and_results_shown(page, tmp_path):
-    shown = _data(page, "cooperation", "mixed")
+    shown = _data(page, "cooperation_rate", "mixed")
     with page.expect_download(timeout=WAIT_MS) as info:
         page.get_by_text("Download scenario (YAML)").click()
     assert info.value.suggested_filename == "oye-dyad.yaml"
@@ -192,7 +192,7 @@ def test_downloads_hold_the_scenario_and_results_shown(page, tmp_path):
     with page.expect_download(timeout=WAIT_MS) as info:
         page.get_by_text("Download results (JSON)").click()
     results = json.loads(Path(info.value.path()).read_text())
-    assert results["series"]["mixed"]["cooperation"] == pytest.approx(shown, abs=1e-6)
+    assert results["series"]["mixed"]["cooperation_rate"] == pytest.approx(shown, abs=1e-6)
     assert results["policies"]["blackmail"]["cooperation_rate"] > 0
 
 
@@ -203,17 +203,17 @@ def _upload(page, name: str, data: bytes) -> None:
 
 
 def test_bad_upload_shows_the_error_text(page):
-    before = _data(page, "cooperation", "blackmail")
+    before = _data(page, "cooperation_rate", "blackmail")
     _upload(page, "typo.yaml", b"shadow: 0.5\nthreat:\n  credibilty: 0.9\n")
     message = "Rejected: typo.yaml: threat.credibilty: unknown field (did you mean 'credibility'?)"
     page.get_by_text(message).wait_for(timeout=WAIT_MS)
     assert "Traceback" not in page.content()
-    assert _data(page, "cooperation", "blackmail") == before  # nothing was loaded
+    assert _data(page, "cooperation_rate", "blackmail") == before  # nothing was loaded
     _screenshot(page, "dashboard-upload-error.png")
 
 
 def test_upload_over_1_mb_is_refused_in_the_browser(page):
-    before = _data(page, "cooperation", "blackmail")
+    before = _data(page, "cooperation_rate", "blackmail")
     _upload(page, "big.yaml", b"#" * 1_000_001)
     page.get_by_text("File is too large", exact=True).wait_for(timeout=WAIT_MS)
     assert page.get_by_text("Maximum file size is 1 MB", exact=True).count() == 1
@@ -223,7 +223,7 @@ def test_upload_over_1_mb_is_refused_in_the_browser(page):
     handle = page.locator(".noUi-handle").first
     handle.focus()
     page.keyboard.press("PageUp")
-    assert _wait_for_change(page, "cooperation", "blackmail", before) != before
+    assert _wait_for_change(page, "cooperation_rate", "blackmail", before) != before
 
 
 def test_heavy_run_shows_progress_and_then_its_results(page):
@@ -234,11 +234,11 @@ def test_heavy_run_shows_progress_and_then_its_results(page):
         " for (const p of [m.properties.visible, m.properties.value])"
         "   p.change.connect(() => window.__progress.push([m.visible, m.value])); }"
     )
-    before = _data(page, "cooperation", "blackmail")
+    before = _data(page, "cooperation_rate", "blackmail")
     runs = page.get_by_label("Runs per policy")
     runs.fill("50000")
     runs.press("Enter")
-    after = _wait_for_change(page, "cooperation", "blackmail", before)
+    after = _wait_for_change(page, "cooperation_rate", "blackmail", before)
     assert after != before
     page.get_by_text("3 policies × 50000 runs × 40 periods").wait_for(timeout=WAIT_MS)
     page.wait_for_function(  # hidden once the results are drawn

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from backscratch.cli import main
+from backscratch.core.schema import load_scenario
 from backscratch.data import iran
 from backscratch.dyad.model import DyadModel, plan_for
-from backscratch.dyad.scenario import load_scenario
 from backscratch.studies import calibrate_iaea as cal
 from backscratch.studies.casestudy import COUNTERFACTUALS
 

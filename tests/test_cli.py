@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from backscratch.cli import main
-from backscratch.dyad.api import COMPARE_METRICS
+from backscratch.dyad.results import CONTRACT
 
 
 def cli(capsys, *args):
@@ -39,7 +39,7 @@ def test_compare_json_contract(capsys):
     assert data["scenario"] == "oye-dyad" and data["runs"] == 300 and data["seed"] == 5
     assert list(data["policies"]) == ["blackmail", "backscratching"]
     for summary in data["policies"].values():
-        assert list(summary) == list(COMPARE_METRICS)
+        assert list(summary) == list(CONTRACT)
         assert all(isinstance(v, float) for v in summary.values())
     assert data["policies"]["backscratching"]["punishments_per_period"] == 0.0
     assert data["policies"]["blackmail"]["punishments_per_period"] > 0.0

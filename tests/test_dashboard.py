@@ -10,8 +10,9 @@ import pytest
 import yaml
 
 from backscratch.cli import main
+from backscratch.core.errors import ScenarioError
+from backscratch.core.schema import load_scenario
 from backscratch.dashboard import core, server, tutorial
-from backscratch.dyad.scenario import ScenarioError, load_scenario
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def small_dyad():
         ),
         (b"- a\n- b\n", "list.yaml", "list.yaml: a scenario must be a mapping of fields"),
         (b"horizon: 100000\n", "long.yaml", "long.yaml: horizon: 100000 periods is too long"),
-        (b"model: other\n", "other.yaml", "other.yaml: model: input should be 'dyad'"),
+        (b"model: other\n", "other.yaml", "other.yaml: model: unknown model 'other'"),
     ],
 )
 def test_bad_uploads_are_rejected_with_one_line_naming_the_problem(data, filename, message):
@@ -120,7 +121,7 @@ def test_simulation_is_cached_by_scenario_and_seed_and_reports_progress(small_dy
     other = core.simulate(small_dyad.with_updates(seed=small_dyad.seed + 1))
     assert not other.cached
     assert not np.array_equal(
-        other.policies["blackmail"].latency, first.policies["blackmail"].latency
+        other.policies["blackmail"].series["latency"], first.policies["blackmail"].series["latency"]
     )
     assert core.CACHE.hits == 1 and core.CACHE.misses == 2
 
@@ -134,20 +135,19 @@ def test_cache_drops_the_least_recently_used(small_dyad):
 
 
 def test_reduced_series_agree_with_the_full_results(small_dyad):
-    from backscratch.dyad import api as experiments
+    import backscratch as bs
 
     o = core.simulate(small_dyad)
-    full = experiments.run(small_dyad, "blackmail")
+    full = bs.run(small_dyad, policy="blackmail")
     run = o.policies["blackmail"]
     assert run.summary == full.summary()
     resp = full.records["response"]
     made = (resp >= 0).sum(axis=1)
     expect = np.where(made > 0, (resp == 1).sum(axis=1) / np.maximum(made, 1), np.nan)
-    np.testing.assert_allclose(run.cooperation, expect)
-    assert run.payoff_demander[-1] == pytest.approx(full.summary()["demander_payoff"])
+    np.testing.assert_allclose(run.series["cooperation_rate"], expect)
+    assert run.series["payoff_demander"][-1] == pytest.approx(full.summary()["demander_payoff"])
     assert run.leader_payoff(0.7) == pytest.approx(full.leader_payoff(0.7))
-    everything = {p: experiments.run(small_dyad, p) for p in core.POLICIES}
-    expected = experiments.hawk_threshold(everything)["eta_star"]
+    expected = bs.compare(small_dyad, policies=list(core.POLICIES)).domestic()["eta_star"]
     assert o.simulation.eta_star == pytest.approx(expected)
     cols = core.series(o, "latency")
     assert set(cols) == {
@@ -168,15 +168,35 @@ def test_results_download_is_strict_json_and_the_scenario_reloads(small_dyad, tm
     data = json.loads(files[name_json])
     json.dumps(data, allow_nan=False)  # no NaN: missing values are null
     assert data["hawk_bias"] == 0.4 and list(data["policies"]) == list(core.POLICIES)
-    assert len(data["series"]["mixed"]["cooperation"]) == sc.horizon
+    assert len(data["series"]["mixed"]["cooperation_rate"]) == sc.horizon
     path = tmp_path / name_yaml
     path.write_bytes(files[name_yaml])
     assert load_scenario(path) == sc
 
 
 def test_headline_names_the_leaders_choice(small_dyad):
+    # The leader's choice found by brute force over a fine grid of eta, from the full results.
+    import backscratch as bs
+
+    full = bs.compare(small_dyad, policies=list(core.POLICIES))
+    lines = {
+        p: (r.leader_payoff(0.0), r.leader_payoff(1.0) - r.leader_payoff(0.0))
+        for p, r in full.results.items()
+    }
+    etas = np.linspace(0.0, 6.0, 60_001)
+    payoff = np.array([a + etas * b for a, b in lines.values()])
+    best = np.array(list(lines))[payoff.argmax(axis=0)]
+    star = etas[np.argmax(best == "blackmail")] if (best == "blackmail").any() else None
+    assert star is not None and 0.0 < star < 6.0, "the reference dyad has a lock-in threshold"
+    coop = {p: s["cooperation_rate"] for p, s in full.summaries().items()}
+    for eta in (0.0, 0.5 * star, 1.5 * star):
+        o = core.simulate(small_dyad.with_updates(**{"domestic.hawk_bias": eta}))
+        expected = best[np.searchsorted(etas, eta)]
+        text = core.headline(o)
+        assert f"prefers {expected} (cooperation {coop[expected]:.2f})" in text
+        assert f"η* = {star:.2f}" in text
+    assert best[0] != "blackmail"  # the flip is to blackmail, from something else
     o = core.simulate(small_dyad)
-    assert f"prefers {o.preferred()}" in core.headline(o)
     rows = core.summary_rows(o)
     assert rows[-1][0] == "leader payoff / run at η = 0"
     assert len(rows) == len(core.ROWS) + 1 and all(len(r) == 4 for r in rows)
@@ -256,9 +276,9 @@ def explore():
 
 
 def test_moving_a_slider_changes_the_plotted_data(explore):
-    before = np.array(explore.sources["cooperation"].data["blackmail"])
+    before = np.array(explore.sources["cooperation_rate"].data["blackmail"])
     explore.set_control("shadow", 0.5)
-    after = np.array(explore.sources["cooperation"].data["blackmail"])
+    after = np.array(explore.sources["cooperation_rate"].data["blackmail"])
     assert explore.outcome.scenario.shadow == 0.5
     assert not np.allclose(before, after, equal_nan=True)
     explore.set_control("domestic.hawk_bias", 3.0)  # η: same play, the leader's row changes

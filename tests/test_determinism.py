@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
+import backscratch as bs
 from backscratch.core import rng
 from backscratch.core.store import file_sha256
-from backscratch.dyad import api as experiments
+from backscratch.dyad.io import write_run
 from backscratch.dyad.model import DyadModel
 
 
 def _hash(scenario, tmp_path, tag):
-    res = experiments.run(scenario)
-    paths = experiments.write_run(res, tmp_path / tag)
+    res = bs.run(scenario)
+    paths = write_run(res, tmp_path / tag)
     return file_sha256(paths["periods"])
 
 
@@ -26,8 +27,8 @@ def test_p9_same_seed_same_bytes_other_seed_other_bytes(small, tmp_path):
 
 def test_a_run_depends_only_on_seed_and_run_index(small):
     """The first runs of a bigger simulation equal a smaller one: streams are keyed by run."""
-    big = experiments.run(small.with_updates(runs=5000)).records
-    little = experiments.run(small).records
+    big = bs.run(small, runs=5000).records
+    little = bs.run(small).records
     n = small.runs
     for name, arr in little.items():
         np.testing.assert_array_equal(arr, big[name][:, :n], err_msg=name)

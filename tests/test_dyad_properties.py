@@ -1,4 +1,5 @@
-"""The model's acceptance properties on the reference scenario (MODEL.md §7: P1, P3, P7, P8).
+"""The model's acceptance properties on the reference scenario (``docs/model.md``, "What must
+be true": P1, P3, P7, P8).
 
 Fixed seeds, 2,000 runs per policy; the margins are several standard errors wide and far
 narrower than what a model with the reputation mechanism removed or reversed produces
@@ -10,14 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backscratch.dyad import api as experiments
-from backscratch.dyad._kernels import COMPLIED, RESISTED
-from backscratch.dyad.policies import OFFER, THREAT
+import backscratch as bs
+from backscratch.dyad.results import COMPLIED, OFFER, RESISTED, THREAT
 
 
 @pytest.fixture(scope="module")
 def reference(oye):
-    return {p: experiments.run(oye, p) for p in ("blackmail", "backscratching", "mixed", "none")}
+    return {p: bs.run(oye, policy=p) for p in ("blackmail", "backscratching", "mixed", "none")}
 
 
 def _growth_signs(result, code):
@@ -43,12 +43,12 @@ def test_p1_threat_concessions_invite_larger_demands(reference):
 
 
 def test_p1_paid_concessions_do_not_bring_threats_or_much_larger_demands(reference):
-    bs = reference["backscratching"]
-    table = bs.to_table()
+    offers = reference["backscratching"]
+    table = offers.to_arrow()
     instrument = table.column("instrument").to_numpy()
     assert not np.any(instrument & THREAT)  # compliance never brings a threat...
     assert np.all(instrument == OFFER)  # ...only further offers
-    grow_bs = bs.summary()["demand_growth_after_compliance"]
+    grow_bs = offers.summary()["demand_growth_after_compliance"]
     grow_bm = reference["blackmail"].summary()["demand_growth_after_compliance"]
     assert grow_bs < 0.5 * grow_bm  # a price, not weakness: far less escalation
 
@@ -58,14 +58,16 @@ def test_p1_paid_concessions_do_not_bring_threats_or_much_larger_demands(referen
 
 def test_p3_backscratching_cooperation_exceeds_blackmail(reference):
     bm = reference["blackmail"].summary()["cooperation_rate"]
-    bs = reference["backscratching"].summary()["cooperation_rate"]
-    assert bs > bm + 0.1  # 80,000 demand-periods each: s.e. of a rate < 0.005
+    offers = reference["backscratching"].summary()["cooperation_rate"]
+    # 80,000 demand-periods each: s.e. of a rate < 0.005. The gap is 0.59 at the reference
+    # parameters; a model with half the effect (0.30) fails.
+    assert offers > bm + 0.45
 
 
 def test_p3_gap_widens_with_the_shadow_of_the_future(oye):
     def gap(shadow):
-        res = experiments.compare(oye.with_updates(shadow=shadow), ["blackmail", "backscratching"])
-        p = res["policies"]
+        sc = oye.with_updates(shadow=shadow)
+        p = bs.compare(sc, policies=["blackmail", "backscratching"]).summaries()
         return p["backscratching"]["cooperation_rate"] - p["blackmail"]["cooperation_rate"]
 
     g5, g9 = gap(0.5), gap(0.9)
@@ -78,7 +80,7 @@ def test_reputation_mechanism_is_what_drives_p3(oye):
 
     def gap(shadow):
         sc = oye.with_updates(shadow=shadow, **{"target.strategy": "myopic"})
-        p = experiments.compare(sc, ["blackmail", "backscratching"])["policies"]
+        p = bs.compare(sc, policies=["blackmail", "backscratching"]).summaries()
         return p["backscratching"]["cooperation_rate"] - p["blackmail"]["cooperation_rate"]
 
     assert gap(0.9) == pytest.approx(gap(0.5), abs=1e-12)
@@ -148,15 +150,15 @@ def test_no_demand_is_the_baseline(reference, oye):
 
 
 def test_p8_blackmail_does_at_least_as_well_with_short_shadow_and_overwhelming_threat():
-    from backscratch.dyad.scenario import load_scenario
+    from backscratch.core.schema import load_scenario
 
     sc = load_scenario("blackmail-works")
     assert sc.shadow <= 0.2 and sc.threat.credibility == 1.0
-    p = experiments.compare(sc, ["blackmail", "backscratching"])["policies"]
-    bm, bs = p["blackmail"], p["backscratching"]
-    assert bm["cooperation_rate"] >= bs["cooperation_rate"]
-    assert bm["demander_payoff"] > bs["demander_payoff"]
+    p = bs.compare(sc, policies=["blackmail", "backscratching"]).summaries()
+    bm, offers = p["blackmail"], p["backscratching"]
+    assert bm["cooperation_rate"] >= offers["cooperation_rate"]
+    assert bm["demander_payoff"] > offers["demander_payoff"]
     # ...and it is the same model: lengthen the shadow and weaken the threat, and it flips.
     sc2 = sc.with_updates(shadow=0.95, **{"threat.punishment": 1.0, "threat.credibility": 0.6})
-    p2 = experiments.compare(sc2, ["blackmail", "backscratching"])["policies"]
+    p2 = bs.compare(sc2, policies=["blackmail", "backscratching"]).summaries()
     assert p2["backscratching"]["cooperation_rate"] > p2["blackmail"]["cooperation_rate"]

@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backscratch.cli import main
-from backscratch.dyad.scenario import ScenarioError, load_scenario
+from backscratch.core.errors import ScenarioError
+from backscratch.core.schema import load_scenario
 from backscratch.tournaments import coercion, evolution, iterated
 
 PUBLISHED = {"Cooperator": 0.0192, "Defector": 0.1242, "Tit For Tat": 0.8566}
@@ -225,7 +226,7 @@ def test_moran_is_deterministic_and_mutation_runs_to_the_limit():
         seed=1,
     )
     assert (m.generations == 300).all() and (m.final.sum(axis=1) == 10).all()
-    with pytest.raises(ScenarioError, match="--generations"):
+    with pytest.raises(ScenarioError, match="generations: with mutation"):
         evolution.moran_process(["TitForTat", "Defector"], [5, 5], mutation_rate=0.1)
 
 

@@ -10,12 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import backscratch as bs
 from backscratch.cli import main
+from backscratch.core.errors import ScenarioError
+from backscratch.core.schema import load_scenario
 from backscratch.dyad import extensive
-from backscratch.dyad.scenario import ScenarioError, load_scenario
 from backscratch.theory import analytic
 from backscratch.theory import normal_form as nf
-from backscratch.theory.solve import solve
 
 # ------------------------------------------------------------------ V5: Oye's five games
 
@@ -76,7 +77,7 @@ def test_general_bimatrix_rock_paper_scissors():
 
 def test_v1_tft_threshold_formula_solver_and_simulation():
     assert analytic.tft_threshold(5, 3, 1, 0) == pytest.approx(2 / 3)
-    r = solve("tft-threshold")
+    r = bs.solve("tft-threshold")
     assert r["w_star"] == pytest.approx(2 / 3) and r["agrees"]
     above = analytic.tft_invasion_simulated(5, 3, 1, 0, 0.72)
     below = analytic.tft_invasion_simulated(5, 3, 1, 0, 0.62)
@@ -98,7 +99,7 @@ def test_v1_tft_threshold_formula_solver_and_simulation():
 
 def test_v2_chain_store_entry_rule_and_cascade():
     assert analytic.chain_store_entry_rounds(0.1, 0.5, 10) == [3, 2, 1]
-    r = solve("chain-store", {"prior": 0.1, "stake": 0.5, "rounds": 10})
+    r = bs.solve("chain-store", prior=0.1, stake=0.5, rounds=10)
     assert r["entry_rounds_left"] == [3, 2, 1] and r["agrees"]
     sim = r["simulated"]
     assert all(sim["entry_by_rounds_left"][k] == 0.0 for k in range(4, 11))
@@ -132,7 +133,7 @@ def test_v4_sechser_acceptance_is_independent_of_p(p):
     sim = analytic.sechser_simulated(p, c_t, c_c, R, seed=3)
     assert sim["z_star"] == pytest.approx(analytic.sechser_optimal_demand(p, c_t, c_c), abs=0.02)
     assert sim["acceptance"] == pytest.approx((c_t + c_c) / (2 * R), abs=0.01)
-    assert solve("sechser", {"p": p})["agrees"]
+    assert bs.solve("sechser", p=p)["agrees"]
 
 
 # --------------------------------------------------------------- the dyad vs Gambit
@@ -163,7 +164,7 @@ def test_one_shot_changes_with_the_parameters():
 
 @pytest.fixture(scope="module")
 def dyad_solution():
-    return solve("oye-dyad", {"runs": 400})
+    return bs.solve("oye-dyad", runs=400)
 
 
 def test_dyad_comparative_statics(dyad_solution):

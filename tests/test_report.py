@@ -10,10 +10,10 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+import backscratch as bs
 from backscratch.cli import main
-from backscratch.dyad import api as experiments
+from backscratch.core.schema import load_scenario
 from backscratch.dyad import io as folders
-from backscratch.dyad.scenario import load_scenario
 
 
 def cli(capsys, *args):
@@ -61,12 +61,16 @@ def test_compare_out_writes_summary_scenario_and_every_policys_periods(compare_d
 
 
 def test_periods_read_back_bit_identical(compare_dir):
-    stored = folders.read_periods(compare_dir)
+    stored = folders.load_compare(compare_dir)
     sc = folders.read_scenario(compare_dir)
+    assert stored.policies == ["blackmail", "backscratching", "mixed"]
     for policy in ("blackmail", "mixed"):
-        fresh = experiments.run(sc, policy)
-        for column in ("latency", "response", "demand", "entries"):
+        fresh = bs.run(sc, policy=policy)
+        for column in fresh.records:
             np.testing.assert_array_equal(stored[policy].records[column], fresh.records[column])
+        np.testing.assert_array_equal(stored[policy].pliable, fresh.pliable)
+        assert stored[policy].summary() == fresh.summary()
+    assert stored.domestic() == json.loads((compare_dir / "compare.json").read_text())["domestic"]
 
 
 def test_compare_json_output_is_unchanged_by_out(capsys, tmp_path):
@@ -178,21 +182,39 @@ def test_report_of_a_sweep_folder_says_what_is_unfinished(capsys, tmp_path):
     assert "8 of 8" in text and "Only" not in text
     assert images(text) == 5  # four metrics against shadow, one heatmap over both keys
     assert "shadow" in text and "third_parties.count" in text and "mean ± 95% CI" in text
-    next(iter(sorted((sweep_dir / "parts").glob("*.done")))).unlink()
+    next(iter(sorted((sweep_dir / "done").glob("*.json")))).unlink()
     assert cli(capsys, "report", sweep_dir, "-o", tmp_path / "s2.html")[0] == 0
     assert "Only 7 of 8 tasks are finished" in (tmp_path / "s2.html").read_text()
 
 
 def test_report_of_a_demo_folder(tmp_path):
-    from backscratch.report import results
     from backscratch.studies import demo
 
-    demo.write(tmp_path / "demo", {"runs": 30})
-    text = results.build(tmp_path / "demo")
+    folder = tmp_path / "demo"
+    demo.write(folder, {"runs": 30})
+    text = demo.report_page(folder)
     assert_self_contained(text)
     assert images(text) == 2
-    for name in ("as-happened", "backscratching-from-2009", "oye-dyad", "Caveats", "Parameters"):
-        assert name in text
+    assert sections(text) == [
+        "The reference dyad",
+        "Domestic lock-in",
+        "The case study",
+        "Method",
+        "Caveats",
+        "Parameters",
+    ]
+    ref = json.loads((folder / "reference.json").read_text())
+    case = json.loads((folder / "summary.json").read_text())
+    # The tables show the folder's numbers: every policy's cooperation rate, every
+    # counterfactual's final latency, and eta*.
+    for s in ref["policies"].values():
+        assert f"<td>{s['cooperation_rate']:.3f}</td>" in text
+    for s in case["counterfactuals"].values():
+        assert f"<td>{s['final_latency']:.3f}</td>" in text
+    assert f"η* = {ref['domestic']['eta_star']:.3f}" in text
+    blob = re.search(r'<script type="application/json" id="summary">(.*?)</script>', text)
+    embedded = json.loads(blob.group(1).replace("<\\/", "</"))
+    assert embedded == {"kind": "demo", "reference": ref, "case": case}
 
 
 @pytest.mark.parametrize(

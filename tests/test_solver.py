@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from backscratch.core.schema import load_scenario
 from backscratch.dyad.model import DyadModel, StageGame, plan_for
 from backscratch.dyad.policies import DEMAND_RULES, POLICIES
-from backscratch.dyad.scenario import load_scenario
 from backscratch.dyad.targets import TARGETS
 
 

@@ -15,9 +15,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from backscratch.cli import main
+from backscratch.core.errors import ScenarioError
+from backscratch.core.schema import load_scenario
 from backscratch.core.store import file_sha256
 from backscratch.dyad import sweep as sw
-from backscratch.dyad.scenario import ScenarioError, load_scenario
+from backscratch.dyad.results import RUN_METRICS
 
 GRID = ["shadow=0.5:0.9:3", "third_parties.count=0,2"]
 POLICIES = ["blackmail", "backscratching"]
@@ -26,7 +28,8 @@ POLICIES = ["blackmail", "backscratching"]
 def _run(out: Path, backend: str = "serial", workers: int | None = None, runs: int = 200):
     sc = load_scenario("oye-dyad", {"runs": runs, "horizon": 20})
     grid = sw.parse_grid(GRID, sc)
-    return sw.sweep(sc, grid, POLICIES, out, backend=backend, workers=workers)
+    res = sw.sweep(sc, grid=grid, out=out, policies=POLICIES, backend=backend, workers=workers)
+    return {"tasks": res.tasks, "skipped": res.skipped, "ran": res.ran}
 
 
 def _hashes(out: Path) -> dict[str, str]:
@@ -58,7 +61,8 @@ def test_parts_manifest_and_layout(reference):
     assert len(manifest["tasks"]) == 12
     table = pq.read_table(reference / "parts" / "task-000000.parquet")
     assert table.num_rows == 200
-    for col in ("task", "point", "shadow", "third_parties.count", "policy", "run", *sw.METRICS):
+    metrics = [m.name for m in RUN_METRICS]
+    for col in ("task", "point", "shadow", "third_parties.count", "policy", "run", *metrics):
         assert col in table.column_names
     assert (
         pq.ParquetFile(reference / "parts" / "task-000000.parquet")
@@ -93,10 +97,10 @@ def test_half_written_or_corrupt_parts_are_redone(reference, tmp_path):
     out = tmp_path / "sweep"
     _run(out)
     parts = out / "parts"
-    (parts / "task-000003.done").unlink()  # killed between part and record
+    (out / "done" / "task-000003.json").unlink()  # killed between part and record
     (parts / ".task-000005.parquet.abc.part").write_bytes(b"PAR1 half")  # killed mid-write
     (parts / "task-000007.parquet").write_bytes(b"garbage")  # corrupted after the fact
-    names, rows = sw.summarize(out)  # unfinished parts are never read
+    names, rows = sw.Sweep.open(out).summarize()  # unfinished parts are never read
     assert sum(dict(zip(names, r, strict=True))["runs"] for r in rows) == 10 * 200
     assert _run(out) == {"tasks": 12, "skipped": 10, "ran": 2}
     assert _hashes(out) == _hashes(reference)
@@ -123,11 +127,11 @@ def test_sigkill_midway_then_resume_equals_uninterrupted(tmp_path):
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
-    while time.time() < deadline and len(list((out / "parts").glob("*.done"))) < 10:
+    while time.time() < deadline and len(list((out / "done").glob("*.json"))) < 10:
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    done_at_kill = len(list((out / "parts").glob("*.done")))
+    done_at_kill = len(list((out / "done").glob("*.json")))
     assert 10 <= done_at_kill < 120, "the kill must land mid-sweep"
     assert subprocess.run(cmd, capture_output=True, check=False).returncode == 0
     whole = tmp_path / "whole"
@@ -141,7 +145,7 @@ def test_sigkill_midway_then_resume_equals_uninterrupted(tmp_path):
 def test_a_different_sweep_in_the_same_folder_is_refused(reference):
     sc = load_scenario("oye-dyad", {"runs": 200, "horizon": 20, "shadow": 0.1})
     with pytest.raises(ScenarioError, match="holds a different sweep"):
-        sw.sweep(sc, sw.parse_grid(GRID, sc), POLICIES, reference)
+        sw.sweep(sc, grid=sw.parse_grid(GRID, sc), out=reference, policies=POLICIES)
 
 
 def test_summarize_and_plot_commands(reference, tmp_path, capsys):
@@ -150,10 +154,11 @@ def test_summarize_and_plot_commands(reference, tmp_path, capsys):
     assert len(rows) == 12 and all(r["runs"] == 200 for r in rows)
     by = {(r["shadow"], r["third_parties.count"], r["policy"]): r for r in rows}
     # The grid is live: threats lose cooperation as the shadow lengthens; offers do not.
-    assert by[(0.5, 0, "blackmail")]["cooperation"] > by[(0.9, 0, "blackmail")]["cooperation"] + 0.1
+    bm_short, bm_long = by[(0.5, 0, "blackmail")], by[(0.9, 0, "blackmail")]
+    assert bm_short["cooperation_rate"] > bm_long["cooperation_rate"] + 0.1
     assert main(["summarize", str(reference), "--by", "policy", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0].startswith("policy,runs,cooperation") and len(lines) == 3
+    assert lines[0].startswith("policy,runs,cooperation_rate") and len(lines) == 3
     for x, name in (("shadow", "lines.png"), ("shadow,third_parties.count", "heat.svg")):
         assert main(["plot", str(reference), "--x", x, "-o", str(tmp_path / name)]) == 0
         assert (tmp_path / name).stat().st_size > 1000
@@ -166,11 +171,12 @@ def test_summarize_and_plot_commands(reference, tmp_path, capsys):
         (["--grid", "shadow=0.5:0.9"], "a range is start:stop:count"),
         (["--grid", "shadow=1.5"], "shadow: input should be less than or equal to 1"),
         (["--grid", "shadow"], "expected key=v1,v2"),
-        (["--grid", "shadow=,"], "--grid shadow: empty list of values"),
+        (["--grid", "shadow=,"], "--grid shadow: expected a non-empty list of values"),
         (["--grid", "shadow=0.9:0.5:0"], "a range is start:stop:count"),
         (["--backend", "mpi"], "unknown backend 'mpi'"),
         (["--workers", "0", "--backend", "local"], "--workers: must be at least 1"),
-        (["--scheduler", "127.0.0.1:1"], "--scheduler: only with --backend dask"),
+        (["--scheduler", "127.0.0.1:1"], "--scheduler: only with the dask backend"),
+        (["--grid", "runs=10,20"], "--grid runs: set runs directly, not as a grid key"),
     ],
 )
 def test_bad_sweep_input(tmp_path, capsys, args, needle):
@@ -191,7 +197,7 @@ def test_unwritable_out_and_unreachable_scheduler(tmp_path, capsys):
     assert main([*args, "--out", str(out), "--backend", "dask", "--scheduler", "127.0.0.1:1"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--scheduler 127.0.0.1:1: cannot connect" in err[0]
-    assert not list((out / "parts").glob("*.done"))
+    assert not list((out / "done").glob("*.json"))
 
 
 def test_summarize_needs_a_sweep_folder(tmp_path, capsys):
@@ -205,7 +211,7 @@ def test_tasks_simulate_block_by_block_with_the_same_bits(policy):
     from backscratch.dyad.model import DyadModel
 
     sc = load_scenario("oye-dyad", {"runs": 9000, "horizon": 20})  # two full blocks and a part
-    whole = run(sc, policy).per_run()
+    whole = run(sc, policy=policy).per_run()
     blocks = sw.per_run_by_block(sc, policy)
     assert all(np.array_equal(whole[k], blocks[k], equal_nan=True) for k in whole)
     with pytest.raises(ValueError, match="multiple of"):
@@ -224,3 +230,30 @@ def test_progress_goes_to_stderr_every_5_percent_and_stdout_stays_clean(tmp_path
     assert 15 <= len(lines) <= 22  # about one line per 5% of 90 tasks, not one per task
     assert main([*args, "horizon=5", "--out", str(tmp_path / "s")]) == 0  # resumed: done
     assert capsys.readouterr().err.strip().splitlines() == ["sweep: 90/90 tasks (100%), 0.0 s"]
+
+
+def test_a_sweep_reads_as_a_dataframe_with_grid_values_as_written(reference, tmp_path):
+    import pandas as pd
+    import polars as pl
+
+    import backscratch as bs
+
+    df = bs.load_sweep(reference)
+    assert df.shape[0] == 12 * 200
+    assert {"shadow", "third_parties.count", "policy", "run", "cooperation_rate"} <= set(df)
+    assert sorted(df["shadow"].unique()) == [0.5, 0.7, 0.9]
+    # The parts folder is readable as it stands, by pandas, polars and DuckDB alike.
+    raw = pd.read_parquet(reference / "parts")
+    assert raw.shape == df.shape
+    assert pl.read_parquet(str(reference / "parts" / "*.parquet")).height == df.shape[0]
+    # A range gives its points as one would write them: 0.6, not 0.6000000000000001.
+    sc = load_scenario("oye-dyad", {"runs": 10, "horizon": 3})
+    res = bs.sweep(sc, grid=sw.parse_grid(["shadow=0.5:0.95:10"], sc), out=tmp_path / "r",
+                   policies=["blackmail"])  # fmt: skip
+    assert res.grid["shadow"] == [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
+    got = res.to_pandas()
+    assert (got["shadow"] == 0.6).sum() == 10
+    # Values are typed by their field: an integer written for a probability is a float.
+    assert sw.check_grid({"shadow": [0, 1]}, sc) == {"shadow": [0.0, 1.0]}
+    with pytest.raises(ScenarioError, match="grid shadow: expected a non-empty list"):
+        sw.check_grid({"shadow": "0.5"}, sc)

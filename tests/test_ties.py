@@ -13,9 +13,10 @@ import pytest
 from scipy.optimize import brentq
 
 from backscratch.cli import main
+from backscratch.core.errors import ScenarioError
+from backscratch.core.schema import load_scenario
 from backscratch.data import ties
 from backscratch.dyad import _kernels as kernels
-from backscratch.dyad.scenario import ScenarioError, load_scenario
 from backscratch.studies import calibrate_ties as ties_fit
 
 

@@ -19,7 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backscratch.cli import main
-from backscratch.dyad.scenario import ScenarioError, load_scenario
+from backscratch.core.errors import ScenarioError
+from backscratch.core.results import mean_ci
+from backscratch.core.schema import load_scenario
 from backscratch.theory.normal_form import ORDERINGS, Bimatrix
 from backscratch.tournaments import coercion, iterated
 from backscratch.tournaments import coercion_strategies as cstrat
@@ -125,10 +127,29 @@ strategy_spec = st.one_of(
     seed=st.integers(0, 2**32),
 )
 def test_kernel_plays_exactly_the_documented_rules(a, b, turns, noise, prob_end, seed):
-    fast = iterated.match(a, b, turns, noise=noise, prob_end=prob_end, seed=seed)
-    slow = iterated.match_reference(a, b, turns, noise=noise, prob_end=prob_end, seed=seed)
+    fast = iterated.match(a, b, turns=turns, noise=noise, prob_end=prob_end, seed=seed)
+    slow = iterated.match_reference(a, b, turns=turns, noise=noise, prob_end=prob_end, seed=seed)
     assert np.array_equal(fast.moves, slow.moves)
     assert fast.scores == pytest.approx(slow.scores, abs=1e-12)
+
+
+def test_every_rule_has_its_kernel_branch_and_plays_its_documented_moves():
+    import inspect
+
+    from backscratch.tournaments import _ipd_kernels as kernel
+
+    branches = re.findall(r"kind == ([A-Z_0-9]+)", inspect.getsource(kernel.decide))
+    assert len(branches) == len(set(branches))  # one branch per rule
+    assert {getattr(kernel, name) for name in branches} == set(ipd.KINDS)
+    assert [cls.kind for cls in ipd.RULES] == list(range(len(ipd.RULES)))
+    assert {cls.kind for cls in ipd.STRATEGIES.values()} <= ipd.KINDS
+    # Every named strategy, kernel against its plain-Python rule, against opponents that
+    # cooperate, defect and alternate (so every branch of a rule is exercised).
+    for name in ALL:
+        for opponent in ("Alternator", "Random", "Prober", "Gradual"):
+            fast = iterated.match(name, opponent, turns=60, noise=0.05, seed=7)
+            slow = iterated.match_reference(name, opponent, turns=60, noise=0.05, seed=7)
+            assert np.array_equal(fast.moves, slow.moves), (name, opponent)
 
 
 @settings(max_examples=60, deadline=None)
@@ -199,7 +220,7 @@ def test_summaries_follow_the_axelrod_definitions():
     res = iterated.tournament(
         ["TitForTat", "Random", "Defector"], turns=30, repetitions=5, noise=0.1, seed=2
     )
-    table = res.to_table().to_pylist()
+    table = res.to_arrow().to_pylist()
     assert len(table) == 5 * 6
     for row in table:
         i, j = res.players.index(row["player"]), res.players.index(row["opponent"])
@@ -222,24 +243,25 @@ def test_catalogue_stage_games_and_bad_games():
     assert sh.rpst == (4.0, 2.0, 1.0, 3.0)  # CC > DC > DD > CD
     with pytest.raises(ScenarioError, match="symmetric"):
         iterated.StageGame.from_bimatrix(Bimatrix(np.eye(2), np.zeros((2, 2)), "odd"))
-    with pytest.raises(ScenarioError, match="--game"):
+    with pytest.raises(ScenarioError, match="game: unknown game 'poker'"):
         iterated.StageGame.named("poker")
-    with pytest.raises(ScenarioError, match="--payoffs"):
+    with pytest.raises(ScenarioError, match="payoffs: only the ipd game"):
         iterated.StageGame.named("chicken", (3, 1, 0, 5))
 
 
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
-        ({"turns": 0}, "--turns"),
-        ({"repetitions": 0}, "--repetitions"),
-        ({"noise": 1.5}, "--noise"),
-        ({"prob_end": -0.1}, "--prob-end"),
+        ({"turns": 0}, "turns: 0 must be at least 1"),
+        ({"repetitions": 0}, "repetitions: 0 must be at least 1"),
+        ({"noise": 1.5}, "noise: 1.5 must lie in [0, 1]"),
+        ({"prob_end": -0.1}, "prob_end: -0.1 must lie in [0, 1]"),
     ],
 )
 def test_bad_tournament_input_names_the_field(kwargs, field):
-    with pytest.raises(ScenarioError, match=re.escape(field)):
+    with pytest.raises(ScenarioError, match=re.escape(field)) as err:
         iterated.tournament(["TitForTat", "Defector"], **kwargs)
+    assert err.value.param == next(iter(kwargs))
 
 
 def test_every_strategy_is_documented_and_classified():
@@ -268,7 +290,7 @@ def test_offers_beat_threats_against_reputation_guarding_targets(oye_tournament)
     res = oye_tournament
     col = res.targets.index("reputation_guarding")
     scores = res.demander_payoffs[:, col, :]  # [demander, run]
-    ci = iterated.mean_ci(scores)
+    ci = mean_ci(scores)
     offer_based = [
         i
         for i, n in enumerate(res.demanders)
@@ -323,8 +345,8 @@ def test_coercion_payoff_accounting():
     )
     res = coercion.tournament(
         sc,
-        ["always_threaten", "always_offer", "escalating_pressure"],
-        ["always_resist", "always_comply"],
+        demanders=["always_threaten", "always_offer", "escalating_pressure"],
+        targets=["always_resist", "always_comply"],
         turns=10,
         repetitions=3,
     )
@@ -360,11 +382,11 @@ def test_coercion_is_deterministic_with_common_random_numbers():
 
 def test_bad_coercion_input_names_the_field():
     sc = load_scenario("oye-dyad")
-    with pytest.raises(ScenarioError, match="--demanders: unknown strategy 'bully'"):
-        coercion.tournament(sc, ["bully"])
-    with pytest.raises(ScenarioError, match="--targets"):
-        coercion.tournament(sc, None, ["price_taker", "price_taker"])
-    with pytest.raises(ScenarioError, match="--repetitions"):
+    with pytest.raises(ScenarioError, match="demanders: unknown strategy 'bully'"):
+        coercion.tournament(sc, demanders=["bully"])
+    with pytest.raises(ScenarioError, match="targets: price_taker given more than once"):
+        coercion.tournament(sc, targets=["price_taker", "price_taker"])
+    with pytest.raises(ScenarioError, match="repetitions: 0 must be at least 1"):
         coercion.tournament(sc, repetitions=0)
 
 

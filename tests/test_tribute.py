@@ -13,11 +13,13 @@ import pytest
 from scipy import stats
 
 from backscratch.cli import main
-from backscratch.dyad.scenario import ScenarioError, load_scenario
+from backscratch.core.errors import ScenarioError
+from backscratch.core.rng import RunStreams
+from backscratch.core.schema import load_scenario
 from backscratch.tribute import _kernels as K
 from backscratch.tribute.model import (
     POLICY_CODES,
-    RunStreams,
+    Rules,
     TributeModel,
     draw_activations,
     initial_state,
@@ -44,14 +46,9 @@ def activate(wealth, c, i, policy="blackmail", contiguity=True, price=50.0, csr=
     scratch = K.scratch_arrays(len(W))
     counter = np.zeros(1, dtype=np.int64)
     events = np.zeros(K.N_EVENTS)
-    target, kind, value = K.choose(
-        i, W, C, indptr, indices, contiguity, POLICY_CODES[policy], 250.0, 10, price,
-        scratch, counter,
-    )  # fmt: skip
-    done, j = K.act(
-        i, W, C, indptr, indices, contiguity, POLICY_CODES[policy], 250.0, 0.25, 10, price,
-        scratch, counter, events,
-    )  # fmt: skip
+    rules = Rules(contiguity, POLICY_CODES[policy], 250.0, 0.25, 10, price, 20.0, 0.1)
+    target, kind, value = K.choose(i, W, C, indptr, indices, rules, scratch, counter)
+    done, j = K.act(i, W, C, indptr, indices, rules, scratch, counter, events)
     assert j == target
     assert (kind, done) in {(0, 0), (K.DEMAND, 1), (K.DEMAND, 2), (K.OFFER, 3)}
     return {"target": target, "value": value, "done": done, "W": W, "C": C, "events": events}

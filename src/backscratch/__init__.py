@@ -1,12 +1,64 @@
 """backscratch: coercion versus inducement between states — blackmail vs backscratching.
 
-The verbs are in :mod:`backscratch.experiments` (``run``, ``compare``); scenarios in
-:mod:`backscratch.scenario`; the coercion model in :mod:`backscratch.models.dyad`.
+The flat, keyword-only API (``import backscratch as bs``)::
+
+    sc = bs.load_scenario("oye-dyad", runs=500)
+    c = bs.compare(sc, policies=["blackmail", "backscratching"])
+    c.contrast("backscratching", "blackmail")      # paired differences, 95% CIs
+    c.to_pandas()                                   # one row per policy, run and period
+
+Verbs: :func:`load_scenario`, :func:`run`, :func:`compare`, :func:`sweep`,
+:func:`load_sweep`, :func:`solve`, :func:`tournament`, :func:`evolve`, :func:`calibrate`;
+every bad input raises :class:`ScenarioError` (one line). Each model lives in its own
+folder (``dyad``, ``tribute``, ``tournaments``, ``theory``); ``core`` holds what they share
+(``docs/architecture.md``). Importing ``backscratch`` loads the scenario schemas only; the
+verbs load their models (and numba) on first use.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("backscratch")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
+from typing import TYPE_CHECKING, Any
+
+# The scenario schemas join the registry of backscratch.core.schema on import.
+from backscratch.core.errors import ScenarioError
+from backscratch.core.version import __version__
+from backscratch.dyad import scenario as _dyad_schema  # noqa: F401
+from backscratch.tribute import scenario as _tribute_schema  # noqa: F401
+
+_API = (
+    "load_scenario",
+    "run",
+    "compare",
+    "sweep",
+    "load_sweep",
+    "solve",
+    "tournament",
+    "evolve",
+    "calibrate",
+)
+__all__ = ["ScenarioError", "__version__", *_API]
+
+if TYPE_CHECKING:
+    from backscratch.api import (  # noqa: F401
+        calibrate,
+        compare,
+        evolve,
+        load_scenario,
+        load_sweep,
+        run,
+        solve,
+        sweep,
+        tournament,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        from backscratch import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'backscratch' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -12,7 +12,8 @@ import numpy as np
 import typer
 from rich.console import Console
 
-from backscratch.dyad.scenario import ScenarioError, load_scenario, parse_assignments
+from backscratch.core.errors import ScenarioError
+from backscratch.core.schema import load_scenario, parse_assignments
 
 app = typer.Typer(
     name="backscratch",

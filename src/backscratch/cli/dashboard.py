@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from backscratch.cli.common import app, out
-from backscratch.dyad.scenario import ScenarioError
+from backscratch.core.errors import ScenarioError
 
 
 @app.command()
@@ -46,7 +46,22 @@ def report(
     ),
 ) -> None:
     """Write a self-contained HTML report (figures embedded, works offline) of a results folder."""
+    from backscratch.dyad import io
     from backscratch.report import results as report_results
 
-    path = report_results.write(folder, output)
+    report_results.check_output(output)
+    kind = io.kind(folder)
+    if kind == "demo":
+        from backscratch.studies import demo
+
+        page = demo.report_page(folder)
+    elif kind == "sweep":
+        from backscratch.dyad.sweep import Sweep
+
+        page = report_results.page(Sweep.open(folder))
+    else:
+        meta = io.read_json(folder / ("summary.json" if kind == "run" else "compare.json"))
+        obj = io.load_run(folder) if kind == "run" else io.load_compare(folder)
+        page = report_results.page(obj, written_by=meta.get("version"))
+    path = report_results.write(page, output)
     out.print(f"report written to {path}")

@@ -20,17 +20,8 @@ from backscratch.cli.common import (
     parse_values,
     require_model,
 )
-from backscratch.dyad.scenario import ScenarioError, load_scenario, parse_assignments
-
-TOURNAMENT_GAMES = (
-    "ipd",
-    "coercion",
-    "prisoners_dilemma",
-    "stag_hunt",
-    "chicken",
-    "deadlock",
-    "harmony",
-)
+from backscratch.core.errors import ScenarioError
+from backscratch.core.schema import load_scenario, parse_assignments
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -46,18 +37,23 @@ def _rpst(text: str | None) -> tuple[float, float, float, float] | None:
     return vals[0], vals[1], vals[2], vals[3]
 
 
-def _check_game_options(game: str, **given) -> None:
-    """Options that belong to one kind of game only: a one-line error naming the option."""
-    if game not in TOURNAMENT_GAMES:
-        raise ScenarioError(f"--game: unknown game '{game}' (known: {', '.join(TOURNAMENT_GAMES)})")
-    coercion_only = ("--demanders", "--targets", "--scenario", "--set")
-    for option, value in given.items():
-        if value in (None, 0.0, []):
-            continue
-        if game == "coercion" and option not in coercion_only:
-            raise ScenarioError(f"{option}: not an option of --game coercion")
-        if game != "coercion" and option in coercion_only:
-            raise ScenarioError(f"{option}: only --game coercion takes it")
+def _counts(text: str) -> list[int]:
+    values = parse_values(text, "--counts")
+    if any(v != int(v) for v in values):
+        raise ScenarioError(f"--counts '{text}': expected whole numbers of individuals")
+    return [int(v) for v in values]
+
+
+def _coercion_scenario(game: str, scenario: str | None, set_: list[str] | None, command: str):
+    """The scenario of a coercion game (``--scenario``, ``--set``); ``None`` for a 2x2 game."""
+    if game != "coercion":
+        if set_:
+            raise ScenarioError("--set: only --game coercion takes it")
+        if scenario is not None:
+            raise ScenarioError("--scenario: only --game coercion takes it")
+        return None
+    spec = scenario or "oye-dyad"
+    return require_model(load_scenario(spec, parse_assignments(set_)), spec, command)
 
 
 GameOpt = Annotated[
@@ -112,32 +108,6 @@ PayoffsOpt = Annotated[
 OutOpt = Annotated[
     Path | None, typer.Option("--out", help="Write results, summary JSON and figures here.")
 ]
-
-
-def _coercion(scenario, set_, demanders, targets, turns, repetitions, seed, command: str):
-    """The coercion tournament of ``tournament`` and ``evolve`` (default 100 repetitions)."""
-    from backscratch.tournaments import api as tour
-
-    spec = scenario or "oye-dyad"
-    sc = require_model(load_scenario(spec, parse_assignments(set_)), spec, command)
-    reps = 100 if repetitions is None else repetitions
-    return tour.coercion_tournament(sc, _names(demanders), _names(targets), turns, reps, seed)
-
-
-def _ipd(strategies, game, payoffs, turns, repetitions, default_repetitions, seed, noise, prob_end):
-    """The iterated 2x2 tournament of ``tournament`` and ``evolve`` (default 200 turns)."""
-    from backscratch.tournaments import api as tour
-
-    return tour.ipd_tournament(
-        _names(strategies),
-        game,
-        _rpst(payoffs),
-        200 if turns is None else turns,
-        default_repetitions if repetitions is None else repetitions,
-        0 if seed is None else seed,
-        noise,
-        prob_end,
-    )
 
 
 def _ipd_table(s: dict) -> None:
@@ -215,30 +185,27 @@ def tournament(
     JSON: {"players", "payoff_matrix", "ranking", ...}; for coercion the rows are demanders,
     the columns targets ("opponents"), with scores and 95% CIs over repetitions.
     """
+    from backscratch import api
+    from backscratch.report import tournament_figures as tf
     from backscratch.tournaments import api as tour
 
-    _check_game_options(
-        game,
-        **{
-            "--strategies": strategies,
-            "--noise": noise,
-            "--prob-end": prob_end,
-            "--payoffs": payoffs,
-            "--demanders": demanders,
-            "--targets": targets,
-            "--scenario": scenario,
-            "--set": set_ or [],
-        },
+    result = api.tournament(
+        _names(strategies),
+        game=game,
+        demanders=_names(demanders),
+        targets=_names(targets),
+        scenario=_coercion_scenario(game, scenario, set_, "tournament"),
+        turns=turns,
+        repetitions=repetitions,
+        seed=seed,
+        noise=noise,
+        prob_end=prob_end,
+        payoffs=_rpst(payoffs),
     )
-    if game == "coercion":
-        result = _coercion(
-            scenario, set_, demanders, targets, turns, repetitions, seed, "tournament"
-        )
-    else:
-        result = _ipd(strategies, game, payoffs, turns, repetitions, 10, seed, noise, prob_end)
     summary = result.summary()
     if out_dir is not None:
         tour.write_tournament(result, out_dir)
+        tf.write_tournament_figures(result, out_dir)
     if fmt is Format.json:
         sys.stdout.write(json.dumps(summary) + "\n")
         return
@@ -337,74 +304,38 @@ def evolve(
     distribution of a finite population (Z, β, μ), fixation probabilities, the replicator
     dynamics; for coercion, demander and target populations; or a simulated Moran process.
     """
+    from backscratch import api
+    from backscratch.report import tournament_figures as tf
     from backscratch.tournaments import api as tour
 
-    _check_game_options(
-        game,
-        **{
-            "--strategies": strategies,
-            "--noise": noise,
-            "--prob-end": prob_end,
-            "--payoffs": payoffs,
-            "--payoff-matrix": payoff_matrix,
-            "--demanders": demanders,
-            "--targets": targets,
-            "--scenario": scenario,
-            "--set": set_ or [],
-        },
+    evo = api.evolve(
+        game=game,
+        strategies=_names(strategies),
+        payoff_matrix=payoff_matrix,
+        demanders=_names(demanders),
+        targets=_names(targets),
+        scenario=_coercion_scenario(game, scenario, set_, "evolve"),
+        turns=turns,
+        repetitions=repetitions,
+        seed=seed,
+        noise=noise,
+        prob_end=prob_end,
+        payoffs=_rpst(payoffs),
+        population=population,
+        target_population=target_population,
+        beta=beta,
+        mu=mu,
+        rule=rule,
+        t_max=t_max,
+        dynamics=dynamics.value,
+        counts=None if counts is None else _counts(counts),
+        runs=runs,
+        generations=generations,
     )
-    if dynamics is Dynamics.stationary:
-        for option, value in (("--counts", counts), ("--generations", generations)):
-            if value is not None:
-                raise ScenarioError(f"{option}: only --dynamics moran takes it")
-    elif payoff_matrix is not None:
-        raise ScenarioError("--payoff-matrix: --dynamics moran plays the strategies' matches")
-    if game == "coercion" and mu != 0:
-        raise ScenarioError("--mu: demanders vs targets is solved in the small-mutation limit")
-    if game == "coercion":
-        if dynamics is Dynamics.moran:
-            raise ScenarioError(
-                "--dynamics: moran simulates iterated 2x2 games; coercion: stationary"
-            )
-        res = _coercion(scenario, set_, demanders, targets, turns, repetitions, seed, "evolve")
-        contract = tour.evolve_coercion(res, population, target_population, beta, t_max)
-    elif dynamics is Dynamics.moran:
-        names = _names(strategies) or tour.DEFAULT_STRATEGIES
-        if counts is None:
-            base, extra = divmod(population, len(names))
-            n_each = [base + (k < extra) for k in range(len(names))]
-        else:
-            n_each = [int(v) for v in parse_values(counts, "--counts")]
-        contract = tour.moran(
-            names,
-            n_each,
-            200 if turns is None else turns,
-            game,
-            _rpst(payoffs),
-            noise,
-            prob_end,
-            mu,
-            runs,
-            0 if seed is None else seed,
-            generations,
-        )
-    else:
-        if payoff_matrix is not None:
-            try:
-                matrix = json.loads(payoff_matrix)
-            except json.JSONDecodeError:
-                raise ScenarioError(
-                    "--payoff-matrix: not valid JSON (e.g. [[3,0],[5,1]])"
-                ) from None
-            names = _names(strategies) or [
-                f"S{k}" for k in range(len(matrix) if isinstance(matrix, list) else 0)
-            ]
-        else:
-            res = _ipd(strategies, game, payoffs, turns, repetitions, 1, seed, noise, prob_end)
-            names, matrix = res.players, res.payoff_matrix
-        contract = tour.evolve_matrix(names, matrix, population, beta, mu, rule, t_max)
+    contract = evo.contract
     if out_dir is not None:
-        tour.write_evolution(contract, out_dir)
+        tour.write_evolution(evo, out_dir)
+        tf.write_evolution_figure(evo, out_dir)
     if fmt is Format.json:
         sys.stdout.write(json.dumps(contract) + "\n")
         return

@@ -24,13 +24,9 @@ from backscratch.cli.common import (
     progress_printer,
     scenario_from,
 )
-from backscratch.dyad import api as experiments
-from backscratch.dyad.scenario import (
-    ScenarioError,
-    builtins,
-    fields_markdown,
-    parse_assignments,
-)
+from backscratch.core.errors import ScenarioError
+from backscratch.core.schema import builtins, parse_assignments
+from backscratch.dyad.policies import DEFAULT_POLICIES
 
 
 def _domestic_table(dom: dict) -> Table:
@@ -48,22 +44,23 @@ def _domestic_table(dom: dict) -> Table:
     return table
 
 
-_LABELS = {
-    "cooperation_rate": "cooperation rate",
-    "demand_growth_after_compliance": "Δ demand after compliance",
-    "demand_growth_after_resistance": "Δ demand after resistance",
-    "punishments_per_period": "punishments / period",
-    "backdowns_per_period": "back-downs / period",
-    "transfer_per_run": "rewards paid / run",
-    "demander_payoff": "demander payoff / run",
-    "target_payoff": "target payoff / run",
-    "leader_payoff": "leader payoff / run",
-    "exchange_success": "honoured exchanges / offer",
-    "entries_per_period": "third-party entries / period",
-    "entries_after_compliance": "entries after compliance",
-    "final_latency": "final latency",
-    "threshold_crossed_share": "runs crossing latency L*",
-}
+SHOWN = (
+    "cooperation_rate",
+    "demand_growth_after_compliance",
+    "demand_growth_after_resistance",
+    "punishments_per_period",
+    "backdowns_per_period",
+    "transfer_per_run",
+    "demander_payoff",
+    "target_payoff",
+    "leader_payoff",
+    "exchange_success",
+    "entries_per_period",
+    "entries_after_compliance",
+    "final_latency",
+    "threshold_crossed_share",
+)
+"""The metrics of the summary table of ``run``, ``compare`` and ``demo``."""
 
 
 def _summary_table(title: str, summaries: dict[str, dict]) -> Table:
@@ -71,8 +68,10 @@ def _summary_table(title: str, summaries: dict[str, dict]) -> Table:
     table.add_column("metric", no_wrap=True)
     for name in summaries:
         table.add_column(name, justify="right", no_wrap=True, min_width=max(len(name), 6))
-    for key, label in _LABELS.items():
-        table.add_row(label, *(f"{s[key]:.3f}" for s in summaries.values()))
+    from backscratch.dyad.results import select
+
+    for m in select(SHOWN):
+        table.add_row(m.title, *(f"{s[m.name]:.3f}" for s in summaries.values()))
     table.caption = (
         "payoffs: discounted totals per run (leader: with hawk bias and audience costs); "
         "Δ demand: next demand minus this one"
@@ -105,6 +104,8 @@ def schema(
         return
     if model != "dyad":
         raise ScenarioError(f"--model {model}: expected dyad or tribute")
+    from backscratch.dyad.scenario import fields_markdown
+
     sys.stdout.write(fields_markdown())
 
 
@@ -128,15 +129,19 @@ def run(
     ] = None,
 ) -> None:
     """Simulate a scenario, print a summary and optionally write per-period Parquet results."""
+    from backscratch import api
+    from backscratch.dyad import io
+    from backscratch.dyad.results import DyadResult
+
     sc = scenario_from(scenario, runs, seed, set_, "run", ("dyad", "tribute"))
     if sc.model == "tribute":
         from backscratch.cli.tribute import run_tribute
 
         return run_tribute(out, sc, policy, out_dir)
-    pol = experiments.check_policies([policy], sc)[0] if policy else None
-    result = experiments.run(sc, pol)
+    result = api.run(sc, policy=policy)
+    assert isinstance(result, DyadResult)
     if out_dir is not None:
-        experiments.write_run(result, out_dir)
+        io.write_run(result, out_dir)
     out.print(
         _summary_table(
             f"{sc.name}: {sc.runs} runs × {sc.horizon} periods, seed {sc.seed}",
@@ -152,7 +157,7 @@ def compare(
     scenario: ScenarioArg,
     policies: Annotated[
         str, typer.Option("--policies", help="Comma-separated policies to compare.")
-    ] = "blackmail,backscratching,mixed",
+    ] = ",".join(DEFAULT_POLICIES),
     runs: RunsOpt = None,
     seed: SeedOpt = None,
     set_: SetOpt = None,
@@ -180,19 +185,22 @@ def compare(
         from backscratch.cli.tribute import compare_tribute
 
         return compare_tribute(out, sc, names, fmt is Format.json, eta, out_dir)
-    etas = parse_values(eta, "--eta") if eta is not None else None
-    result = experiments.compare(sc, names, keep=True)
-    domestic = experiments.hawk_threshold(result["results"], etas)
-    if out_dir is not None:
-        from backscratch.dyad.io import write_compare
+    from backscratch import api
+    from backscratch.dyad import io
+    from backscratch.dyad.results import CONTRACT, Comparison
 
-        write_compare(result, sc, out_dir, domestic)
+    etas = parse_values(eta, "--eta") if eta is not None else None
+    result = api.compare(sc, policies=names, etas=etas)
+    assert isinstance(result, Comparison)
+    domestic = result.domestic()
+    if out_dir is not None:
+        io.write_compare(result, out_dir)
+    summary = result.summary()
     if fmt is Format.json:
         contract = {
-            **{k: result[k] for k in ("scenario", "runs", "seed")},
+            **{k: summary[k] for k in ("scenario", "runs", "seed")},
             "policies": {
-                name: {m: s[m] for m in experiments.COMPARE_METRICS}
-                for name, s in result["policies"].items()
+                name: {m: s[m] for m in CONTRACT} for name, s in summary["policies"].items()
             },
         }
         if etas is not None:
@@ -201,10 +209,11 @@ def compare(
         return
     out.print(
         _summary_table(
-            f"{sc.name}: {sc.runs} runs × {sc.horizon} periods, seed {sc.seed}", result["policies"]
+            f"{sc.name}: {sc.runs} runs × {sc.horizon} periods, seed {sc.seed}",
+            summary["policies"],
         )
     )
-    if len(result["results"]) > 1 and "blackmail" in result["results"]:
+    if len(result.results) > 1 and "blackmail" in result.results:
         out.print(_domestic_table(domestic))
     if out_dir is not None:
         out.print(f"results written to {out_dir}/ (compare.json, scenario.yaml, periods.parquet)")
@@ -229,12 +238,12 @@ def solve(
     T, R, P, S; chain-store prior, stake, rounds; drezner rho, c_t, c_s; sechser p, c_t, c_c,
     R; oye-dyad any scenario field.
     """
-    from backscratch.theory.solve import solve as solve_problem
+    from backscratch import api
 
     if plot is not None and name != "oye-dyad":
         raise ScenarioError(f"--plot: only oye-dyad has a comparative-statics figure, not {name}")
     check_figure_path(plot)
-    result = solve_problem(name, parse_assignments(set_, scalars_only=False))
+    result = api.solve(name, **parse_assignments(set_, scalars_only=False))
     if plot is not None:
         from backscratch.report import figures
 
@@ -284,18 +293,16 @@ class Target(StrEnum):
 
 
 def _calibrate_ties(scenario, runs, seed, set_, plot, fmt, data, save, refits) -> None:
+    from backscratch import api
+    from backscratch.core.schema import dump_yaml
     from backscratch.data import ties
-    from backscratch.dyad.scenario import dump_yaml
-    from backscratch.studies import calibrate_ties as ties_fit
 
     if save is not None and save.suffix not in (".yaml", ".yml"):
         raise ScenarioError(f"--save {save}: must end in .yaml or .yml")
-    cases = ties.load(data)
-    sc = scenario_from(scenario, runs or 10_000, seed, set_, "calibrate")
-    if refits < 0:
-        raise ScenarioError(f"--bootstrap {refits}: must be 0 (delta method) or a count of re-fits")
+    sc = scenario_from(scenario, None, seed, set_, "calibrate")
     progress = progress_printer("bootstrap re-fits", "re-fits") if refits else None
-    fit = ties_fit.calibrate_to_ties(sc, cases, refits=refits, progress=progress)
+    fit = api.calibrate(sc, to="ties", runs=runs, data=data, bootstrap=refits, progress=progress)
+    sc = fit.scenario
     if save is not None:
         from backscratch.core import store
 
@@ -307,13 +314,13 @@ def _calibrate_ties(scenario, runs, seed, set_, plot, fmt, data, save, refits) -
         plot.parent.mkdir(parents=True, exist_ok=True)
         figures.ties_fit(fit).savefig(plot, bbox_inches="tight")
     if fmt is Format.json:
-        sys.stdout.write(json.dumps({"scenario": sc.name, "data": "TIES v4.1", **fit.to_dict()}))
+        sys.stdout.write(json.dumps({"scenario": sc.name, "data": "TIES v4.1", **fit.summary()}))
         sys.stdout.write("\n")
         return
     table = Table(title=f"{sc.name}: fit to TIES v4.1 ({sc.runs} runs)", title_justify="left")
     for col in ("moment", "n", "observed [95% CI]", "model", "error"):
         table.add_column(col, justify="right" if col != "moment" else "left")
-    for row in fit.to_dict()["moments"].values():
+    for row in fit.summary()["moments"].values():
         lo, hi = row["observed_ci95"]
         table.add_row(
             row["label"],
@@ -379,7 +386,7 @@ def calibrate(
     IAEA: the metric is leu_3.5pct_produced_cumulative (t UF6, growth since 2007-02); the
     free parameters are hedging.threat_sensitivity and hedging.relationship_sensitivity.
     """
-    from backscratch.studies import calibrate_iaea as cal
+    from backscratch import api
 
     check_figure_path(plot)
     if to is Target.ties:
@@ -389,38 +396,19 @@ def calibrate(
         if value is not None:
             raise ScenarioError(f"{name}: only with --to ties")
     sc = scenario_from(scenario, runs, seed, set_, "calibrate")
-    dates, observed = cal.observations()
-    fit = cal.calibrate_latency(sc, dates, observed)
+    fit = api.calibrate(sc, to="iaea-leu")
     if plot is not None:
+        from backscratch.dyad import api as dyad_api
         from backscratch.report import figures
-        from backscratch.studies.casestudy import CaseStudy
+        from backscratch.studies.casestudy import growth_path
 
-        res = experiments.run(fit.scenario)
-        case = CaseStudy(fit.scenario, fit, {"as-happened": res}, {})
-        fig = figures.latency_fit(
-            fit, case.growth_path(), sc.calendar.dates(sc.horizon), "latency growth (t UF6)"
-        )
+        path = growth_path(dyad_api.run(fit.scenario))
+        dates = sc.calendar.dates(sc.horizon)
+        fig = figures.latency_fit(fit, path, dates, "latency growth (t UF6)")
         plot.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(plot, bbox_inches="tight")
     if fmt is Format.json:
-        sys.stdout.write(
-            json.dumps(
-                {
-                    "scenario": sc.name,
-                    "metric": fit.metric,
-                    "params": fit.params,
-                    "rmse": fit.rmse,
-                    "n_points": fit.n_points,
-                    "points": [
-                        {"date": d, "observed": o, "fitted": f}
-                        for d, o, f in zip(
-                            fit.dates, fit.observed.tolist(), fit.fitted.tolist(), strict=True
-                        )
-                    ],
-                }
-            )
-            + "\n"
-        )
+        sys.stdout.write(json.dumps(fit.summary()) + "\n")
         return
     table = Table(title=f"{sc.name}: fit to {fit.metric}", title_justify="left")
     for col in ("date", "observed (t)", "model (t)"):
@@ -451,9 +439,9 @@ def demo(
         "[bold]backscratch demo[/bold] — blackmail or backscratching? Calibrating the US–Iran "
         "case 2003–2013, running its counterfactuals, the reference dyad and the TIES check…"
     )
-    r = demo_job.write(out_dir, overrides)
-    case, summary = r["case"], r["summary"]
-    fit = case.fit
+    d = demo_job.write(out_dir, overrides)
+    summary = d.case.to_json()
+    fit = d.case.fit
     out.print(
         f"\n[bold]US–Iran, 2003–2013[/bold]: latency fitted to IAEA {fit.metric} "
         f"(RMSE {fit.rmse:.2f} t over {fit.n_points} points; "
@@ -471,27 +459,25 @@ def demo(
             f"{s['threshold_crossed_share']:.2f}",
         )
     out.print(table)
-    sc, cmp, extra = r["scenario"], r["compare"], r["extra"]
+    sc, pol = d.reference.scenario, d.reference.summaries()
     out.print(
-        _summary_table(
-            f"Reference dyad {sc.name}: {sc.runs} runs × {sc.horizon} periods", cmp["policies"]
-        )
+        _summary_table(f"Reference dyad {sc.name}: {sc.runs} runs × {sc.horizon} periods", pol)
     )
     shadows = Table(
         title="Cooperation as the shadow of the future rises (P3)", title_justify="left"
     )
     for col in ("δ", "blackmail", "backscratching"):
         shadows.add_column(col, justify="right")
-    for d, res in extra["shadows"].items():
+    for shadow, res in d.shadows.items():
         shadows.add_row(
-            f"{d}",
+            f"{shadow}",
             f"{res['blackmail']['cooperation_rate']:.3f}",
             f"{res['backscratching']['cooperation_rate']:.3f}",
         )
     out.print(shadows)
     cf = summary["counterfactuals"]
-    bm, bs = cmp["policies"]["blackmail"], cmp["policies"]["backscratching"]
-    star = extra["domestic"]["eta_star"]
+    bm, bs = pol["blackmail"], pol["backscratching"]
+    star = d.domestic["eta_star"]
     out.print(
         "\nWhat the numbers say:\n"
         f"- Iran: honouring the 2009 fuel swap as an exchange ends the period with "
@@ -508,7 +494,7 @@ def demo(
             if star is not None
             else ""
         )
-        + _ties_line(r["reference"].get("ties"))
+        + _ties_line(d.ties.summary() if d.ties is not None else None)
         + f"Report: {out_dir / 'report.html'}  (summary.json, reference.json beside it)"
     )
 

@@ -22,7 +22,8 @@ from backscratch.cli.common import (
     progress_printer,
     scenario_from,
 )
-from backscratch.dyad.scenario import ScenarioError
+from backscratch.core.errors import ScenarioError
+from backscratch.dyad.policies import DEFAULT_POLICIES
 
 
 class SummaryFormat(StrEnum):
@@ -41,7 +42,7 @@ def sweep(
     ] = None,
     policies: Annotated[
         str, typer.Option("--policies", help="Comma-separated policies or counterfactuals.")
-    ] = "blackmail,backscratching,mixed",
+    ] = ",".join(DEFAULT_POLICIES),
     runs: RunsOpt = None,
     seed: SeedOpt = None,
     set_: SetOpt = None,
@@ -54,17 +55,24 @@ def sweep(
     ] = None,
 ) -> None:
     """Run every grid point × policy as a task, one Parquet part each; re-running resumes."""
-    from backscratch.dyad import sweep as sw
+    from backscratch import api
+    from backscratch.dyad.sweep import parse_grid
 
     sc = scenario_from(scenario, runs, seed, set_, "sweep")
-    points = sw.parse_grid(grid, sc)
     names = [p.strip() for p in policies.split(",") if p.strip()]
-    result = sw.sweep(
-        sc, points, names, out_dir, backend, workers, scheduler, progress=progress_printer("sweep")
+    result = api.sweep(
+        sc,
+        grid=parse_grid(grid, sc),
+        out=out_dir,
+        policies=names,
+        backend=backend,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress_printer("sweep"),
     )
     out.print(
-        f"sweep {out_dir}: {result['tasks']} tasks ({result['skipped']} already finished, "
-        f"{result['ran']} run). Next: backscratch summarize {out_dir}"
+        f"sweep {out_dir}: {result.tasks} tasks ({result.skipped} already finished, "
+        f"{result.ran} run). Next: backscratch summarize {out_dir}"
     )
 
 
@@ -77,10 +85,10 @@ def summarize(
     fmt: Annotated[SummaryFormat, typer.Option("--format")] = SummaryFormat.table,
 ) -> None:
     """Means and 95% confidence intervals over runs, by grid point and policy (DuckDB)."""
-    from backscratch.dyad import sweep as sw
+    from backscratch.dyad.sweep import Sweep
 
     keys = [k.strip() for k in by.split(",")] if by else None
-    names, rows = sw.summarize(folder, keys)
+    names, rows = Sweep.open(folder).summarize(keys)
     if fmt is SummaryFormat.json:
         sys.stdout.write(json.dumps([dict(zip(names, r, strict=True)) for r in rows]) + "\n")
     elif fmt is SummaryFormat.csv:
@@ -92,7 +100,7 @@ def summarize(
     else:
         table = Table(title=f"{folder}: mean ± 95% CI over runs", title_justify="left")
         group = names[: names.index("runs")]
-        shown = ["cooperation", "demander_payoff", "final_latency"]
+        shown = ["cooperation_rate", "demander_payoff", "final_latency"]
         for col in [*group, "runs", *shown]:
             table.add_column(col, justify="right", overflow="fold")
         for r in rows:
@@ -107,23 +115,34 @@ def summarize(
 def plot(
     folder: Annotated[Path, typer.Argument(help="A sweep folder.")],
     x: Annotated[str, typer.Option("--x", help="Grid key on the x axis; two keys a,b: heatmap.")],
-    y: Annotated[str, typer.Option("--y", help="Metric, e.g. cooperation.")] = "cooperation",
+    y: Annotated[
+        str, typer.Option("--y", help="Per-run metric, e.g. cooperation_rate.")
+    ] = "cooperation_rate",
     hue: Annotated[str, typer.Option("--hue", help="Series by this key.")] = "policy",
     output: Annotated[Path, typer.Option("-o", "--output", help="PNG or SVG file.")] = Path(
         "sweep.png"
     ),
 ) -> None:
     """Plot a metric of a sweep against a grid key (lines with 95% CI), or a heatmap over two."""
-    from backscratch.dyad import sweep as sw
+    from backscratch.dyad.results import RUN_METRICS
+    from backscratch.dyad.sweep import GROUP_KEYS, Sweep
     from backscratch.report import figures
 
     check_figure_path(output, "-o")
-    if y not in sw.METRICS:
-        raise ScenarioError(f"--y {y}: not a metric (known: {', '.join(sw.METRICS)})")
+    known = [m.name for m in RUN_METRICS]
+    if y not in known:
+        raise ScenarioError(f"--y {y}: not a metric (known: {', '.join(known)})")
     xs = [k.strip() for k in x.split(",")]
     if len(xs) > 2:
         raise ScenarioError(f"--x {x}: give one key, or two for a heatmap")
-    names, rows = sw.summarize(folder, [*xs, hue] if hue not in xs else xs)
+    sw = Sweep.open(folder)
+    keys = {*sw.grid, *GROUP_KEYS}
+    for option, key in (*(("--x", k) for k in xs), ("--hue", hue)):
+        if key not in keys:
+            raise ScenarioError(
+                f"{option} {key}: not a grid key (known: {', '.join(sorted(keys))})"
+            )
+    names, rows = sw.summarize([*xs, hue] if hue not in xs else xs)
     data = [dict(zip(names, r, strict=True)) for r in rows]
     fig = (figures.sweep_heatmap if len(xs) == 2 else figures.sweep_lines)(data, xs, y, hue)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -13,23 +13,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from backscratch.dyad.scenario import ScenarioError
+from backscratch.core.errors import ScenarioError
+from backscratch.report import tribute_figures as tf
 from backscratch.tribute import api as tx
+from backscratch.tribute.results import CONTRACT, METRICS
 from backscratch.tribute.scenario import TributeScenario
-
-COMPARE_KEYS = (
-    "fights_per_run",
-    "payments_per_run",
-    "offers_per_run",
-    "fight_share",
-    "top_share",
-    "major_actors",
-    "relative_wealth",
-    "destroyed_per_run",
-    "clusters",
-    "largest_cluster",
-)
-"""Keys of each variant's entry in ``compare --format json`` for a tribute scenario."""
 
 
 def _title(sc: TributeScenario) -> str:
@@ -44,7 +32,8 @@ def _table(title: str, summaries: dict[str, dict], threshold: int) -> Table:
     table.add_column("statistic (mean over runs)", no_wrap=True)
     for name in summaries:
         table.add_column(name, justify="right", no_wrap=True, min_width=max(len(name), 6))
-    for key, label in tx.SUMMARY_LABELS.items():
+    for m in METRICS:
+        key, label = m.name, m.label
         cells = []
         for s in summaries.values():
             v, sd = s[key], s.get(f"{key}_sd")
@@ -60,11 +49,10 @@ def _table(title: str, summaries: dict[str, dict], threshold: int) -> Table:
 
 def run_tribute(out: Console, sc: TributeScenario, policy: str | None, out_dir: Path | None):
     """``backscratch run`` for a tribute scenario: summary table, optional files."""
-    if policy is not None:
-        tx.check_policies([policy])
-    result = tx.run(sc, policy)
+    result = tx.run(sc, policy=policy)
     if out_dir is not None:
         tx.write_run(result, out_dir)
+        tf.write_run_figures(result, out_dir)
     th = sc.commitment.cluster_threshold
     out.print(_table(_title(sc), {result.policy: result.summary()}, th))
     if out_dir is not None:
@@ -83,19 +71,19 @@ def compare_tribute(out: Console, sc: TributeScenario, names: list[str], json_ou
     """
     if eta is not None:
         raise ScenarioError("--eta: the hawk-bias analysis is for dyad scenarios, not tribute")
-    result = tx.compare(sc, names, keep=out_dir is not None)
+    comparison = tx.compare(sc, policies=names)
+    summary = comparison.summary()
     contract = {
-        **{k: result[k] for k in ("scenario", "runs", "seed", "years", "actors")},
-        "policies": {
-            name: {k: s[k] for k in COMPARE_KEYS} for name, s in result["policies"].items()
-        },
+        **{k: summary[k] for k in ("scenario", "runs", "seed", "years", "actors")},
+        "policies": {name: {k: s[k] for k in CONTRACT} for name, s in summary["policies"].items()},
     }
     if out_dir is not None:
-        tx.write_compare(result, sc, out_dir)
+        tx.write_compare(comparison, out_dir)
+        tf.write_compare_figures(comparison, out_dir)
     if json_out:
         sys.stdout.write(json.dumps(contract) + "\n")
         return
-    out.print(_table(_title(sc), result["policies"], sc.commitment.cluster_threshold))
+    out.print(_table(_title(sc), summary["policies"], sc.commitment.cluster_threshold))
     if out_dir is not None:
         out.print(f"results written to {out_dir}/ (compare.json, scenario.yaml, fights.png, "
                   "top_share.png)")  # fmt: skip

@@ -13,9 +13,22 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
-from backscratch.dyad.scenario import ScenarioError
+from backscratch.core.errors import ScenarioError
 
 BACKENDS = ("serial", "local", "dask")
+
+
+def check_backend(backend: str, workers: int | None = None, scheduler: str | None = None) -> None:
+    """A one-line error if ``backend``, ``workers`` or ``scheduler`` cannot be used (checked
+    before anything is written)."""
+    if backend not in BACKENDS:
+        raise ScenarioError.bad(
+            "backend", f"unknown backend '{backend}' (known: {', '.join(BACKENDS)})"
+        )
+    if workers is not None and (isinstance(workers, bool) or workers < 1):
+        raise ScenarioError.bad("workers", f"must be at least 1, got {workers}")
+    if scheduler is not None and backend != "dask":
+        raise ScenarioError.bad("scheduler", "only with the dask backend")
 
 
 def run_tasks(
@@ -27,14 +40,7 @@ def run_tasks(
 ) -> Iterator[Any]:
     """Yield ``fn(spec)`` for every spec, in completion order, on the chosen backend."""
     specs = list(specs)
-    if backend not in BACKENDS:
-        raise ScenarioError(
-            f"--backend: unknown backend '{backend}' (known: {', '.join(BACKENDS)})"
-        )
-    if workers is not None and workers < 1:
-        raise ScenarioError(f"--workers: must be at least 1, got {workers}")
-    if scheduler is not None and backend != "dask":
-        raise ScenarioError("--scheduler: only with --backend dask")
+    check_backend(backend, workers, scheduler)
     if not specs:
         return
     if backend == "serial":
@@ -55,8 +61,8 @@ def _dask(fn, specs, workers, scheduler) -> Iterator[Any]:
         from distributed import Client, LocalCluster
         from distributed import as_completed as dask_completed
     except ImportError:
-        raise ScenarioError(
-            "--backend dask: dask.distributed is not installed (pip install 'backscratch[dask]')"
+        raise ScenarioError.bad(
+            "backend", "dask.distributed is not installed (pip install 'backscratch[dask]')", "dask"
         ) from None
     if scheduler is None:
         import dask
@@ -87,7 +93,7 @@ def _dask(fn, specs, workers, scheduler) -> Iterator[Any]:
             client = Client(scheduler, timeout="5s")
         except (OSError, ValueError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ScenarioError(f"--scheduler {scheduler}: cannot connect ({reason})") from None
+            raise ScenarioError.bad("scheduler", f"cannot connect ({reason})", scheduler) from None
     try:
         futures = client.map(fn, specs, pure=False)
         for fut in dask_completed(futures):

@@ -1,7 +1,7 @@
 """The Panel page: an *Explore* tab (sliders, upload, side-by-side results, downloads) and a
 *Tutorial* tab (the five steps of :mod:`backscratch.dashboard.tutorial`).
 
-Plots are Bokeh figures whose data sources carry names (``cooperation``, ``demand``,
+Plots are Bokeh figures whose data sources carry names (``cooperation_rate``, ``demand``,
 ``entries``, ``latency``, ``payoff_demander``, ``payoff_target``, ``tutorial-STEP``), so that
 a browser test can read what is drawn. Colours follow :mod:`backscratch.report.figures`
 (Okabe–Ito, fixed per policy).
@@ -26,8 +26,10 @@ from bokeh.document import without_document_lock
 from bokeh.models import ColumnDataSource, FactorRange, Span
 from bokeh.plotting import figure
 
+from backscratch.core.errors import ScenarioError
+from backscratch.core.schema import load_scenario
 from backscratch.dashboard import core, tutorial
-from backscratch.dyad.scenario import Scenario, ScenarioError, load_scenario
+from backscratch.dyad.scenario import Scenario
 from backscratch.report import html as report_html
 from backscratch.report.figures import colour
 
@@ -48,7 +50,7 @@ ERROR_STYLE = {
 }
 
 PLOTS = (
-    ("cooperation", "Cooperation over time"),
+    ("cooperation_rate", "Cooperation over time"),
     ("demand", "Demands made"),
     ("entries", "Third-party entries"),
     ("latency", "Latency and its threshold L*"),
@@ -169,7 +171,7 @@ class Explore:
     # ------------------------------------------------------------------ layout
 
     def _make_figures(self) -> list:
-        empty = {"period": [], **{p: [] for p in core.POLICIES}}  # filled by the first run
+        empty: dict[str, list] = {"period": [], **{p: [] for p in core.POLICIES}}  # first run
         figs = []
         for key, title in PLOTS:
             if key == "payoffs":
@@ -205,7 +207,7 @@ class Explore:
                     )
                     fig.add_layout(self.threshold)
                 _add_lines(fig, src, core.POLICIES)
-                if key == "cooperation":
+                if key == "cooperation_rate":
                     fig.y_range.start, fig.y_range.end = -0.02, 1.02
                 else:
                     fig.y_range.start = 0.0
@@ -420,6 +422,7 @@ class Explore:
         self.download_results.filename = f"{stem}-results.json"
 
     def _download(self, which: str) -> io.BytesIO:
+        assert self.outcome is not None, "a download follows a simulation"
         files = core.download_files(self.outcome)
         name = next(n for n in files if n.endswith(".yaml") == (which == "scenario"))
         return io.BytesIO(files[name])
@@ -428,7 +431,7 @@ class Explore:
 class Tutorial:
     """The Tutorial tab: five steps, each a slider, a plot and a caption."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.base = tutorial.base_scenario()
         self.sources: dict[str, ColumnDataSource] = {}
         self.sliders: dict[str, pn.widgets.Widget] = {}

@@ -4,7 +4,7 @@ Nothing here imports Panel, so every rule the page follows is tested without a b
 
 * :data:`CONTROLS` — the sliders and the scenario fields they set (dotted paths, as ``--set``).
 * :func:`parse_upload` — an uploaded ``.yaml``/``.yml``/``.toml`` file to a validated
-  :class:`~backscratch.scenario.Scenario`, or a one-line :class:`ScenarioError` (too large,
+  :class:`~backscratch.dyad.scenario.Scenario`, or a one-line :class:`ScenarioError` (too large,
   not UTF-8, malformed, unknown field, value out of range, too heavy for the page).
 * :func:`simulate` — blackmail, backscratching and mixed on the same seeds, advanced period by
   period with a progress callback, reduced to per-period means and summaries, and cached by
@@ -28,21 +28,21 @@ from pathlib import Path
 import numpy as np
 
 from backscratch import __version__
-from backscratch.dyad import api as experiments
-from backscratch.dyad._kernels import COMPLIED, NO_DEMAND
-from backscratch.dyad.model import DyadModel, DyadResult
-from backscratch.dyad.scenario import (
-    Scenario,
-    ScenarioError,
+from backscratch.core.errors import ScenarioError
+from backscratch.core.schema import (  # read_mapping: the loader's reading, its one-line errors
     builtin_names,
     dump_yaml,
     get_field,
     load_scenario,
-    read_mapping,  # the loader's own YAML/TOML reading, with its one-line errors
+    read_mapping,
     validate,
 )
+from backscratch.dyad import api as dyad_api
+from backscratch.dyad.policies import POLICY_NAMES
+from backscratch.dyad.results import DyadResult, lock_in, select
+from backscratch.dyad.scenario import Scenario
 
-POLICIES = ("blackmail", "backscratching", "mixed")
+POLICIES = tuple(p for p in POLICY_NAMES if p != "none")
 """The three instruments shown side by side, always on the same random numbers."""
 
 MAX_UPLOAD_BYTES = 1_000_000
@@ -79,7 +79,7 @@ CONTROLS: tuple[Control, ...] = (
     Control("offer.reliability", "Reliability of the reward ρ (probability)", 0.0, 1.0, 0.05),
     Control("domestic.hawk_bias", "Hawk bias η (weight)", 0.0, 3.0, 0.05),
 )
-"""The key parameters of issue 7, in the order the page shows them."""
+"""The key parameters of the model, in the order the page shows them."""
 
 CONTROL_FIELDS = tuple(c.field for c in CONTROLS)
 
@@ -200,61 +200,30 @@ def apply_controls(
 
 @dataclass
 class PolicyRun:
-    """One policy's results, reduced to what the page shows (arrays of length horizon)."""
+    """One policy's results, reduced to what the page shows: the per-period series of
+    :meth:`~backscratch.dyad.results.DyadResult.per_period` (arrays of length horizon), the
+    summary and the leader's payoff as a line in the hawk bias."""
 
     policy: str
-    cooperation: np.ndarray  # share of demands met, per period (NaN: no demand)
-    demand: np.ndarray  # mean demand among demands made, per period
-    entries: np.ndarray  # mean third-party entries per period
-    latency: np.ndarray  # mean latent-capability stock after the period
-    latency_lo: np.ndarray  # 10% quantile across runs
-    latency_hi: np.ndarray  # 90% quantile across runs
-    belief: np.ndarray  # mean public belief P(pliable) at the start of the period
-    belief_jump: np.ndarray  # mean change of the belief after a concession in period t
-    payoff_demander: np.ndarray  # mean discounted payoff of D, cumulated to the period
-    payoff_target: np.ndarray  # mean discounted payoff of T, cumulated to the period
+    series: dict[str, np.ndarray]
     summary: dict[str, float]
-    leader_base: float  # leader's payoff at eta = 0
-    toughness: float  # d(leader payoff)/d(eta)
+    line: tuple[float, float]
+    """The leader's mean payoff at eta = 0, and its slope in eta (the toughness)."""
+
+    @classmethod
+    def of(cls, result: DyadResult) -> PolicyRun:
+        """The reduction of a full result (its per-period records are not kept)."""
+        return cls(result.policy, result.per_period(), result.summary(), result.leader_line())
 
     def leader_payoff(self, eta: float) -> float:
-        """The leader's mean discounted payoff at hawk bias ``eta`` (linear in eta, §5)."""
-        return self.leader_base + eta * self.toughness
+        """The leader's mean discounted payoff at hawk bias ``eta`` (linear in eta)."""
+        return self.line[0] + eta * self.line[1]
 
 
-def _nanmean_where(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    count = mask.sum(axis=1)
-    total = np.where(mask, values, 0.0).sum(axis=1)
-    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
-
-
-def reduce(result: DyadResult) -> PolicyRun:
-    """Per-period means (and latency quantiles) of a full result."""
-    r = result.records
-    resp, demand = r["response"], r["demand"]
-    made = resp != NO_DEMAND
-    complied = resp == COMPLIED
-    lo, hi = np.quantile(r["latency"], [0.1, 0.9], axis=1)
-    belief = r["belief"]
-    jump = np.full(belief.shape[0], np.nan)  # the last period's update is not recorded
-    jump[:-1] = _nanmean_where(belief[1:] - belief[:-1], complied[:-1])
-    disc = result.scenario.shadow ** np.arange(result.scenario.horizon)
-    return PolicyRun(
-        policy=result.policy,
-        cooperation=_nanmean_where(complied.astype(float), made),
-        demand=_nanmean_where(demand, made),
-        entries=r["entries"].mean(axis=1),
-        latency=r["latency"].mean(axis=1),
-        latency_lo=lo,
-        latency_hi=hi,
-        belief=belief.mean(axis=1),
-        belief_jump=jump,
-        payoff_demander=np.cumsum(disc * r["payoff_demander"].mean(axis=1)),
-        payoff_target=np.cumsum(disc * r["payoff_target"].mean(axis=1)),
-        summary=result.summary(),
-        leader_base=result.leader_payoff(0.0),
-        toughness=float(result.toughness().mean()),
-    )
+def lock_in_of(runs: dict[str, PolicyRun]) -> dict:
+    """The hawk-bias analysis (:func:`backscratch.dyad.results.lock_in`) of reduced runs."""
+    lines = {p: r.line for p, r in runs.items()}
+    return lock_in(lines, {p: r.summary["cooperation_rate"] for p, r in runs.items()}, [0.0])
 
 
 @dataclass
@@ -347,21 +316,19 @@ def simulate(scenario: Scenario, progress: Callable[[float], None] | None = None
         if progress:
             progress(1.0)
         return Outcome(scenario, sim, cached=True)
-    H = scenario.horizon
-    every = max(1, H // 20)
     n = len(POLICIES)
+    every = max(1, scenario.horizon // 20)
     runs: dict[str, PolicyRun] = {}
     for i, policy in enumerate(POLICIES):
-        model = DyadModel(scenario, policy)
-        while not model.done:
-            model.step()
-            if progress and (model.t % every == 0 or model.done):
-                progress((i + STEP_SHARE * model.t / H) / n)
-        runs[policy] = reduce(model.run())  # the full records are dropped here
+
+        def step(t: int, horizon: int, i: int = i) -> None:
+            if progress and (t % every == 0 or t == horizon):
+                progress((i + STEP_SHARE * t / horizon) / n)
+
+        runs[policy] = PolicyRun.of(dyad_api.run(scenario, policy=policy, progress=step))
         if progress:
             progress((i + 1) / n)
-    eta_star = experiments.hawk_threshold({p: _Lines(r) for p, r in runs.items()}, etas=[0.0])
-    sim = Simulation(runs, eta_star["eta_star"])
+    sim = Simulation(runs, lock_in_of(runs)["eta_star"])
     CACHE.put(key, sim)
     return Outcome(scenario, sim)
 
@@ -370,26 +337,10 @@ STEP_SHARE = 0.8
 """Share of a policy's progress given to playing its periods; the rest is the reduction."""
 
 
-@dataclass
-class _Lines:
-    """What :func:`experiments.hawk_threshold` reads of a result, from a reduced one."""
-
-    run: PolicyRun
-
-    def leader_payoff(self, hawk_bias: float) -> float:
-        return self.run.leader_payoff(hawk_bias)
-
-    def toughness(self) -> np.ndarray:
-        return np.array([self.run.toughness])
-
-    def summary(self) -> dict[str, float]:
-        return self.run.summary
-
-
 # --------------------------------------------------------------------- what is shown
 
 SERIES = {
-    "cooperation": "share of demands met",
+    "cooperation_rate": "share of demands met",
     "demand": "mean demand (units of concession)",
     "entries": "third-party entries per period (count)",
     "latency": "latent capability L (latency units)",
@@ -409,32 +360,34 @@ def series(outcome: Outcome, name: str) -> dict[str, np.ndarray]:
     H = outcome.scenario.horizon
     cols: dict[str, np.ndarray] = {"period": np.arange(H)}
     for p, run in outcome.policies.items():
-        cols[p] = np.asarray(getattr(run, name), dtype=float)
+        cols[p] = np.asarray(run.series[name], dtype=float)
         if name == "latency":
-            cols[f"{p}_lo"] = run.latency_lo
-            cols[f"{p}_hi"] = run.latency_hi
+            cols[f"{p}_lo"] = run.series["latency_lo"]
+            cols[f"{p}_hi"] = run.series["latency_hi"]
     return cols
 
 
-ROWS = (
-    ("cooperation_rate", "cooperation (share of demands met)"),
-    ("demand_growth_after_compliance", "Δ demand after compliance"),
-    ("demand_growth_after_resistance", "Δ demand after resistance"),
-    ("entries_per_period", "third-party entries / period"),
-    ("punishments_per_period", "punishments / period"),
-    ("final_latency", "final latency L (latency units)"),
-    ("threshold_crossed_share", "share of runs crossing L*"),
-    ("demander_payoff", "demander payoff / run (discounted)"),
-    ("target_payoff", "target payoff / run (discounted)"),
+ROWS = select(
+    (
+        "cooperation_rate",
+        "demand_growth_after_compliance",
+        "demand_growth_after_resistance",
+        "entries_per_period",
+        "punishments_per_period",
+        "final_latency",
+        "threshold_crossed_share",
+        "demander_payoff",
+        "target_payoff",
+    )
 )
-"""Rows of the side-by-side table: summary key and label."""
+"""Rows of the side-by-side table (declared metrics: their titles label the rows)."""
 
 
 def summary_rows(outcome: Outcome) -> list[list]:
     """The side-by-side table: one row per metric, one column per policy; the last row is
     the leader's payoff at the current hawk bias."""
     pol = outcome.policies
-    rows: list[list] = [[label, *(pol[p].summary[k] for p in pol)] for k, label in ROWS]
+    rows: list[list] = [[m.title, *(pol[p].summary[m.name] for p in pol)] for m in ROWS]
     rows.append(
         [
             f"leader payoff / run at η = {outcome.eta:g}",
@@ -481,9 +434,7 @@ def results_json(outcome: Outcome) -> dict:
             p: {**r.summary, "leader_payoff_at_eta": r.leader_payoff(outcome.eta)}
             for p, r in pol.items()
         },
-        "series": {
-            p: {name: _jsonable(getattr(r, name)) for name in SERIES} for p, r in pol.items()
-        },
+        "series": {p: {name: _jsonable(r.series[name]) for name in SERIES} for p, r in pol.items()},
     }
 
 

@@ -15,7 +15,7 @@ import ipaddress
 import socket
 import sys
 
-from backscratch.dyad.scenario import ScenarioError
+from backscratch.core.errors import ScenarioError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5006
@@ -25,8 +25,8 @@ def _addresses(host: str) -> set:
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
-        raise ScenarioError(f"--host {host}: not an address this machine can resolve") from None
-    return {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
+        raise ScenarioError.bad("host", "not an address this machine can resolve", host) from None
+    return {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos}
 
 
 def is_loopback(host: str) -> bool:
@@ -109,14 +109,16 @@ def make_server(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST):
 def serve(port: int = DEFAULT_PORT, host: str | None = None, explicit: bool = False) -> int:
     """Check the address, start the server and run until interrupted (Ctrl-C). Returns 0."""
     if not 1 <= port <= 65535:
-        raise ScenarioError(f"--port {port}: not a port number (1-65535)")
+        raise ScenarioError.bad("port", "not a port number (1-65535)", port)
     address, warning = check_host(host, explicit, port)
     if warning:
         print(f"backscratch: warning: {warning}", file=sys.stderr, flush=True)
     try:
         server = make_server(port, address)
     except OSError as exc:
-        raise ScenarioError(f"--port {port}: cannot listen on {address} ({exc.strerror})") from None
+        raise ScenarioError.bad(
+            "port", f"cannot listen on {address} ({exc.strerror})", port
+        ) from None
     shown = f"[{address}]" if ":" in address else address
     print(f"backscratch dashboard: http://{shown}:{server.port}/  (Ctrl-C stops it)", flush=True)
     server.start()

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from backscratch.core.schema import load_scenario
 from backscratch.dashboard import core
-from backscratch.dyad.scenario import Scenario, load_scenario
+from backscratch.dyad.scenario import Scenario
 
 TUTORIAL_RUNS = 500
 """Runs per simulation in the tutorial: enough for stable means, quick to recompute."""
@@ -24,7 +25,7 @@ TUTORIAL_RUNS = 500
 
 def base_scenario() -> Scenario:
     """The reference dyad ``oye-dyad`` with :data:`TUTORIAL_RUNS` runs."""
-    return load_scenario("oye-dyad", {"runs": TUTORIAL_RUNS})
+    return core.require_dyad(load_scenario("oye-dyad", {"runs": TUTORIAL_RUNS}), "oye-dyad")
 
 
 @dataclass
@@ -106,7 +107,7 @@ def _contagion(sc: Scenario, m: float) -> View:
     return View(
         kind="lines",
         x=list(range(sc.horizon)),
-        ys={p: _lines(o.policies[p].cooperation) for p in pol},
+        ys={p: _lines(o.policies[p].series["cooperation_rate"]) for p in pol},
         x_label="period",
         y_label="share of demands met",
         caption=(
@@ -122,7 +123,7 @@ def _contagion(sc: Scenario, m: float) -> View:
 def _price(sc: Scenario, price: float) -> View:
     o = core.simulate(sc)
     pol = ("blackmail", "backscratching", "mixed")
-    jumps = {p: _lines(o.policies[p].belief_jump) for p in pol}
+    jumps = {p: _lines(o.policies[p].series["belief_jump"]) for p in pol}
     mean = {p: float(np.nanmean(jumps[p])) if np.isfinite(jumps[p]).any() else 0.0 for p in pol}
     coop = o.policies["backscratching"].summary["cooperation_rate"]
     return View(
@@ -151,7 +152,7 @@ def _hedging(sc: Scenario, sensitivity: float) -> View:
     return View(
         kind="lines",
         x=list(range(sc.horizon)),
-        ys={p: _lines(o.policies[p].latency) for p in pol},
+        ys={p: _lines(o.policies[p].series["latency"]) for p in pol},
         x_label="period",
         y_label="latent capability L (latency units)",
         threshold=L,
@@ -167,10 +168,8 @@ def _hedging(sc: Scenario, sensitivity: float) -> View:
 
 def lock_in_threshold(o: core.Outcome) -> float | None:
     """Smallest hawk bias at which the leader prefers blackmail to backscratching (or None)."""
-    bm, bs = o.policies["blackmail"], o.policies["backscratching"]
-    if bm.toughness > bs.toughness:
-        return max(0.0, (bs.leader_base - bm.leader_base) / (bm.toughness - bs.toughness))
-    return 0.0 if bm.leader_base >= bs.leader_base else None
+    pair = {p: o.policies[p] for p in ("blackmail", "backscratching")}
+    return core.lock_in_of(pair)["eta_star"]
 
 
 def _lock_in(sc: Scenario, eta: float) -> View:

@@ -74,7 +74,11 @@ def load(path: str | Path | None = None) -> list[Row]:
 def metric_series(metric: str, rows: list[Row] | None = None) -> list[tuple[str, float]]:
     """``(date, value)`` pairs of one metric, by date."""
     rows = load() if rows is None else rows
-    series = sorted((r.date, r.value) for r in rows if r.kind == "metric" and r.metric == metric)
+    series = sorted(
+        (r.date, r.value)
+        for r in rows
+        if r.kind == "metric" and r.metric == metric and r.value is not None
+    )
     if not series:
         raise ValueError(f"metric '{metric}': not in the Iran timeline")
     return series

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from backscratch.dyad.scenario import ScenarioError
+from backscratch.core.errors import ScenarioError
 
 FILE = "TIESv4-1.csv"
 CITATION = (
@@ -175,7 +175,7 @@ def _code(value: str, where: str, column: str, allowed) -> int | None:
 def load(path: str | Path | None = None) -> list[Case]:
     """Read the TIES CSV (default: the copy shipped with the package) into typed cases.
 
-    Raises :class:`~backscratch.scenario.ScenarioError` naming the file (and the row and
+    Raises :class:`~backscratch.core.errors.ScenarioError` naming the file (and the row and
     column) on a missing, unreadable or malformed file.
     """
     if path is None:
@@ -285,7 +285,7 @@ BY = {
 def by(cases: list[Case], column: str) -> dict[str, dict]:
     """Acquiescence shares of coded cases grouped by one of :data:`BY`."""
     if column not in BY:
-        raise ScenarioError(f"--by {column}: unknown column (known: {', '.join(BY)})")
+        raise ScenarioError.bad("by", f"unknown column (known: {', '.join(BY)})", column)
     key = BY[column][1]
     groups: dict[str, list[Case]] = {}
     for c in cases:

@@ -1,6 +1,7 @@
 """Numba kernels of the dyad: Bayes' rule, belief-grid interpolation and one period of play.
 
-Conventions shared with :mod:`backscratch.models.dyad`:
+Private to the dyad: :mod:`backscratch.dyad.stage` (the target's programme) and
+:mod:`backscratch.dyad.model` call them. Conventions:
 
 * type index 0 = pliable, 1 = resolute;
 * the pliable type is strategic, the resolute type is the commitment type (see
@@ -18,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, vectorize
 
-NO_DEMAND, RESISTED, COMPLIED = -1, 0, 1
+from backscratch.dyad.codes import COMPLIED, NO_DEMAND, RESISTED
+
 DRAWS_PER_PERIOD = 6
 
 
@@ -167,23 +169,7 @@ def entry_probability(mu, x, value, punishment, credibility, exec_cost, entry_co
 
 
 @njit(cache=True)
-def advance(
-    t,
-    belief,
-    capacity,
-    latency,
-    pliable,
-    u,
-    p_t,
-    threat,
-    offer,
-    reliability,
-    demand_a,
-    demand_b,
-    costs,
-    params,
-    rec,
-):
+def advance(t, belief, capacity, latency, pliable, u, p_t, threat, offer, reliability, params, rec):
     """Play period ``t`` for every run, updating ``belief``, ``capacity`` and ``latency``.
 
     Order within the period: third parties enter on the current belief and their threats are
@@ -191,52 +177,27 @@ def advance(
     equilibrium table ``p_t``) and the belief updated by Bayes' rule; the target invests in
     capacity, which produces latent capability (a stock); honoured exchanges roll it back.
 
-    ``u`` holds :data:`DRAWS_PER_PERIOD` uniforms per run; ``costs`` = (pliable's and
-    resolute's cost per unit under a threat, cost per unit without one); ``params`` = (value,
-    punishment, credibility, execution_cost, price, third parties M, entry_cost,
-    entry_noise, target noise, hedging base, threat sensitivity, relationship sensitivity,
-    productivity, rollback, latency cost to D); ``rec`` = the record arrays of shape (horizon, runs), in
-    the order of :data:`backscratch.models.dyad.COLUMNS`.
+    ``u`` holds :data:`DRAWS_PER_PERIOD` uniforms per run; ``threat``, ``offer`` and
+    ``reliability`` are this period's instrument; ``params`` is the scenario's
+    :class:`backscratch.dyad.params.Params` (read by field name); ``rec`` the record arrays
+    of shape (horizon, runs), a :class:`backscratch.dyad.results.Records` (one field per
+    declared column).
     """
-    (
-        value,
-        punishment,
-        credibility,
-        exec_cost,
-        price,
-        n_third,
-        entry_cost,
-        entry_noise,
-        noise,
-        h_base,
-        h_threat,
-        h_rel,
-        productivity,
-        rollback,
-        latency_cost,
-    ) = params
-    (
-        r_belief,
-        r_demand,
-        r_response,
-        r_punished,
-        r_backed,
-        r_transfer,
-        r_pay_d,
-        r_pay_t,
-        r_entries,
-        r_e_complied,
-        r_pay_3,
-        r_capacity,
-        r_latency,
-    ) = rec
-    n_parties = int(n_third)
+    value = params.value
+    punishment = params.punishment
+    credibility = params.credibility
+    exec_cost = params.execution_cost
+    price = params.price
+    n_parties = params.third_parties
+    latency_cost = params.latency_cost
+    cost_pliable = params.cost_threat_pliable
+    cost_resolute = params.cost_threat_resolute
     u_resp, u_punish, u_reward, u_entry, u_e_comply, u_e_punish = u[0], u[1], u[2], u[3], u[4], u[5]
     demand_made = threat or offer
     for i in range(belief.shape[0]):
         mu = belief[i]
         is_pliable = pliable[i]
-        x = demand_a + demand_b * mu
+        x = params.demand_a + params.demand_b * mu
         pay_d = 0.0
         pay_t = 0.0
         pay_3 = 0.0
@@ -245,73 +206,81 @@ def advance(
         e_complied = 0
         if n_parties > 0:
             e = entry_probability(
-                mu, x, value, punishment, credibility, exec_cost, entry_cost, entry_noise
+                mu,
+                x,
+                value,
+                punishment,
+                credibility,
+                exec_cost,
+                params.entry_cost,
+                params.entry_noise,
             )
             entries = binomial_draw(n_parties, e, u_entry[i])
             if entries > 0:
-                c_threat = costs[0] if is_pliable else costs[1]
-                p_e = _logit(credibility * punishment - c_threat * x, noise)
+                c_threat = cost_pliable if is_pliable else cost_resolute
+                p_e = _logit(credibility * punishment - c_threat * x, params.noise)
                 e_complied = binomial_draw(entries, p_e, u_e_comply[i])
                 e_punished = binomial_draw(entries - e_complied, credibility, u_e_punish[i])
                 pay_t -= c_threat * x * e_complied + punishment * e_punished
                 pay_3 += value * x * e_complied - exec_cost * punishment * e_punished
         # the demander
-        r_belief[t, i] = mu
-        r_punished[t, i] = 0
-        r_backed[t, i] = 0
-        r_transfer[t, i] = 0.0
+        rec.belief[t, i] = mu
+        rec.punished[t, i] = 0
+        rec.backed_down[t, i] = 0
+        rec.transfer[t, i] = 0.0
         honoured = False
         if demand_made:
             p_pl = _on_grid(p_t[0], mu)
             p_re = _on_grid(p_t[1], mu)
             p_own = p_pl if is_pliable else p_re
             if threat:
-                cost = costs[0] if is_pliable else costs[1]
+                cost = cost_pliable if is_pliable else cost_resolute
             else:
-                cost = costs[2]
+                cost = params.cost
             complied = u_resp[i] < p_own
             if complied:
                 pay_d += value * x
                 pay_t -= cost * x
                 if offer and u_reward[i] < reliability:
                     paid = price * x
-                    r_transfer[t, i] = paid
+                    rec.transfer[t, i] = paid
                     pay_d -= paid
                     pay_t += paid
                     honoured = True
             elif threat:
                 if u_punish[i] < credibility:
-                    r_punished[t, i] = 1
+                    rec.punished[t, i] = 1
                     pay_t -= punishment
                     pay_d -= exec_cost * punishment
                 else:
-                    r_backed[t, i] = 1
-            r_demand[t, i] = x
-            r_response[t, i] = COMPLIED if complied else RESISTED
+                    rec.backed_down[t, i] = 1
+            rec.demand[t, i] = x
+            rec.response[t, i] = COMPLIED if complied else RESISTED
             belief[i] = posterior(mu, p_pl, p_re, complied)
         else:
-            r_demand[t, i] = 0.0
-            r_response[t, i] = NO_DEMAND
+            rec.demand[t, i] = 0.0
+            rec.response[t, i] = NO_DEMAND
         # hedging
         faced = credibility * punishment * ((1.0 if threat else 0.0) + entries)
         relation = reliability * price * x if offer else 0.0
-        cap = max(0.0, capacity[i] + h_base + h_threat * faced - h_rel * relation)
+        cap = max(
+            0.0,
+            capacity[i]
+            + params.hedging_base
+            + params.threat_sensitivity * faced
+            - params.relationship_sensitivity * relation,
+        )
         capacity[i] = cap
-        r_capacity[t, i] = cap
-        stock = latency[i] + productivity * cap
+        rec.capacity[t, i] = cap
+        stock = latency[i] + params.productivity * cap
         if honoured:
-            stock -= rollback
+            stock -= params.rollback
         stock = max(0.0, stock)
         latency[i] = stock
         pay_d -= latency_cost * stock
-        r_latency[t, i] = stock
-        r_entries[t, i] = entries
-        r_e_complied[t, i] = e_complied
-        r_pay_d[t, i] = pay_d
-        r_pay_t[t, i] = pay_t
-        r_pay_3[t, i] = pay_3
-
-
-def empty_records(horizon: int, runs: int, columns) -> dict[str, np.ndarray]:
-    """Allocate the (horizon, runs) record arrays for the declared ``columns``."""
-    return {c.name: np.empty((horizon, runs), dtype=c.dtype) for c in columns}
+        rec.latency[t, i] = stock
+        rec.entries[t, i] = entries
+        rec.entrant_complied[t, i] = e_complied
+        rec.payoff_demander[t, i] = pay_d
+        rec.payoff_target[t, i] = pay_t
+        rec.payoff_third_parties[t, i] = pay_3

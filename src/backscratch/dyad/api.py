@@ -1,126 +1,116 @@
-"""The verbs: ``run`` and ``compare`` (later: ``sweep``, ``solve``, ``tournament``).
+"""The dyad's verbs: run a policy, compare policies on common random numbers, solve.
 
-Experiments compose models and the store; the CLI only calls these functions.
+``backscratch.run``/``compare``/``solve`` (the flat API of :mod:`backscratch.api`) send dyad
+scenarios here; the command line calls those.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-from backscratch import __version__
-from backscratch.core import store
-from backscratch.dyad.model import DyadModel, DyadResult
-from backscratch.dyad.policies import POLICIES
-from backscratch.dyad.scenario import Scenario, ScenarioError, dump_yaml
-
-COMPARE_METRICS = (
-    "cooperation_rate",
-    "demand_growth_after_compliance",
-    "demand_growth_after_resistance",
-    "punishments_per_period",
-    "demander_payoff",
-    "target_payoff",
-)
-"""The metrics of the ``compare --format json`` contract, in order."""
+from backscratch.core.errors import ScenarioError
+from backscratch.dyad import extensive
+from backscratch.dyad.model import DyadModel
+from backscratch.dyad.policies import DEFAULT_POLICIES, POLICIES
+from backscratch.dyad.results import Comparison, DyadResult
+from backscratch.dyad.scenario import Scenario
+from backscratch.dyad.stage import StageGame, plan_for
 
 
-def run(scenario: Scenario, policy: str | None = None) -> DyadResult:
-    """Simulate every run of ``scenario`` under ``policy`` (default: the scenario's own)."""
-    return DyadModel(scenario, policy).run()
+def run(
+    scenario: Scenario,
+    *,
+    policy: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> DyadResult:
+    """Simulate every run of ``scenario`` under ``policy`` (a policy or counterfactual name;
+    default: the scenario's own schedule or policy). ``progress(t, horizon)`` is called after
+    each period is played."""
+    if policy is not None:
+        check_policies([policy], scenario, param="policy")
+    model = DyadModel(scenario, policy)
+    while not model.done:
+        model.step()
+        if progress:
+            progress(model.t, scenario.horizon)
+    return model.run()
 
 
-def check_policies(policies: list[str], scenario: Scenario | None = None) -> list[str]:
-    """Validate policy (or counterfactual) names, raising a one-line :class:`ScenarioError`."""
+def check_policies(
+    policies: Sequence[str], scenario: Scenario, *, param: str = "policies"
+) -> list[str]:
+    """The policy (or counterfactual) names without repeats, or a one-line
+    :class:`ScenarioError` about ``param`` naming the unknown one."""
+    if isinstance(policies, str):
+        raise ScenarioError.bad(param, f"expected a list of names, got the string '{policies}'")
     if not policies:
-        raise ScenarioError("--policies: give at least one policy")
-    known = [*POLICIES, *(scenario.counterfactuals if scenario else {})]
+        raise ScenarioError.bad(param, "give at least one policy")
+    known = [*POLICIES, *scenario.counterfactuals]
     for name in policies:
         if name not in known:
-            raise ScenarioError(f"--policies: unknown policy '{name}' (known: {', '.join(known)})")
+            raise ScenarioError.bad(param, f"unknown policy '{name}' (known: {', '.join(known)})")
     return list(dict.fromkeys(policies))
 
 
-def compare(scenario: Scenario, policies: list[str], keep: bool = False) -> dict:
-    """Run each policy on the same seeds (common random numbers) and summarise each.
+def compare(
+    scenario: Scenario, *, policies: Sequence[str] = DEFAULT_POLICIES, etas: Any = None
+) -> Comparison:
+    """Run each policy (or counterfactual schedule) of ``scenario`` on the same seeds: common
+    random numbers, so that differences between policies are not sampling noise. ``etas``:
+    the hawk-bias values of :meth:`Comparison.domestic`."""
+    names = check_policies(policies, scenario)
+    return Comparison(scenario, {p: DyadModel(scenario, p).run() for p in names}, etas=etas)
 
-    ``policies`` may name counterfactual schedules of the scenario too. Returns
-    ``{"scenario", "runs", "seed", "policies": {name: summary}}``; each summary holds
-    :data:`COMPARE_METRICS` first, then further diagnostics. With ``keep``, the full results
-    are returned under ``"results"`` as well.
-    """
-    policies = check_policies(policies, scenario)
-    results = {p: run(scenario, p) for p in policies}
-    out = {
-        "scenario": scenario.name,
-        "runs": scenario.runs,
-        "seed": scenario.seed,
-        "policies": {p: r.summary() for p, r in results.items()},
+
+SHADOWS = (0.0, 0.25, 0.5, 0.75, 0.9, 0.95)
+THIRD_PARTIES = (0, 1, 2, 4, 8)
+SOLVE_POLICIES = ("blackmail", "backscratching", "mixed")
+
+
+def solve(scenario: Scenario) -> dict[str, Any]:
+    """The dyad's equilibrium: the one-shot game checked against Gambit, the target's
+    compliance table, and comparative statics in the shadow of the future and the number of
+    third parties (cooperation rate, and the mean demand made of pliable targets — the mean
+    over all targets is fixed by the belief being a martingale)."""
+    one_shot = {}
+    for policy in SOLVE_POLICIES:
+        ours = extensive.backscratch_one_shot(scenario, policy)
+        theirs = extensive.gambit_one_shot(scenario, policy)
+        agree = all(abs(ours[k] - theirs[k]) < 1e-3 for k in ours)
+        one_shot[policy] = {"backscratch": ours, "gambit_logit": theirs, "agree": agree}
+    stage = StageGame.from_scenario(scenario, plan_for(scenario, "blackmail"))
+    table = stage.solve(scenario.shadow)
+    beliefs = np.linspace(0, 1, 11)
+    equilibrium = {
+        "policy": "blackmail",
+        "belief": beliefs.tolist(),
+        "p_pliable_first_period": np.interp(beliefs, stage.grid, table[0, 0]).tolist(),
+        "p_pliable_last_period": np.interp(beliefs, stage.grid, table[-1, 0]).tolist(),
+        "p_resolute": np.interp(beliefs, stage.grid, table[0, 1]).tolist(),
+        "residual": stage.residual,
     }
-    if keep:
-        out["results"] = results
-    return out
 
+    def statics(field: str, values: Sequence[float]) -> dict[str, Any]:
+        coop: dict[str, list[float]] = {p: [] for p in SOLVE_POLICIES}
+        demand: dict[str, list[float]] = {p: [] for p in SOLVE_POLICIES}
+        for v in values:
+            s2 = scenario.with_updates(**{field: v})
+            for p in SOLVE_POLICIES:
+                res = run(s2, policy=p)
+                made = (res.records["response"] >= 0) & res.pliable[None, :]
+                coop[p].append(res.summary()["cooperation_rate"])
+                demand[p].append(float(res.records["demand"][made].mean()) if made.any() else 0.0)
+        return {"values": list(values), "cooperation_rate": coop, "demand_on_pliable": demand}
 
-def hawk_threshold(results: dict[str, DyadResult], etas=None) -> dict:
-    """Domestic lock-in (P5): the leader's preferred policy as the hawk bias eta rises.
-
-    The leader's payoff under policy p is linear in eta: ``A_p + eta * B_p`` with ``A_p``
-    the national payoff minus audience costs and ``B_p`` the toughness term (MODEL.md §5);
-    the target's behaviour does not depend on eta, so the same runs serve every eta.
-    Returns ``{"eta_star", "preferred_at_zero", "sweep": [{"eta", "preferred",
-    "cooperation_rate"}, ...]}``, where ``eta_star`` is the smallest eta >= 0 at which
-    blackmail is preferred (``None`` if blackmail is not compared or never preferred).
-    """
-    lines = {p: (r.leader_payoff(0.0), float(r.toughness().mean())) for p, r in results.items()}
-
-    def preferred(eta: float) -> str:
-        return max(lines, key=lambda p: lines[p][0] + eta * lines[p][1])
-
-    eta_star = None
-    if "blackmail" in lines:
-        a_b, b_b = lines["blackmail"]
-        lo, hi = 0.0, float("inf")
-        for p, (a, b) in lines.items():
-            if p == "blackmail":
-                continue
-            if b_b > b:
-                lo = max(lo, (a - a_b) / (b_b - b))
-            elif b_b < b:
-                hi = min(hi, (a_b - a) / (b - b_b))
-            elif a_b < a:
-                hi = -1.0
-        eta_star = lo if lo <= hi else None
-    if etas is None:
-        top = 2.0 * eta_star if eta_star else 2.0
-        etas = np.linspace(0.0, max(top, 1.0), 11)
-    coop = {p: r.summary()["cooperation_rate"] for p, r in results.items()}
-    sweep = []
-    for eta in etas:
-        best = preferred(float(eta))
-        sweep.append({"eta": float(eta), "preferred": best, "cooperation_rate": coop[best]})
-    return {"eta_star": eta_star, "preferred_at_zero": preferred(0.0), "sweep": sweep}
-
-
-def write_run(result: DyadResult, out: str | Path) -> dict[str, Path]:
-    """Write a run's per-period records, resolved scenario and summary under ``out``.
-
-    Files: ``periods.parquet`` (one row per run and period, see
-    :data:`backscratch.models.dyad.COLUMNS`), ``scenario.yaml`` (the scenario exactly as
-    run, overrides applied) and ``summary.json``.
-    """
-    out = Path(out)
-    summary = {
-        "scenario": result.scenario.name,
-        "policy": result.policy,
-        "runs": result.scenario.runs,
-        "seed": result.scenario.seed,
-        "version": __version__,
-        "summary": result.summary(),
-    }
     return {
-        "periods": store.write_parquet(result.to_table(), out / "periods.parquet"),
-        "scenario": store.write_text(dump_yaml(result.scenario), out / "scenario.yaml"),
-        "summary": store.write_json(summary, out / "summary.json"),
+        "scenario": scenario.name,
+        "one_shot": one_shot,
+        "equilibrium": equilibrium,
+        "comparative_statics": {
+            "shadow": statics("shadow", SHADOWS),
+            "third_parties": statics("third_parties.count", THIRD_PARTIES),
+        },
     }

@@ -15,8 +15,10 @@ from __future__ import annotations
 import io
 from fractions import Fraction
 
-from backscratch.dyad.model import StageGame, plan_for
+import numpy as np
+
 from backscratch.dyad.scenario import Scenario
+from backscratch.dyad.stage import StageGame, plan_for
 
 
 def _q(x: float) -> str:
@@ -29,15 +31,16 @@ def one_shot_efg(scenario: Scenario, policy: str) -> str:
     sc = scenario.with_updates(horizon=1, schedule=[], counterfactuals={})
     stage = StageGame.from_scenario(sc, plan_for(sc, policy))
     mu = sc.target.prior_pliable
-    x = stage.demand_a + stage.demand_b * mu
+    par = stage.params
+    x = par.demand_a + par.demand_b * mu
     threat, offer = bool(stage.plan.threat[0]), bool(stage.plan.offer[0])
-    v, R, rho = stage.value, stage.price, float(stage.reliability[0])
-    P, q, k = stage.punishment, stage.credibility, stage.execution_cost
+    v, R, rho = par.value, par.price, float(stage.reliability[0])
+    P, q, k = par.punishment, par.credibility, par.execution_cost
     lines = [f'EFG 2 R "{sc.name} one-shot, {policy}" {{ "Target" "Demander" }}', '""']
     lines.append(f'c "" 1 "type" {{ "pliable" {_q(mu)} "resolute" {_q(1 - mu)} }} 0')
     outcome = 0
     for t, name in enumerate(("pliable", "resolute")):
-        cost = stage.threat_costs[t] if threat else stage.cost
+        cost = par.threat_costs[t] if threat else par.cost
         lines.append(f'p "" 1 {t + 1} "Target {name}" {{ "comply" "resist" }} 0')
         # comply
         if offer:
@@ -95,6 +98,4 @@ def backscratch_one_shot(scenario: Scenario, policy: str, noise: float = 1e-4) -
 
 
 def _interp(mu, grid, values):
-    import numpy as np
-
     return np.interp(mu, grid, values)

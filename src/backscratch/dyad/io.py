@@ -1,32 +1,38 @@
-"""Results folders on disk: what each verb writes, how to tell them apart, how to read them.
+"""Results folders of the dyad on disk: what ``run`` and ``compare`` write, and reading back.
 
 ========  ===============================================================================
 kind      files
 ========  ===============================================================================
 run       ``summary.json`` (with ``policy``), ``scenario.yaml``, ``periods.parquet``
-          (``backscratch run --out DIR``; :func:`backscratch.experiments.write_run`)
+          (``backscratch run --out DIR``; :func:`write_run`)
 compare   ``compare.json``, ``scenario.yaml``, ``periods.parquet`` with every policy
           (``backscratch compare --out DIR``; :func:`write_compare`)
-sweep     ``manifest.json`` and ``parts/`` (``backscratch sweep --out DIR``)
-demo      ``reference.json`` and ``summary.json`` (``backscratch demo --out DIR``)
+sweep     ``manifest.json``, ``parts/`` and ``done/`` (:mod:`backscratch.dyad.sweep`)
+demo      ``reference.json`` and ``summary.json`` (:mod:`backscratch.studies.demo`)
 ========  ===============================================================================
+
+:func:`load_run` and :func:`load_compare` read a folder back into the result objects that
+wrote it (:class:`~backscratch.dyad.results.DyadResult`,
+:class:`~backscratch.dyad.results.Comparison`).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from backscratch import __version__
 from backscratch.core import store
-from backscratch.dyad.model import COLUMNS, DyadResult
-from backscratch.dyad.scenario import Scenario, ScenarioError, dump_yaml, load_scenario
+from backscratch.core.errors import ScenarioError
+from backscratch.core.schema import ScenarioBase, dump_yaml, load_scenario
+from backscratch.core.version import __version__
+from backscratch.dyad.results import COLUMNS, Comparison, DyadResult
+from backscratch.dyad.scenario import Scenario
+from backscratch.dyad.stage import plan_for
 
 KINDS = ("run", "compare", "sweep", "demo")
 
@@ -46,12 +52,12 @@ def kind(folder: str | Path) -> str:
     if summary.is_file() and "policy" in read_json(summary):
         return "run"
     raise ScenarioError(
-        f"{folder}: not a results folder (expected summary.json from `run --out`, compare.json "
-        "from `compare --out`, manifest.json from `sweep --out` or reference.json from `demo`)"
+        f"{folder}: not a results folder (expected summary.json from a run, compare.json "
+        "from a comparison, manifest.json from a sweep or reference.json from the demo)"
     )
 
 
-def read_json(path: str | Path) -> dict:
+def read_json(path: str | Path) -> dict[str, Any]:
     """A JSON object from ``path``, with a one-line error if it is unreadable."""
     try:
         data = json.loads(Path(path).read_text("utf-8"))
@@ -62,76 +68,117 @@ def read_json(path: str | Path) -> dict:
     return data
 
 
-def read_scenario(folder: str | Path) -> Scenario:
-    """The ``scenario.yaml`` of a run or compare folder."""
+def read_scenario(folder: str | Path) -> ScenarioBase:
+    """The ``scenario.yaml`` of a run or compare folder (of any model)."""
     path = Path(folder) / "scenario.yaml"
     if not path.is_file():
         raise ScenarioError(f"{folder}: no scenario.yaml")
     return load_scenario(path)
 
 
-def write_compare(
-    result: dict, scenario: Scenario, out: str | Path, domestic: dict | None = None
-) -> dict[str, Path]:
-    """Write a comparison (``experiments.compare(..., keep=True)``) under ``out``.
+def write_run(result: DyadResult, out: str | Path) -> dict[str, Path]:
+    """Write a run's per-period records, resolved scenario and summary under ``out``.
 
-    Files: ``compare.json`` (scenario, runs, seed, version, every policy's summary and, if
-    given, the hawk-bias analysis), ``scenario.yaml`` (as run) and ``periods.parquet`` (one
-    row per policy, run and period; the columns of ``write_run``'s file).
+    Files: ``periods.parquet`` (one row per run and period, see
+    :data:`backscratch.dyad.results.COLUMNS`), ``scenario.yaml`` (the scenario exactly as
+    run, overrides applied) and ``summary.json``.
     """
     out = Path(out)
-    results: dict[str, DyadResult] = result["results"]
-    data = {
-        "scenario": result["scenario"],
-        "runs": result["runs"],
-        "seed": result["seed"],
+    summary = {
+        "scenario": result.scenario.name,
+        "policy": result.policy,
+        "runs": result.scenario.runs,
+        "seed": result.scenario.seed,
         "version": __version__,
-        "policies": result["policies"],
+        "summary": result.summary(),
     }
-    if domestic is not None:
-        data["domestic"] = domestic
-    tables = [r.to_table() for r in results.values()]
-    for name in ("date", "policy"):  # one plain-string type for every policy's table
-        tables = [
-            t.set_column(t.schema.get_field_index(name), name, t[name].cast(pa.string()))
-            for t in tables
-        ]
     return {
-        "periods": store.write_parquet(pa.concat_tables(tables), out / "periods.parquet"),
-        "scenario": store.write_text(dump_yaml(scenario), out / "scenario.yaml"),
+        "periods": store.write_parquet(result.to_arrow(), out / "periods.parquet"),
+        "scenario": store.write_text(dump_yaml(result.scenario), out / "scenario.yaml"),
+        "summary": store.write_json(summary, out / "summary.json"),
+    }
+
+
+def write_compare(comparison: Comparison, out: str | Path) -> dict[str, Path]:
+    """Write a comparison under ``out``: ``compare.json`` (scenario, runs, seed, version,
+    every policy's summary and the hawk-bias analysis), ``scenario.yaml`` (as run) and
+    ``periods.parquet`` (one row per policy, run and period; the columns of
+    :func:`write_run`'s file)."""
+    out = Path(out)
+    s = comparison.summary()
+    data = {
+        "scenario": s["scenario"],
+        "runs": s["runs"],
+        "seed": s["seed"],
+        "version": __version__,
+        "policies": s["policies"],
+        "domestic": comparison.domestic(),
+    }
+    return {
+        "periods": store.write_parquet(comparison.to_arrow(), out / "periods.parquet"),
+        "scenario": store.write_text(dump_yaml(comparison.scenario), out / "scenario.yaml"),
         "compare": store.write_json(data, out / "compare.json"),
     }
 
 
-@dataclass
-class StoredResult:
-    """Per-period records read back from ``periods.parquet``: ``records[column]`` has shape
-    (horizon, runs), as :attr:`DyadResult.records` (what the figures take)."""
+def _dyad_scenario(folder: Path) -> Scenario:
+    scenario = read_scenario(folder)
+    if not isinstance(scenario, Scenario):
+        raise ScenarioError(
+            f"{folder}: holds results of the '{scenario.model}' model, not the dyad's"
+        )
+    return scenario
 
-    policy: str
-    records: dict[str, np.ndarray]
 
-
-def read_periods(folder: str | Path) -> dict[str, StoredResult]:
-    """Every policy's records in a run or compare folder's ``periods.parquet``, in the order
-    they were written."""
-    path = Path(folder) / "periods.parquet"
+def _results(folder: Path, scenario: Scenario) -> dict[str, DyadResult]:
+    """Every policy's result in a folder's ``periods.parquet``, in the order written."""
+    path = folder / "periods.parquet"
     if not path.is_file():
         raise ScenarioError(f"{folder}: no periods.parquet")
-    names = ["run", "period", "policy", *(c.name for c in COLUMNS)]
+    names = ["run", "period", "policy", "pliable", *(c.name for c in COLUMNS)]
     try:
         table = pq.read_table(path, columns=names)
     except (OSError, pa.ArrowException) as exc:
         raise ScenarioError(f"{path}: unreadable Parquet ({exc})") from None
     policy_col = table["policy"].cast(pa.string())
-    order = list(dict.fromkeys(policy_col.to_pylist()))
-    out: dict[str, StoredResult] = {}
-    for policy in order:
+    own = plan_for(scenario)
+    out: dict[str, DyadResult] = {}
+    for policy in dict.fromkeys(policy_col.to_pylist()):
         sub = table.filter(pc.equal(policy_col, policy)).sort_by(
             [("run", "ascending"), ("period", "ascending")]
         )
         horizon = int(pc.max(sub["period"]).as_py()) + 1
         runs = sub.num_rows // horizon
+        if horizon != scenario.horizon or runs != scenario.runs:
+            raise ScenarioError(
+                f"{path}: holds {runs} runs x {horizon} periods of '{policy}', but "
+                f"scenario.yaml says {scenario.runs} x {scenario.horizon}"
+            )
         records = {c.name: sub[c.name].to_numpy().reshape(runs, horizon).T.copy() for c in COLUMNS}
-        out[policy] = StoredResult(policy, records)
+        pliable = sub["pliable"].to_numpy().reshape(runs, horizon)[:, 0].copy()
+        plan = own if policy == own.name else plan_for(scenario, policy)
+        out[policy] = DyadResult(scenario, plan, records, pliable)
     return out
+
+
+def load_run(folder: str | Path) -> DyadResult:
+    """The :class:`DyadResult` a ``run --out`` folder holds."""
+    folder = Path(folder)
+    scenario = _dyad_scenario(folder)
+    meta = read_json(folder / "summary.json")
+    results = _results(folder, scenario)
+    policy = meta.get("policy")
+    if policy not in results:
+        raise ScenarioError(f"{folder}: periods.parquet holds no rows of policy '{policy}'")
+    return results[policy]
+
+
+def load_compare(folder: str | Path) -> Comparison:
+    """The :class:`Comparison` a ``compare --out`` folder holds (with the hawk-bias values
+    its ``compare.json`` was written with)."""
+    folder = Path(folder)
+    scenario = _dyad_scenario(folder)
+    meta = read_json(folder / "compare.json")
+    sweep = (meta.get("domestic") or {}).get("sweep")
+    etas = [row["eta"] for row in sweep] if isinstance(sweep, list) else None
+    return Comparison(scenario, _results(folder, scenario), etas=etas)

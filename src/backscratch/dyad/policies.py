@@ -12,8 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
-THREAT, OFFER = 1, 2
-"""Instrument bit flags as recorded in the ``instrument`` column (0 none, 3 both)."""
+from backscratch.dyad.codes import OFFER, THREAT
 
 
 class InstrumentPolicy:
@@ -86,6 +85,12 @@ class NoDemand(InstrumentPolicy):
 POLICIES: dict[str, type[InstrumentPolicy]] = {
     p.name: p for p in (Blackmail, Backscratching, Mixed, NoDemand)
 }
+"""Every instrument policy, by name: the one list of the dyad's policy names."""
+
+POLICY_NAMES: tuple[str, ...] = tuple(POLICIES)
+
+DEFAULT_POLICIES: tuple[str, ...] = ("blackmail", "backscratching", "mixed")
+"""What a comparison or a sweep compares when no policies are named: the three instruments."""
 
 
 @dataclass(frozen=True)
@@ -183,3 +188,6 @@ class LearningDemand(DemandRule):
 
 
 DEMAND_RULES: dict[str, type[DemandRule]] = {r.name: r for r in (FixedDemand, LearningDemand)}
+"""Every demand rule, by name."""
+
+DEMAND_RULE_NAMES: tuple[str, ...] = tuple(DEMAND_RULES)

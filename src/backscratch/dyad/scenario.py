@@ -1,41 +1,35 @@
-"""Scenarios as data: the pydantic schema, YAML/TOML loading and ``--set`` overrides.
+"""The dyad's scenario schema: every parameter of the coercion model as a documented field.
 
 A scenario is plain data. Every model parameter is a field below, documented with its unit
 and, where one exists, the literature it comes from. ``backscratch schema`` prints the same
-documentation as a Markdown table (``docs/scenario-fields.md`` is that output).
-
-Loading never executes anything from the file: YAML goes through ``yaml.safe_load`` and TOML
-through :mod:`tomllib`. Every problem is raised as :class:`ScenarioError` with a one-line
-message that names the field and the problem.
+documentation as a Markdown table (``docs/scenario-fields.md`` is that output). Loading,
+overrides and one-line errors are the shared ones of :mod:`backscratch.core.schema`; this
+schema registers there as the default model (``model: dyad``).
 """
 
 from __future__ import annotations
 
-import difflib
-import tomllib
-from importlib import resources
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-POLICIES = ("blackmail", "backscratching", "mixed", "none")
-Policy = Literal["blackmail", "backscratching", "mixed", "none"]
+from backscratch.core.schema import (
+    TABLE_HEAD,
+    NonNegative,
+    Probability,
+    ScenarioBase,
+    Section,
+    field_rows,
+    register,
+)
+from backscratch.dyad.policies import DEMAND_RULE_NAMES, POLICY_NAMES
+from backscratch.dyad.targets import TARGET_NAMES
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-
-
-class ScenarioError(ValueError):
-    """A scenario (or an override of one) is invalid; the message is one line for the user."""
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+Policy = Literal[POLICY_NAMES]  # type: ignore[valid-type]
+"""An instrument policy's name (:data:`backscratch.dyad.policies.POLICIES`)."""
 
 
-class Demander(_Section):
+class Demander(Section):
     """The state that wants a concession (D)."""
 
     name: str = Field("Demander", description="Label of the demanding state in outputs.")
@@ -43,12 +37,12 @@ class Demander(_Section):
         2.0,
         description="Value to D of one unit of concession [payoff units per unit of demand].",
     )
-    demand_rule: Literal["fixed", "learning"] = Field(
+    demand_rule: Literal[DEMAND_RULE_NAMES] = Field(  # type: ignore[valid-type]
         "learning",
         description=(
             "How D sizes each demand: `fixed` always demands `demand`; `learning` scales the "
             "demand with the public belief that the target is pliable (see "
-            "`backscratch.strategies.demanders`) [choice]."
+            "`backscratch.dyad.policies`) [choice]."
         ),
     )
     demand: Annotated[float, Field(gt=0.0)] = Field(
@@ -67,14 +61,14 @@ class Demander(_Section):
     )
 
 
-class Target(_Section):
+class Target(Section):
     """The state asked to concede (T), whose resolve is private."""
 
     name: str = Field("Target", description="Label of the target state in outputs.")
-    strategy: Literal["forward_looking", "myopic", "always_comply", "always_resist"] = Field(
+    strategy: Literal[TARGET_NAMES] = Field(  # type: ignore[valid-type]
         "forward_looking",
         description=(
-            "Target strategy (see `backscratch.strategies.targets`): `forward_looking` solves "
+            "Target strategy (see `backscratch.dyad.targets`): `forward_looking` solves "
             "the reputation game by dynamic programming over the public belief; `myopic` "
             "weighs this period only; `always_comply` / `always_resist` are rule-based "
             "[choice]."
@@ -131,7 +125,7 @@ class Target(_Section):
         return self
 
 
-class Threat(_Section):
+class Threat(Section):
     """Blackmail: "I will do Z, which hurts you, unless you do Y" (Oye 1979)."""
 
     punishment: NonNegative = Field(
@@ -155,7 +149,7 @@ class Threat(_Section):
     )
 
 
-class Offer(_Section):
+class Offer(Section):
     """Backscratching: "I will do X, which you want, if you do Y" (Oye 1979)."""
 
     price: NonNegative = Field(
@@ -175,8 +169,8 @@ class Offer(_Section):
     )
 
 
-class ThirdParties(_Section):
-    """Other states that watch the target and may come with threats of their own (MODEL.md §3)."""
+class ThirdParties(Section):
+    """Other states that watch the target and may come with threats of their own (``docs/model.md``, Third parties)."""
 
     count: Annotated[int, Field(ge=0, le=100_000)] = Field(
         0,
@@ -204,7 +198,7 @@ class ThirdParties(_Section):
     )
 
 
-class Hedging(_Section):
+class Hedging(Section):
     """The target's latent capability (e.g. enrichment): a deterrent that threats feed (§4).
 
     Two stocks: capacity K (think centrifuges) and the latent capability L it produces (think
@@ -269,8 +263,8 @@ class Hedging(_Section):
     )
 
 
-class Domestic(_Section):
-    """The demander's domestic politics (MODEL.md §5)."""
+class Domestic(Section):
+    """The demander's domestic politics (``docs/model.md``, Domestic politics)."""
 
     hawk_bias: NonNegative = Field(
         0.0,
@@ -289,8 +283,8 @@ class Domestic(_Section):
     )
 
 
-class Mediation(_Section):
-    """A guarantor who holds the goods raises the reliability of an exchange (MODEL.md §1.5)."""
+class Mediation(Section):
+    """A guarantor who holds the goods raises the reliability of an exchange (``docs/model.md``, Mediation)."""
 
     guarantor: bool = Field(
         False,
@@ -308,7 +302,7 @@ class Mediation(_Section):
     )
 
 
-class Calendar(_Section):
+class Calendar(Section):
     """Dates of the periods, for scheduled policies and dated outputs."""
 
     start: str = Field("2000-01", description="Month of period 0, as YYYY-MM [date].")
@@ -335,7 +329,7 @@ class Calendar(_Section):
         return out
 
 
-class ScheduleEntry(_Section):
+class ScheduleEntry(Section):
     """From ``date`` on (until the next entry), the demander uses ``policy``."""
 
     date: str = Field(description="First month the entry applies, as YYYY-MM [date].")
@@ -372,7 +366,7 @@ def _check_schedule(entries: list[ScheduleEntry], where: str) -> None:
             )
 
 
-class Solver(_Section):
+class Solver(Section):
     """Numerical settings of the target's dynamic programme."""
 
     belief_grid: Annotated[int, Field(ge=3, le=10001)] = Field(
@@ -384,7 +378,7 @@ class Solver(_Section):
     )
 
 
-class Scenario(_Section):
+class Scenario(ScenarioBase):
     """A complete, validated description of one experiment."""
 
     name: str = Field("custom", description="Short name of the scenario.")
@@ -393,7 +387,7 @@ class Scenario(_Section):
     policy: Policy = Field(
         "blackmail",
         description=(
-            "Demander's instrument (see `backscratch.strategies.demanders`): `blackmail` "
+            "Demander's instrument (see `backscratch.dyad.policies`): `blackmail` "
             "(threat), `backscratching` (offer), `mixed` (both: diplomacy backed by pressure) "
             "or `none` (no demand, the baseline) [choice]. Oye (1979, 1992)."
         ),
@@ -449,215 +443,13 @@ class Scenario(_Section):
             _check_schedule(entries, f"counterfactuals.{name}")
         return self
 
-    def with_updates(self, **fields: Any) -> Scenario:
-        """Return a validated copy with top-level or dotted fields replaced."""
-        return validate(_apply_overrides(self.model_dump(), fields), source=self.name)
-
-
-# ---------------------------------------------------------------------------- loading
-
-
-def builtin_names() -> list[str]:
-    """Names of the scenarios shipped with the package."""
-    folder = resources.files("backscratch") / "scenarios"
-    return sorted(p.name.rsplit(".", 1)[0] for p in folder.iterdir() if p.name.endswith(".yaml"))
-
-
-def builtins() -> dict[str, Scenario]:
-    """All built-in scenarios, by name."""
-    return {name: load_scenario(name) for name in builtin_names()}
-
-
-def read_mapping(text: str, fmt: str, source: str) -> dict[str, Any]:
-    """Parse scenario text (``fmt`` yaml or toml; YAML with ``safe_load``) into a mapping,
-    with a one-line :class:`ScenarioError` naming ``source`` if it is malformed."""
-    try:
-        if fmt == "toml":
-            data = tomllib.loads(text)
-        else:
-            data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(f"{source}: malformed YAML{where}: {problem}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{source}: malformed TOML: {exc}") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ScenarioError(
-            f"{source}: a scenario must be a mapping of fields, not a {type(data).__name__}"
-        )
-    return data
-
-
-def _read_source(spec: str | Path) -> tuple[dict[str, Any], str]:
-    spec_str = str(spec)
-    if spec_str in builtin_names():
-        text = (resources.files("backscratch") / "scenarios" / f"{spec_str}.yaml").read_text(
-            "utf-8"
-        )
-        return read_mapping(text, "yaml", spec_str), spec_str
-    path = Path(spec_str)
-    suffix = path.suffix.lower()
-    if suffix not in {".yaml", ".yml", ".toml"}:
-        known = ", ".join(builtin_names())
-        raise ScenarioError(
-            f"scenario '{spec_str}': not a built-in scenario (known: {known}) "
-            "and not a .yaml/.yml/.toml file"
-        )
-    if not path.is_file():
-        raise ScenarioError(f"scenario file '{spec_str}': no such file")
-    try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"scenario file '{spec_str}': cannot be read ({exc})") from None
-    return read_mapping(text, "toml" if suffix == ".toml" else "yaml", spec_str), spec_str
-
-
-def parse_assignments(items: list[str] | None, scalars_only: bool = True) -> dict[str, Any]:
-    """Parse ``key=value`` strings (values read as YAML: numbers, booleans, strings; lists
-    too unless ``scalars_only``)."""
-    out: dict[str, Any] = {}
-    for item in items or []:
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise ScenarioError(f"--set '{item}': expected key=value, e.g. --set shadow=0.9")
-        try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
-            value = raw
-        if scalars_only and isinstance(value, dict | list):
-            raise ScenarioError(f"--set {key}: expected a single value, got '{raw}'")
-        out[key] = value
-    return out
-
-
-def get_field(scenario: BaseModel, dotted: str) -> Any:
-    """The value of a dotted scenario field, e.g. ``threat.credibility``."""
-    node = scenario
-    for part in dotted.split("."):
-        node = getattr(node, part)
-    return node
-
-
-def _apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
-    for dotted, value in overrides.items():
-        parts = dotted.split(".")
-        node = data
-        for i, part in enumerate(parts[:-1]):
-            child = node.get(part)
-            if child is None:
-                child = node[part] = {}
-            if not isinstance(child, dict):
-                where = ".".join(parts[: i + 1])
-                raise ScenarioError(f"{dotted}: '{where}' is a value, not a section")
-            node = child
-        node[parts[-1]] = value
-    return data
-
-
-def _field_names(loc: tuple[Any, ...], root: type[BaseModel] | None = None) -> list[str]:
-    model: type[BaseModel] = root or Scenario
-    for part in loc[:-1]:
-        field = model.model_fields.get(str(part))
-        annotation = field.annotation if field else None
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return []
-        model = annotation
-    return list(model.model_fields)
-
-
-def _format_error(err: dict[str, Any], root: type[BaseModel] | None = None) -> str:
-    loc = tuple(p for p in err["loc"] if p not in ("function-after",))
-    where = ".".join(str(p) for p in loc)
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        hint = difflib.get_close_matches(str(loc[-1]), _field_names(loc, root), n=1)
-        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-        return f"{where}: unknown field{suggestion}"
-    msg = err["msg"]
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, ") :]
-    msg = msg[:1].lower() + msg[1:]
-    if kind != "value_error" and "input" in err and not isinstance(err["input"], dict):
-        msg += f" (got {err['input']!r})"
-    return f"{where}: {msg}" if where else msg
-
-
-def validate(data: dict[str, Any], source: str = "scenario") -> Scenario:
-    """Validate a mapping into a :class:`Scenario`, raising a one-line :class:`ScenarioError`.
-
-    A mapping with ``model: tribute`` is a tribute-model scenario
-    (:class:`backscratch.scenario_tribute.TributeScenario`).
-    """
-    root: type[BaseModel] = Scenario
-    if data.get("model") == "tribute":
-        from backscratch.tribute.scenario import TributeScenario
-
-        root = TributeScenario
-    try:
-        return root.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(_format_error(e, root) for e in exc.errors())
-        raise ScenarioError(f"{source}: {problems}") from None
-
-
-def load_scenario(spec: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Load a built-in scenario by name, or a YAML/TOML file by path, and apply overrides.
-
-    ``overrides`` maps dotted field paths to values, e.g. ``{"shadow": 0.9,
-    "threat.credibility": 1.0}``.
-    """
-    data, source = _read_source(spec)
-    data.setdefault("name", Path(source).stem if source not in builtin_names() else source)
-    return validate(_apply_overrides(data, overrides or {}), source=source)
-
-
-def dump_yaml(scenario: Scenario) -> str:
-    """The scenario as YAML text that :func:`load_scenario` reads back to an equal scenario."""
-    return yaml.safe_dump(scenario.model_dump(), sort_keys=False, allow_unicode=True)
-
-
-# ---------------------------------------------------------------------- documentation
-
-
-TABLE_HEAD = ["| field | type | default | meaning [unit], reference |", "| --- | --- | --- | --- |"]
-
-
-def field_rows(model: type[BaseModel], prefix: str = "") -> list[str]:
-    """One Markdown table row per field of ``model`` (nested sections flattened to dotted
-    names): type with bounds, default, description."""
-    rows = []
-    for name, field in model.model_fields.items():
-        annotation = field.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            rows += field_rows(annotation, f"{prefix}{name}.")
-            continue
-        kind = getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
-        kind = kind.replace("backscratch.scenario.", "")
-        bounds = [str(m) for m in field.metadata]
-        if bounds:
-            kind += " (" + ", ".join(bounds) + ")"
-        if field.is_required():
-            default = "required"
-        else:
-            default = f"`{field.get_default(call_default_factory=True)}`"
-        desc = (field.description or "").replace("|", "\\|")
-        kind = kind.replace("|", "\\|")
-        rows.append(f"| `{prefix}{name}` | {kind} | {default} | {desc} |")
-    return rows
-
 
 def fields_markdown() -> str:
     """Every scenario field with its type, default and description, as a Markdown table."""
     lines = [
         "# Scenario fields",
         "",
-        "Generated by `backscratch schema` from `src/backscratch/scenario.py`; do not edit by hand.",
+        "Generated by `backscratch schema` from `src/backscratch/dyad/scenario.py`; do not edit by hand.",
         "",
         *TABLE_HEAD,
         *field_rows(Scenario),
@@ -668,3 +460,6 @@ def fields_markdown() -> str:
         *field_rows(ScheduleEntry, "schedule[]."),
     ]
     return "\n".join(lines) + "\n"
+
+
+register(Scenario, default=True)

@@ -1,17 +1,20 @@
-"""``sweep``: a grid of scenario variants × policies, one task each, resumable, bit-identical.
+"""Sweeps: a grid of scenario variants × policies, one task each, resumable, bit-identical.
 
 Layout of a sweep folder (see ``docs/sweeps.md``)::
 
-    DIR/manifest.json               scenario, grid, policies, runs, seed, version, tasks
-    DIR/parts/task-000012.parquet   one zstd Parquet part per task: one row per run
-    DIR/parts/task-000012.done      written after the part is complete: its sha256 and rows
+    DIR/manifest.json              scenario, grid, policies, runs, seed, version, tasks
+    DIR/parts/task-000012.parquet  one zstd Parquet part per task: one row per run
+    DIR/done/task-000012.json      written after the part is complete: its sha256 and rows
 
-A task counts as finished only when its ``.done`` record exists and the part's checksum
-matches it; parts are written under a temporary name and renamed when complete, so a sweep
-killed at any moment resumes without reading a half-written part. Random streams are keyed by
-grid point (``SeedSequence(seed).spawn``), so results do not depend on the backend, the
-number of workers or the order of completion, and the policies at one grid point share
-their random numbers (common random numbers, as in ``compare``).
+A task counts as finished only when its done record exists and the part's checksum matches
+it; parts are written under a temporary name and renamed when complete, so a sweep killed at
+any moment resumes without reading a half-written part. ``parts/`` holds Parquet parts only,
+so ``pandas.read_parquet("DIR/parts")``, ``polars.read_parquet("DIR/parts/*.parquet")`` and
+DuckDB's ``read_parquet('DIR/parts/*.parquet')`` read it directly; :func:`load_sweep` reads
+only the finished parts. Random streams are keyed by grid point (``SeedSequence(seed).spawn``),
+so results do not depend on the backend, the number of workers or the order of completion,
+and the policies at one grid point share their random numbers (common random numbers, as in
+a comparison).
 """
 
 from __future__ import annotations
@@ -19,70 +22,84 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import yaml
 
-from backscratch import __version__
 from backscratch.core import store
-from backscratch.core.backends import run_tasks
+from backscratch.core.backends import check_backend, run_tasks
+from backscratch.core.errors import ScenarioError
+from backscratch.core.results import Result
 from backscratch.core.rng import BLOCK
+from backscratch.core.schema import get_field, validate
+from backscratch.core.version import __version__
 from backscratch.dyad.api import check_policies
 from backscratch.dyad.model import DyadModel
-from backscratch.dyad.scenario import Scenario, ScenarioError, validate
+from backscratch.dyad.policies import DEFAULT_POLICIES
+from backscratch.dyad.results import RUN_METRICS
+from backscratch.dyad.scenario import Scenario
 
-METRICS = (
-    "cooperation",
-    "demander_payoff",
-    "target_payoff",
-    "leader_payoff",
-    "transfer",
-    "punishments",
-    "backdowns",
-    "entries",
-    "final_belief",
-    "final_latency",
-    "crossed",
-)
-"""Per-run metrics stored in every part (besides ``pliable`` and ``demand_periods``)."""
+FORMAT = 2
+"""Layout version of a sweep folder (2: done records in ``done/``, apart from the parts)."""
+
+GROUP_KEYS = ("policy", "pliable", "point", "task")
+"""Columns of every part besides the grid keys that summaries can group by."""
 
 
-def parse_grid(items: list[str] | None, scenario: Scenario) -> dict[str, list]:
-    """``key=v1,v2,...`` or ``key=start:stop:count``, checked against the scenario's fields."""
-    grid: dict[str, list] = {}
+def _round(value: float) -> float:
+    """A range's point as it would be written: 0.6, not 0.6000000000000001."""
+    return float(f"{value:.12g}")
+
+
+def parse_grid(items: Sequence[str] | None, scenario: Scenario) -> dict[str, list[Any]]:
+    """``key=v1,v2,...`` or ``key=start:stop:count`` strings as a grid (see :func:`check_grid`);
+    errors are about ``grid``."""
+    grid: dict[str, list[Any]] = {}
     for item in items or []:
         key, sep, raw = item.partition("=")
         key = key.strip()
         if not sep or not key or not raw.strip():
-            raise ScenarioError(f"--grid '{item}': expected key=v1,v2 or key=start:stop:count")
+            raise ScenarioError.bad(
+                "grid", "expected key=v1,v2 or key=start:stop:count", f"'{item}'"
+            )
         if key in grid:
-            raise ScenarioError(f"--grid {key}: given twice")
-        if key in ("runs", "seed"):
-            raise ScenarioError(f"--grid {key}: use --{key}, not a grid")
+            raise ScenarioError.bad("grid", "given twice", key)
         if ":" in raw:
             try:
                 a, b, n = raw.split(":")
                 count = int(n)
                 if count < 1:
                     raise ValueError
-                values = [float(v) for v in np.linspace(float(a), float(b), count)]
+                values = [_round(v) for v in np.linspace(float(a), float(b), count)]
             except ValueError:
-                raise ScenarioError(
-                    f"--grid {key}='{raw}': a range is start:stop:count, e.g. 0.5:0.95:10"
+                raise ScenarioError.bad(
+                    "grid", "a range is start:stop:count, e.g. 0.5:0.95:10", f"{key}='{raw}'"
                 ) from None
         else:
             values = [yaml.safe_load(v) for v in raw.split(",") if v.strip()]
-            if not values:
-                raise ScenarioError(f"--grid {key}: empty list of values")
-        for v in values:  # every value must make a valid scenario
-            scenario.with_updates(**{key: v})
         grid[key] = values
-    return grid
+    return check_grid(grid, scenario)
+
+
+def check_grid(grid: Mapping[str, Sequence[Any]], scenario: Scenario) -> dict[str, list[Any]]:
+    """The grid with every value checked against (and typed by) the scenario's field, e.g.
+    ``{"shadow": [0.5, 1]}`` -> ``{"shadow": [0.5, 1.0]}``; a one-line error otherwise."""
+    out: dict[str, list[Any]] = {}
+    for key, values in grid.items():
+        if key in ("runs", "seed"):
+            raise ScenarioError.bad("grid", f"set {key} directly, not as a grid key", key)
+        if isinstance(values, np.ndarray):
+            values = values.tolist()
+        if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
+            raise ScenarioError.bad("grid", "expected a non-empty list of values", key)
+        out[key] = [get_field(scenario.with_updates(**{key: v}), key) for v in values]
+    return out
 
 
 @dataclass(frozen=True)
@@ -91,16 +108,13 @@ class TaskSpec:
 
     index: int
     point_index: int
-    point: dict
+    point: dict[str, Any]
     policy: str
     seed: int
     runs: int
-    scenario: dict
+    scenario: dict[str, Any]
     part: str
-
-    @property
-    def done(self) -> str:
-        return self.part[: -len(".parquet")] + ".done"
+    done: str
 
 
 def point_seeds(seed: int, n_points: int) -> list[int]:
@@ -109,27 +123,35 @@ def point_seeds(seed: int, n_points: int) -> list[int]:
     return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
 
 
+def _task_name(index: int) -> str:
+    return f"task-{index:06d}"
+
+
 def plan(
-    scenario: Scenario, grid: dict[str, list], policies: list[str], out: Path
+    scenario: Scenario, grid: Mapping[str, list[Any]], policies: Sequence[str], out: Path
 ) -> list[TaskSpec]:
     """The tasks of a sweep: every grid point (in the order given) × every policy."""
     keys = list(grid)
     points = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
     seeds = point_seeds(scenario.seed, len(points))
     base = scenario.model_dump()
-    tasks = []
+    tasks: list[TaskSpec] = []
     for i, (point, seed) in enumerate(zip(points, seeds, strict=True)):
         for policy in policies:
             index = len(tasks)
-            part = str(out / "parts" / f"task-{index:06d}.parquet")
-            tasks.append(TaskSpec(index, i, point, policy, seed, scenario.runs, base, part))
+            name = _task_name(index)
+            part, done = out / "parts" / f"{name}.parquet", out / "done" / f"{name}.json"
+            tasks.append(
+                TaskSpec(index, i, point, policy, seed, scenario.runs, base, str(part), str(done))
+            )
     return tasks
 
 
-def run_task(spec: TaskSpec) -> dict:
-    """Simulate one task and write its part, then its ``.done`` record. Returns the record."""
+def run_task(spec: TaskSpec) -> dict[str, Any]:
+    """Simulate one task and write its part, then its done record. Returns the record."""
     t0 = time.perf_counter()
     sc = validate(spec.scenario).with_updates(**spec.point, seed=spec.seed, runs=spec.runs)
+    assert isinstance(sc, Scenario)
     metrics = per_run_by_block(sc, spec.policy)
     n = spec.runs
     cols: dict[str, Any] = {
@@ -166,24 +188,26 @@ def per_run_by_block(scenario: Scenario, policy: str) -> dict[str, np.ndarray]:
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def finished(spec: TaskSpec) -> bool:
+def finished(part: str | Path, done: str | Path) -> bool:
     """Whether a task's part is complete and intact (its checksum matches its record)."""
-    done, part = Path(spec.done), Path(spec.part)
+    done, part = Path(done), Path(part)
     if not (done.is_file() and part.is_file()):
         return False
     try:
         record = json.loads(done.read_text())
     except (OSError, ValueError):
         return False
-    return record.get("sha256") == store.file_sha256(part)
+    return isinstance(record, dict) and record.get("sha256") == store.file_sha256(part)
 
 
-def _manifest(scenario: Scenario, grid: dict, policies: list[str], tasks: list[TaskSpec]) -> dict:
+def _manifest(
+    scenario: Scenario, grid: Mapping[str, list[Any]], policies: list[str], tasks: list[TaskSpec]
+) -> dict[str, Any]:
     return {
-        "format": 1,
+        "format": FORMAT,
         "version": __version__,
         "scenario": scenario.model_dump(),
-        "grid": grid,
+        "grid": dict(grid),
         "policies": policies,
         "runs": scenario.runs,
         "seed": scenario.seed,
@@ -202,41 +226,49 @@ def _manifest(scenario: Scenario, grid: dict, policies: list[str], tasks: list[T
 
 def sweep(
     scenario: Scenario,
-    grid: dict[str, list],
-    policies: list[str],
+    *,
+    grid: Mapping[str, Sequence[Any]],
     out: str | Path,
+    policies: Sequence[str] = DEFAULT_POLICIES,
     backend: str = "serial",
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> dict:
-    """Run (or resume) a sweep into ``out``; returns counts of tasks, skipped and ran."""
-    if scenario.model != "dyad":
-        raise ScenarioError(f"{scenario.name}: sweeps take dyad scenarios, not '{scenario.model}'")
+) -> Sweep:
+    """Run (or resume) a sweep into ``out``: every point of ``grid`` (field -> values) ×
+    every policy, one task each, on ``backend`` (``serial``, ``local`` or ``dask``).
+    ``progress(done, total)`` is called as tasks finish. Returns the :class:`Sweep`."""
     out = Path(out)
-    policies = check_policies(policies, scenario)
-    tasks = plan(scenario, grid, policies, out)
-    manifest = _manifest(scenario, grid, policies, tasks)
+    check_backend(backend, workers, scheduler)
+    names = check_policies(policies, scenario)
+    points = check_grid(grid, scenario)
+    tasks = plan(scenario, points, names, out)
+    manifest = _manifest(scenario, points, names, tasks)
     path = out / "manifest.json"
+    if out.exists() and not out.is_dir():
+        raise ScenarioError.bad("out", "is a file, not a folder", out)
     if path.exists():
         try:
             old = json.loads(path.read_text())
         except ValueError:
             raise ScenarioError(f"{path}: not a sweep manifest (unreadable JSON)") from None
         if old != json.loads(json.dumps(manifest)):
-            raise ScenarioError(
-                f"--out {out}: holds a different sweep (scenario, grid, policies, runs, seed or "
-                "version differ); use another folder"
+            raise ScenarioError.bad(
+                "out",
+                "holds a different sweep (scenario, grid, policies, runs, seed, version or "
+                "folder format differ); use another folder",
+                out,
             )
     else:
         if out.is_dir() and any(out.iterdir()):
-            raise ScenarioError(f"--out {out}: exists, is not empty and holds no sweep manifest")
+            raise ScenarioError.bad("out", "exists, is not empty and holds no sweep manifest", out)
         try:
             (out / "parts").mkdir(parents=True, exist_ok=True)
+            (out / "done").mkdir(exist_ok=True)
             store.write_json(manifest, path)
         except OSError as exc:
-            raise ScenarioError(f"--out {out}: cannot write there ({exc.strerror})") from None
-    pending = [t for t in tasks if not finished(t)]
+            raise ScenarioError.bad("out", f"cannot write there ({exc.strerror})", out) from None
+    pending = [t for t in tasks if not finished(t.part, t.done)]
     done = len(tasks) - len(pending)
     if progress:
         progress(done, len(tasks))
@@ -244,61 +276,148 @@ def sweep(
         done += 1
         if progress:
             progress(done, len(tasks))
-    return {"tasks": len(tasks), "skipped": len(tasks) - len(pending), "ran": len(pending)}
+    result = Sweep.open(out)
+    result.ran, result.skipped = len(pending), len(tasks) - len(pending)
+    return result
 
 
-def load_manifest(folder: str | Path) -> dict:
-    """A sweep folder's manifest, with a one-line error if there is none."""
-    path = Path(folder) / "manifest.json"
-    if not path.is_file():
-        raise ScenarioError(f"{folder}: not a sweep folder (no manifest.json)")
-    return json.loads(path.read_text())
+class Sweep(Result):
+    """A sweep folder: its manifest, its finished parts, and summaries over them.
 
+    ``ran``/``skipped``: tasks run and found finished by the :func:`sweep` call that
+    returned it (``None`` when opened with :meth:`open`).
+    """
 
-def finished_parts(folder: str | Path) -> list[str]:
-    """Paths of the parts of a sweep folder whose tasks are finished."""
-    folder = Path(folder)
-    manifest = load_manifest(folder)
-    parts = []
-    for t in manifest["tasks"]:
-        part = folder / "parts" / t["part"]
-        spec = TaskSpec(t["task"], 0, {}, t["policy"], 0, 0, {}, str(part))
-        if finished(spec):
-            parts.append(str(part))
-    return parts
+    metrics = RUN_METRICS
 
+    def __init__(self, folder: Path, manifest: dict[str, Any]):
+        self.folder = folder
+        self.manifest = manifest
+        self.ran: int | None = None
+        self.skipped: int | None = None
 
-def summarize(folder: str | Path, by: list[str] | None = None) -> tuple[list[str], list[tuple]]:
-    """Means and 95% confidence half-widths of every metric over runs, grouped ``by`` (default:
-    the grid keys and the policy), computed by DuckDB over the finished parts."""
-    import duckdb
-
-    manifest = load_manifest(folder)
-    parts = finished_parts(folder)
-    if not parts:
-        raise ScenarioError(f"{folder}: no finished parts yet")
-    by = by or [*manifest["grid"], "policy"]
-    known = {*manifest["grid"], "policy", "pliable", "point", "task"}
-    for key in by:
-        if key not in known:
+    @classmethod
+    def open(cls, folder: str | Path) -> Sweep:
+        """The sweep in ``folder``; a one-line error if it holds none (or an unreadable one)."""
+        folder = Path(folder)
+        path = folder / "manifest.json"
+        if not path.is_file():
+            raise ScenarioError(f"{folder}: not a sweep folder (no manifest.json)")
+        try:
+            manifest = json.loads(path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            raise ScenarioError(f"{path}: not a sweep manifest (unreadable JSON)") from None
+        keys = ("format", "scenario", "grid", "policies", "runs", "seed", "tasks")
+        if not isinstance(manifest, dict) or any(k not in manifest for k in keys):
+            raise ScenarioError(f"{path}: not a sweep manifest (expected {', '.join(keys)})")
+        if manifest["format"] != FORMAT:
             raise ScenarioError(
-                f"--by {key}: not a grid key or policy (known: {', '.join(sorted(known))})"
+                f"{folder}: a sweep folder of format {manifest['format']} (this backscratch "
+                f"reads format {FORMAT}); run the sweep again into a new folder"
             )
-    groups = ", ".join(f'"{k}"' for k in by)
-    stats = []
-    for m in METRICS:
-        col = f'CAST("{m}" AS DOUBLE)'
-        stats.append(f'avg({col}) AS "{m}"')
-        stats.append(f'1.96 * stddev_samp({col}) / sqrt(count({col})) AS "{m}_ci95"')
-    sql = (
-        f"SELECT {groups}, count(*) AS runs, {', '.join(stats)} "
-        f"FROM read_parquet(?) GROUP BY {groups} ORDER BY {groups}"
-    )
-    con = duckdb.connect()
-    try:
-        rel = con.execute(sql, [parts])
-        names = [d[0] for d in rel.description]
-        rows = rel.fetchall()
-    finally:
-        con.close()
-    return names, rows
+        return cls(folder, manifest)
+
+    @property
+    def grid(self) -> dict[str, list[Any]]:
+        """Grid keys and their values, exactly as the manifest holds them."""
+        return dict(self.manifest["grid"])
+
+    @property
+    def policies(self) -> list[str]:
+        return list(self.manifest["policies"])
+
+    @property
+    def scenario(self) -> Scenario:
+        """The base scenario (the grid varies some of its fields)."""
+        sc = validate(self.manifest["scenario"], source=f"{self.folder}/manifest.json")
+        if not isinstance(sc, Scenario):
+            raise ScenarioError(f"{self.folder}/manifest.json: not a dyad sweep")
+        return sc
+
+    @property
+    def tasks(self) -> int:
+        return len(self.manifest["tasks"])
+
+    def finished_parts(self) -> list[str]:
+        """Paths of the parts whose tasks are finished (checksums verified)."""
+        parts = []
+        for t in self.manifest["tasks"]:
+            name = Path(t["part"]).stem
+            part = self.folder / "parts" / f"{name}.parquet"
+            if finished(part, self.folder / "done" / f"{name}.json"):
+                parts.append(str(part))
+        return parts
+
+    def _headline(self) -> str:
+        keys = ", ".join(self.grid) or "no grid"
+        return (
+            f"{self.manifest['scenario'].get('name', '?')} over {keys} × "
+            f"{', '.join(self.policies)}: {len(self.finished_parts())} of {self.tasks} tasks "
+            f"finished, {self.manifest['runs']} runs each"
+        )
+
+    def summarize(self, by: Sequence[str] | None = None) -> tuple[list[str], list[tuple]]:
+        """Means and 95% confidence half-widths of every metric of
+        :data:`~backscratch.dyad.results.RUN_METRICS` over runs, grouped ``by`` (default: the
+        grid keys and the policy), computed by DuckDB over the finished parts. Returns the
+        column names and the rows."""
+        import duckdb
+
+        parts = self.finished_parts()
+        if not parts:
+            raise ScenarioError(f"{self.folder}: no finished parts yet")
+        by = list(by or [*self.grid, "policy"])
+        known = {*self.grid, *GROUP_KEYS}
+        for key in by:
+            if key not in known:
+                raise ScenarioError.bad(
+                    "by", f"not a grid key or policy (known: {', '.join(sorted(known))})", key
+                )
+        groups = ", ".join(f'"{k}"' for k in by)
+        stats = []
+        for m in RUN_METRICS:
+            col = f'CAST("{m.name}" AS DOUBLE)'
+            stats.append(f'avg({col}) AS "{m.name}"')
+            stats.append(f'1.96 * stddev_samp({col}) / sqrt(count({col})) AS "{m.name}_ci95"')
+        sql = (
+            f"SELECT {groups}, count(*) AS runs, {', '.join(stats)} "
+            f"FROM read_parquet(?) GROUP BY {groups} ORDER BY {groups}"
+        )
+        con = duckdb.connect()
+        try:
+            rel = con.execute(sql, [parts])
+            names = [d[0] for d in rel.description]
+            rows = rel.fetchall()
+        finally:
+            con.close()
+        return names, rows
+
+    def summary(self) -> dict[str, Any]:
+        """The grid, the policies, tasks finished, and the means of :meth:`summarize`."""
+        names, rows = self.summarize()
+        return {
+            "scenario": self.manifest["scenario"].get("name"),
+            "grid": self.grid,
+            "policies": self.policies,
+            "tasks": self.tasks,
+            "finished": len(self.finished_parts()),
+            "means": [dict(zip(names, r, strict=True)) for r in rows],
+        }
+
+    def _summary_rows(self) -> list[tuple[str, Any]]:
+        return [("tasks", self.tasks), ("finished", len(self.finished_parts()))]
+
+    def to_arrow(self) -> pa.Table:
+        """Every finished part, one row per (grid point, policy, run): the grid keys (values
+        as written), ``policy``, ``run``, ``pliable``, ``demand_periods`` and the per-run
+        metrics."""
+        parts = self.finished_parts()
+        if not parts:
+            raise ScenarioError(f"{self.folder}: no finished parts yet")
+        return pa.concat_tables([pq.read_table(p) for p in parts])
+
+
+def load_sweep(folder: str | Path) -> Any:
+    """A sweep's finished parts as one pandas DataFrame: one row per grid point, policy and
+    run, with the grid keys as columns (values exactly as written) and the per-run metrics."""
+    return Sweep.open(folder).to_pandas()

@@ -1,6 +1,6 @@
 """Target strategies: the probability that each type complies, period by period, given the belief.
 
-A target strategy maps the stage game (see :class:`backscratch.models.dyad.StageGame`) to a
+A target strategy maps the stage game (see :class:`backscratch.dyad.stage.StageGame`) to a
 table ``p[t, type, g]``: the probability that a target of type ``type`` (0 pliable,
 1 resolute) complies in period ``t`` when the public belief is the ``g``-th grid point. The
 public knows the strategy, so the same table drives Bayes updating of the belief.
@@ -113,3 +113,6 @@ class AlwaysResist(TargetStrategy):
 TARGETS: dict[str, type[TargetStrategy]] = {
     s.name: s for s in (ForwardLooking, Myopic, AlwaysComply, AlwaysResist)
 }
+"""Every target strategy, by name."""
+
+TARGET_NAMES: tuple[str, ...] = tuple(TARGETS)

@@ -7,6 +7,7 @@ Each function takes results and returns a matplotlib ``Figure`` (Agg backend, no
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 import matplotlib
 
@@ -14,7 +15,10 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
+from cycler import cycler
 from matplotlib.figure import Figure
+
+from backscratch.core.results import Metric
 
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 POLICY_COLOURS = {
@@ -31,7 +35,7 @@ STYLE = {
     "grid.alpha": 0.3,
     "font.size": 9,
     "axes.titlesize": 10,
-    "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO),
+    "axes.prop_cycle": cycler(color=OKABE_ITO),
 }
 
 
@@ -75,12 +79,11 @@ def latency_fit(fit, growth_path: np.ndarray, dates: list[str], unit: str) -> Fi
 
 
 def ties_fit(fit) -> Figure:
-    """TIES shares observed (Wilson 95% CI) beside the calibrated model's (simulation 95% CI)."""
-    from backscratch.studies.calibrate_ties import LABELS, MOMENTS
-
+    """TIES shares observed (Wilson 95% CI) beside the calibrated model's (simulation 95% CI);
+    ``fit`` is a :class:`backscratch.studies.calibrate_ties.TiesFit`."""
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(6.4, 3.4))
-        y = np.arange(len(MOMENTS))
+        y = np.arange(len(fit.labels))
         for off, (vals, ci, name, c) in zip(
             (-0.12, 0.12),
             (
@@ -91,7 +94,7 @@ def ties_fit(fit) -> Figure:
         ):
             err = np.abs(np.asarray(ci).T - vals)
             ax.errorbar(vals, y + off, xerr=err, fmt="o", color=c, capsize=3, label=name)
-        labels = [f"{LABELS[m]}\n(n = {int(n)})" for m, n in zip(MOMENTS, fit.counts, strict=True)]
+        labels = [f"{lab}\n(n = {int(n)})" for lab, n in zip(fit.labels, fit.counts, strict=True)]
         ax.set_yticks(y, labels)
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
@@ -137,9 +140,7 @@ def cooperation(results: dict, dates: list[str] | None = None, window: int = 1) 
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(6.4, 3.0))
         for i, (name, res) in enumerate(results.items()):
-            resp = res.records["response"]
-            made = (resp >= 0).sum(axis=1)
-            rate = np.where(made > 0, (resp == 1).sum(axis=1) / np.maximum(made, 1), np.nan)
+            rate = res.per_period()["cooperation_rate"]
             if window > 1:  # trailing mean over the last `window` periods with demands
                 rate = np.array(
                     [
@@ -162,12 +163,14 @@ def cooperation(results: dict, dates: list[str] | None = None, window: int = 1) 
         return fig
 
 
-def policy_bars(summaries: dict[str, dict], metrics: dict[str, str]) -> Figure:
-    """One small bar chart per metric, bars per policy (colours fixed by policy)."""
+def policy_bars(summaries: dict[str, dict], metrics: Sequence[Metric]) -> Figure:
+    """One small bar chart per metric (titled with its label and unit), bars per policy
+    (colours fixed by policy)."""
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(1, len(metrics), figsize=(2.2 * len(metrics), 2.8))
         names = list(summaries)
-        for ax, (key, label) in zip(np.atleast_1d(axes), metrics.items(), strict=True):
+        for ax, m in zip(np.atleast_1d(axes), metrics, strict=True):
+            key, label = m.name, m.title
             vals = [summaries[n][key] for n in names]
             ax.bar(range(len(names)), vals, color=[colour(n, i) for i, n in enumerate(names)])
             ax.set_xticks(range(len(names)), names, rotation=45, ha="right")

@@ -1,57 +1,52 @@
-"""``backscratch report RESULTS_DIR``: a self-contained HTML report of any results folder.
+"""HTML reports of result objects: a run, a comparison or a sweep, each one self-contained page.
 
-The folder may come from ``run --out``, ``compare --out``, ``sweep --out`` or ``demo`` (see
-:mod:`backscratch.experiments.folders`). The report states what was run, shows the results
-in tables and figures (matplotlib, the style of :mod:`backscratch.report.figures`, PNG
-embedded as data URIs), lists every parameter with its unit, and states the method and its
-caveats. It loads nothing from anywhere: no scripts, no fonts, no external images.
+``backscratch report DIR`` reads a results folder into the objects that wrote it
+(:mod:`backscratch.dyad.io`, :class:`backscratch.dyad.sweep.Sweep`) and renders them here;
+the demo's own folder is reported by :mod:`backscratch.studies.demo`. A report states what
+was run, shows the results in tables and figures (matplotlib, the style of
+:mod:`backscratch.report.figures`, PNG embedded as data URIs), lists every parameter with
+its unit, and states the method and its caveats. It loads nothing from anywhere: no scripts,
+no fonts, no external images.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
-from backscratch import __version__
 from backscratch.core import store
-from backscratch.dyad import io as folders
-from backscratch.dyad.scenario import (
-    Scenario,
-    ScenarioError,
-    dump_yaml,
-    load_scenario,
-    validate,
-)
+from backscratch.core.errors import ScenarioError
+from backscratch.core.results import by_name
+from backscratch.core.schema import dump_yaml
+from backscratch.core.version import __version__
+from backscratch.dyad.results import METRICS, RUN_METRICS, Comparison, DyadResult
+from backscratch.dyad.scenario import Scenario
+from backscratch.dyad.sweep import Sweep
 from backscratch.report import figures, html
 
-METRICS = (
-    ("cooperation_rate", "cooperation (share of demands met)"),
-    ("demand_growth_after_compliance", "Δ demand after compliance (units of concession)"),
-    ("demand_growth_after_resistance", "Δ demand after resistance (units of concession)"),
-    ("punishments_per_period", "punishments / period"),
-    ("backdowns_per_period", "back-downs / period"),
-    ("entries_per_period", "third-party entries / period"),
-    ("transfer_per_run", "rewards paid / run (payoff units)"),
-    ("final_latency", "final latency L (latency units)"),
-    ("threshold_crossed_share", "share of runs crossing L*"),
-    ("demander_payoff", "demander payoff / run (payoff units, discounted)"),
-    ("target_payoff", "target payoff / run (payoff units, discounted)"),
-    ("leader_payoff", "leader payoff / run (payoff units, discounted)"),
+SHOWN = (
+    "cooperation_rate",
+    "demand_growth_after_compliance",
+    "demand_growth_after_resistance",
+    "punishments_per_period",
+    "backdowns_per_period",
+    "entries_per_period",
+    "transfer_per_run",
+    "final_latency",
+    "threshold_crossed_share",
+    "demander_payoff",
+    "target_payoff",
+    "leader_payoff",
 )
-"""Summary metrics shown for runs and comparisons, with units."""
+"""Summary metrics shown for runs and comparisons."""
 
-AT_A_GLANCE = {
-    "cooperation_rate": "cooperation",
-    "demander_payoff": "demander payoff",
-    "target_payoff": "target payoff",
-    "final_latency": "final latency",
-}
+AT_A_GLANCE = ("cooperation_rate", "demander_payoff", "target_payoff", "final_latency")
 """The metrics of the bar chart that compares policies at a glance."""
 
-SWEEP_METRICS = ("cooperation", "demander_payoff", "target_payoff", "final_latency")
-
+SWEEP_METRICS = ("cooperation_rate", "demander_payoff", "target_payoff", "final_latency")
 METHOD = """
 <p>The model is a repeated coercion game (docs/model.md). Each period a demander asks a target
 for a concession and attaches a threat (<i>blackmail</i>: punishment carried out with some
@@ -111,7 +106,8 @@ def parameter_rows(scenario: Scenario) -> list[list]:
     return rows
 
 
-def _parameters(scenario: Scenario, note: str = "") -> str:
+def parameters_section(scenario: Scenario, note: str = "") -> str:
+    """Every parameter with its unit, and the scenario as YAML."""
     return (
         f"<p>{note}Every field of the scenario <code>{html.esc(scenario.name)}</code> as run "
         "(units from <code>backscratch schema</code>):</p>"
@@ -125,13 +121,10 @@ def _parameters(scenario: Scenario, note: str = "") -> str:
 # ------------------------------------------------------------------- runs, compares
 
 
-def _metric_table(summaries: dict[str, dict]) -> str:
+def metric_table(summaries: dict[str, dict]) -> str:
+    """The table of :data:`SHOWN` metrics, one column per policy."""
     names = list(summaries)
-    rows = [
-        [label, *(summaries[n].get(key, "") for n in names)]
-        for key, label in METRICS
-        if any(key in s for s in summaries.values())
-    ]
+    rows = [[m.title, *(summaries[n][m.name] for n in names)] for m in by_name(METRICS, SHOWN)]
     return html.table(["metric", *names], rows, "metrics")
 
 
@@ -197,7 +190,8 @@ def _policy_figures(results: dict, scenario: Scenario) -> str:
     return "".join(parts)
 
 
-def _domestic(dom: dict) -> str:
+def domestic_section(dom: dict) -> str:
+    """The hawk-bias analysis (``Comparison.domestic()``) as text and a table."""
     star = dom.get("eta_star")
     head = (
         f"<p>The leader prefers blackmail once the hawk bias η exceeds η* = {star:.3f}.</p>"
@@ -208,74 +202,78 @@ def _domestic(dom: dict) -> str:
     return head + html.table(["hawk bias η", "leader prefers", "cooperation"], rows)
 
 
-def _run_like(folder: Path, kind: str) -> tuple[str, list[tuple[str, str]], dict]:
-    scenario = folders.read_scenario(folder)
-    if not isinstance(scenario, Scenario):
-        model = getattr(scenario, "model", "?")
-        raise ScenarioError(
-            f"{folder}: holds results of the '{model}' model; `report` covers the dyad model"
-        )
-    if kind == "run":
-        meta = folders.read_json(folder / "summary.json")
-        summaries = {meta["policy"]: meta["summary"]}
-    else:
-        meta = folders.read_json(folder / "compare.json")
-        summaries = meta["policies"]
-    results = folders.read_periods(folder)
-    names = ", ".join(summaries)
-    what = (
+def _what(kind: str, scenario: Scenario, policies: list[str], written_by: str | None) -> str:
+    desc = ": " + html.esc(scenario.description) if scenario.description else ""
+    return (
         f"<p><code>backscratch {kind}</code> of the scenario <code>{html.esc(scenario.name)}"
-        f"</code>{': ' + html.esc(scenario.description) if scenario.description else ''}</p>"
+        f"</code>{desc}</p>"
         + html.table(
             ["item", "value"],
             [
-                ["policies", names],
+                ["policies", ", ".join(policies)],
                 ["runs per policy", scenario.runs],
                 ["periods", scenario.horizon],
                 ["seed", scenario.seed],
-                ["written by backscratch", meta.get("version", "unknown")],
+                ["written by backscratch", written_by or "unknown"],
                 ["report by backscratch", __version__],
             ],
         )
     )
-    sections = [
-        ("What was run", what),
-        ("Results", _metric_table(summaries) + _policy_figures(results, scenario)),
-    ]
-    if len(summaries) > 1:
-        sections[-1] = (
-            "Results",
-            sections[-1][1]
-            + html.figure(
-                figures.png(figures.policy_bars(summaries, AT_A_GLANCE)),
-                "The policies at a glance (payoffs: discounted totals per run, payoff units).",
-            ),
-        )
-    if "domestic" in meta:
-        sections.append(("Domestic lock-in", _domestic(meta["domestic"])))
-    sections += [
+
+
+def _tail(scenario: Scenario, note: str = "") -> list[tuple[str, str]]:
+    return [
         ("Method", METHOD),
         ("Caveats", CAVEATS),
-        ("Parameters", _parameters(scenario)),
+        ("Parameters", parameters_section(scenario, note)),
     ]
-    title = f"backscratch {kind}: {scenario.name}"
-    data = {"kind": kind, "scenario": scenario.name, "policies": summaries}
-    return title, sections, data
+
+
+def run_page(result: DyadResult, written_by: str | None = None) -> str:
+    """The report of one run."""
+    sc = result.scenario
+    summaries = {result.policy: result.summary()}
+    sections = [
+        ("What was run", _what("run", sc, [result.policy], written_by)),
+        ("Results", metric_table(summaries) + _policy_figures({result.policy: result}, sc)),
+        *_tail(sc),
+    ]
+    data = {"kind": "run", "scenario": sc.name, "policies": summaries}
+    return html.page(f"backscratch run: {sc.name}", sections, data=data)
+
+
+def compare_page(comparison: Comparison, written_by: str | None = None) -> str:
+    """The report of a comparison, with its hawk-bias analysis."""
+    sc = comparison.scenario
+    summaries = comparison.summaries()
+    results = metric_table(summaries) + _policy_figures(comparison.results, sc)
+    if len(summaries) > 1:
+        results += html.figure(
+            figures.png(figures.policy_bars(summaries, by_name(METRICS, AT_A_GLANCE))),
+            "The policies at a glance (payoffs: discounted totals per run, payoff units).",
+        )
+    sections = [
+        ("What was run", _what("compare", sc, comparison.policies, written_by)),
+        ("Results", results),
+        ("Domestic lock-in", domestic_section(comparison.domestic())),
+        *_tail(sc),
+    ]
+    data = {"kind": "compare", "scenario": sc.name, "policies": summaries}
+    return html.page(f"backscratch compare: {sc.name}", sections, data=data)
 
 
 # ---------------------------------------------------------------------------- sweeps
 
 
-def _sweep(folder: Path) -> tuple[str, list[tuple[str, str]], dict]:
-    from backscratch.dyad import sweep as sw
-
-    manifest = sw.load_manifest(folder)
-    scenario = validate(manifest["scenario"], source=f"{folder}/manifest.json")
-    grid: dict[str, list] = manifest["grid"]
+def sweep_page(sweep: Sweep) -> str:
+    """The report of a sweep (finished or not)."""
+    manifest = sweep.manifest
+    scenario = sweep.scenario
+    grid = sweep.grid
     keys = list(grid)
-    n_tasks = len(manifest["tasks"])
-    n_done = len(sw.finished_parts(folder))
-    names, rows = sw.summarize(folder)
+    n_tasks = sweep.tasks
+    n_done = len(sweep.finished_parts())
+    names, rows = sweep.summarize()
     data_rows = [dict(zip(names, r, strict=True)) for r in rows]
     grid_rows = [
         [k, ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in vs)]
@@ -290,7 +288,7 @@ def _sweep(folder: Path) -> tuple[str, list[tuple[str, str]], dict]:
         + html.table(
             ["item", "value"],
             [
-                ["policies", ", ".join(manifest["policies"])],
+                ["policies", ", ".join(sweep.policies)],
                 ["tasks finished", f"{n_done} of {n_tasks}"],
                 ["written by backscratch", manifest.get("version", "unknown")],
                 ["report by backscratch", __version__],
@@ -303,141 +301,76 @@ def _sweep(folder: Path) -> tuple[str, list[tuple[str, str]], dict]:
             "below cover those. Re-run the same sweep command to finish it.</p>"
         )
     group = names[: names.index("runs")]
+    shown = by_name(RUN_METRICS, SWEEP_METRICS)
     table_rows = [
         [
             *(d[k] for k in group),
             d["runs"],
-            *(f"{d[m]:.3f} ± {d[m + '_ci95'] or 0:.3f}" for m in SWEEP_METRICS),
+            *(f"{d[m.name]:.3f} ± {d[m.name + '_ci95'] or 0:.3f}" for m in shown),
         ]
         for d in data_rows
     ]
     results = html.table(
-        [*group, "runs", *(f"{m} (mean ± 95% CI)" for m in SWEEP_METRICS)], table_rows
+        [*group, "runs", *(f"{m.title} (mean ± 95% CI)" for m in shown)], table_rows
     )
     if keys:
         x = keys[0]
         others = f" (means over {', '.join(keys[1:])})" if len(keys) > 1 else ""
-        names_x, rows_x = sw.summarize(folder, [x, "policy"])
+        names_x, rows_x = sweep.summarize([x, "policy"])
         by_x = [dict(zip(names_x, r, strict=True)) for r in rows_x]
-        for m in SWEEP_METRICS:
-            fig = figures.sweep_lines(by_x, [x], m, "policy")
+        for m in shown:
+            fig = figures.sweep_lines(by_x, [x], m.name, "policy")
             results += html.figure(
-                figures.png(fig), f"{m} against {x}, one line per policy{others}; bands: 95% CI."
+                figures.png(fig),
+                f"{m.title} against {x}, one line per policy{others}; bands: 95% CI.",
             )
         if len(keys) >= 2:
             a, b = keys[:2]
-            names_h, rows_h = sw.summarize(folder, [a, b, "policy"])
+            names_h, rows_h = sweep.summarize([a, b, "policy"])
             by_h = [dict(zip(names_h, r, strict=True)) for r in rows_h]
             results += html.figure(
-                figures.png(figures.sweep_heatmap(by_h, [a, b], "cooperation", "policy")),
+                figures.png(figures.sweep_heatmap(by_h, [a, b], "cooperation_rate", "policy")),
                 f"Cooperation over {a} × {b}, one panel per policy.",
             )
     else:
         summaries = {
-            str(d["policy"]): {m: d[m] for m in SWEEP_METRICS} for d in data_rows if "policy" in d
+            str(d["policy"]): {m.name: d[m.name] for m in shown} for d in data_rows if "policy" in d
         }
         results += html.figure(
-            figures.png(figures.policy_bars(summaries, {m: m for m in SWEEP_METRICS})),
+            figures.png(figures.policy_bars(summaries, shown)),
             "Each policy's means over runs.",
         )
     sections = [
         ("What was run", what),
         ("Results", results),
-        ("Method", METHOD),
-        ("Caveats", CAVEATS),
-        (
-            "Parameters",
-            _parameters(scenario, "The base scenario; the grid above varies some of its fields. "),
-        ),
+        *_tail(scenario, "The base scenario; the grid above varies some of its fields. "),
     ]
     data = {"kind": "sweep", "scenario": scenario.name, "grid": grid, "rows": data_rows}
-    return f"backscratch sweep: {scenario.name}", sections, data
-
-
-# ------------------------------------------------------------------------------- demo
-
-
-def _demo(folder: Path) -> tuple[str, list[tuple[str, str]], dict]:
-    ref = folders.read_json(folder / "reference.json")
-    case = folders.read_json(folder / "summary.json") if (folder / "summary.json").is_file() else {}
-    scenario = load_scenario(ref["scenario"], {"runs": ref["runs"], "seed": ref["seed"]})
-    pol = ref["policies"]
-    body = (
-        f"<p>The reference comparison <code>{html.esc(ref['scenario'])}</code>: {ref['runs']} "
-        f"runs per policy, seed {ref['seed']}.</p>"
-        + _metric_table(pol)
-        + html.figure(
-            figures.png(figures.policy_bars(pol, AT_A_GLANCE)),
-            "The reference comparison at a glance (payoffs: discounted totals per run).",
-        )
-    )
-    sections = [("The reference dyad", body)]
-    if "domestic" in ref:
-        sections.append(("Domestic lock-in", _domestic(ref["domestic"])))
-    if case:
-        cf = case.get("counterfactuals", {})
-        fit = case.get("fit", {})
-        rows = [
-            [n, s["cooperation_rate"], s["final_latency"], s["threshold_crossed_share"]]
-            for n, s in cf.items()
-        ]
-        text = (
-            f"<p>The case <code>{html.esc(case.get('case', ''))}</code>, calibrated to "
-            f"<code>{html.esc(fit.get('metric', ''))}</code> (RMSE {fit.get('rmse', float('nan')):.3f} "
-            f"over {fit.get('n_points', 0)} points), and its counterfactuals on the same seeds.</p>"
-            + html.table(
-                ["counterfactual", "cooperation", "final latency (t)", "runs past L*"], rows
-            )
-        )
-        if cf:
-            text += html.figure(
-                figures.png(
-                    figures.policy_bars(
-                        cf,
-                        {
-                            "cooperation_rate": "cooperation",
-                            "final_latency": "final latency (t)",
-                            "threshold_crossed_share": "runs past L*",
-                        },
-                    )
-                ),
-                "Counterfactuals of the case at a glance.",
-            )
-        sections.append(("The case study", text))
-    sections += [
-        ("Method", METHOD),
-        (
-            "Caveats",
-            CAVEATS
-            + "<p>The demo folder holds summaries only, not per-period records, so this report "
-            "shows no paths over time; the demo's own <code>report.html</code> has them. The "
-            "case's fitted parameters are not stored in the folder.</p>",
-        ),
-        ("Parameters", _parameters(scenario, "The reference scenario. ")),
-    ]
-    data = {"kind": "demo", "reference": ref, "case": case}
-    return "backscratch demo: summary report", sections, data
+    return html.page(f"backscratch sweep: {scenario.name}", sections, data=data)
 
 
 # ----------------------------------------------------------------------------- entry
 
 
-def build(folder: str | Path) -> str:
-    """The report of a results folder, as one self-contained HTML page."""
-    folder = Path(folder)
-    k = folders.kind(folder)
-    if k == "sweep":
-        title, sections, data = _sweep(folder)
-    elif k == "demo":
-        title, sections, data = _demo(folder)
-    else:
-        title, sections, data = _run_like(folder, k)
-    return html.page(title, sections, data=data)
+def page(obj: Any, written_by: str | None = None) -> str:
+    """The report of a :class:`DyadResult`, :class:`Comparison` or :class:`Sweep`."""
+    if isinstance(obj, Sweep):
+        return sweep_page(obj)
+    if isinstance(obj, Comparison):
+        return compare_page(obj, written_by)
+    if isinstance(obj, DyadResult):
+        return run_page(obj, written_by)
+    raise ScenarioError(f"report: cannot report a {type(obj).__name__}")
 
 
-def write(folder: str | Path, output: str | Path) -> Path:
-    """Write the report of ``folder`` to ``output`` (``.html``), atomically."""
+def check_output(output: str | Path) -> Path:
+    """``output`` if it names an ``.html`` file, else a one-line error about ``output``."""
     output = Path(output)
     if output.suffix.lower() not in (".html", ".htm"):
-        raise ScenarioError(f"-o '{output}': the report file name must end in .html")
-    return store.write_text(build(folder), output)
+        raise ScenarioError.bad("output", "the report file name must end in .html", f"'{output}'")
+    return output
+
+
+def write(text: str, output: str | Path) -> Path:
+    """Write a report page to ``output`` (``.html``), atomically."""
+    return store.write_text(text, check_output(output))

@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from backscratch.report.figures import OKABE_ITO, STYLE
+from backscratch.core import store
+from backscratch.report.figures import OKABE_ITO, STYLE, png
+from backscratch.tournaments.coercion import CoercionTournamentResult
 
 
 def ranked_boxplot(
@@ -69,20 +73,6 @@ def payoff_heatmap(
         return fig
 
 
-def replicator_paths(t: np.ndarray, shares: np.ndarray, names: list[str], title: str) -> Figure:
-    """Shares of each strategy over time under the replicator dynamics."""
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(6.4, 3.4))
-        for k, name in enumerate(names):
-            ax.plot(t, shares[:, k], color=OKABE_ITO[k % len(OKABE_ITO)], label=name)
-        ax.set_xlabel("time")
-        ax.set_ylabel("population share")
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_title(title)
-        ax.legend(frameon=False, fontsize=8)
-        return fig
-
-
 def stationary_bars(names: list[str], probabilities, title: str) -> Figure:
     """The stationary distribution as bars."""
     with plt.rc_context(STYLE):
@@ -97,3 +87,58 @@ def stationary_bars(names: list[str], probabilities, title: str) -> Figure:
         ax.set_title(title)
         fig.tight_layout()
         return fig
+
+
+def write_tournament_figures(result, out: str | Path) -> dict[str, Path]:
+    """``ranks.png`` (ranked box plot) and ``payoffs.png`` (payoff heatmap) of a tournament
+    (2×2 or coercion) under ``out``."""
+    if isinstance(result, CoercionTournamentResult):  # demanders (rows) against targets
+        box = ranked_boxplot(
+            result.demanders,
+            result.demander_scores(),
+            result.summary()["ranking"],
+            "mean payoff per round (over targets)",
+            f"Demanders on {result.scenario}: {result.repetitions} runs per pair",
+        )
+        heat = payoff_heatmap(
+            result.payoff_matrix,
+            result.demanders,
+            result.targets,
+            f"Demander payoff per round ({result.scenario})",
+            "payoff per round",
+            "target",
+            "demander",
+        )
+    else:
+        box = ranked_boxplot(
+            result.players,
+            result.normalised_scores,
+            result.ranked_names,
+            "mean score per turn (over opponents)",
+            f"{result.game.name}: {result.turns} turns, {result.repetitions} repetitions",
+        )
+        heat = payoff_heatmap(
+            result.payoff_matrix,
+            result.players,
+            result.players,
+            f"Mean score per turn ({result.game.name})",
+            "score per turn",
+        )
+    out = Path(out)
+    return {
+        name: store.write_bytes(png(fig), out / f"{name}.png")
+        for name, fig in (("ranks", box), ("payoffs", heat))
+    }
+
+
+def write_evolution_figure(evo, out: str | Path) -> Path:
+    """``evolution.png``: the stationary distribution, the co-evolving populations' shares
+    or the Moran process's fixation frequencies, under ``out``."""
+    rows = evo.shares()
+    title = {
+        "moran": "Moran process: fixation frequencies",
+        "coercion": "Demanders and targets: long-run shares",
+        "stationary": f"Stationary distribution (Z = {evo.contract.get('population')})",
+    }[evo.kind]
+    fig = stationary_bars([r[1] for r in rows], [r[2] for r in rows], title)
+    return store.write_bytes(png(fig), Path(out) / "evolution.png")

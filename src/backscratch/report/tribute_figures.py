@@ -5,9 +5,12 @@ Okabe–Ito colours, labelled axes with units; each function returns a matplotli
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from matplotlib.figure import Figure
 
+from backscratch.core import store
 from backscratch.report.figures import OKABE_ITO, STYLE, colour, plt, png
 
 __all__ = ["commitment_heatmap", "compare_paths", "png", "wealth_over_time"]
@@ -91,3 +94,20 @@ def compare_paths(results: dict, key: str, ylabel: str, window: int = 10) -> Fig
         ax.set_ylabel(ylabel)
         ax.legend(frameon=False, fontsize=8)
         return fig
+
+
+def write_run_figures(result, out: str | Path) -> dict[str, Path]:
+    """``wealth.png`` and ``commitment.png`` (run 0) of a tribute run, under ``out``."""
+    out = Path(out)
+    figs = (("wealth", wealth_over_time(result)), ("commitment", commitment_heatmap(result)))
+    return {name: store.write_bytes(png(fig), out / f"{name}.png") for name, fig in figs}
+
+
+def write_compare_figures(comparison, out: str | Path) -> dict[str, Path]:
+    """``fights.png`` and ``top_share.png``: yearly means per variant, under ``out``."""
+    out = Path(out)
+    paths = {}
+    for key, label in (("fights", "fights / year"), ("top_share", "top actor's share")):
+        fig = compare_paths(comparison.results, key, f"{label} (mean over runs)")
+        paths[key] = store.write_bytes(png(fig), out / f"{key}.png")
+    return paths

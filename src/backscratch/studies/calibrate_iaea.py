@@ -1,6 +1,6 @@
 """Calibration of a scheduled scenario's latency to an observed series (the Iran case, V8).
 
-The target's latency in the model is a stock that grows with investment (MODEL.md §4). For
+The target's latency in the model is a stock that grows with investment (``docs/model.md``, Hedging and latency). For
 the Iran case it is read as the stock of low-enriched uranium: the IAEA series
 ``leu_3.5pct_produced_cumulative`` (kg of UF6, converted to tonnes). That series is chosen
 because (i) it is a stock that accumulates, like the model's latency, (ii) the IAEA reported
@@ -17,13 +17,18 @@ Least squares (``scipy.optimize.least_squares``, several starts) on the mean sim
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import pyarrow as pa
 from scipy.optimize import least_squares
 
+from backscratch.core.errors import ScenarioError
+from backscratch.core.results import Result
+from backscratch.core.schema import get_field
 from backscratch.data import iran
 from backscratch.dyad.model import DyadModel
-from backscratch.dyad.scenario import Scenario, ScenarioError, get_field
+from backscratch.dyad.scenario import Scenario
 
 LATENCY_METRIC = "leu_3.5pct_produced_cumulative"
 LATENCY_SCALE = 1e-3
@@ -43,9 +48,10 @@ START_FRACTIONS = (0.005, 0.05, 0.3)
 fractions of the bounds (the objective has local minima)."""
 
 
-@dataclass
-class LatencyFit:
-    """The result of :func:`calibrate_latency`."""
+@dataclass(eq=False, repr=False)
+class LatencyFit(Result):
+    """The result of :func:`calibrate_latency`: fitted parameters, observed and fitted
+    points."""
 
     metric: str
     params: dict[str, float]
@@ -60,6 +66,33 @@ class LatencyFit:
     def n_points(self) -> int:
         return len(self.dates)
 
+    def _headline(self) -> str:
+        fitted = ", ".join(f"{k} = {v:.4g}" for k, v in self.params.items())
+        return f"{self.scenario.name} fitted to {self.metric}: {fitted}; RMSE {self.rmse:.3f}"
+
+    def summary(self) -> dict[str, Any]:
+        """The ``calibrate --format json`` object: metric, params, RMSE and every point."""
+        return {
+            "scenario": self.scenario.name,
+            "metric": self.metric,
+            "params": self.params,
+            "rmse": self.rmse,
+            "n_points": self.n_points,
+            "points": [
+                {"date": d, "observed": o, "fitted": f}
+                for d, o, f in zip(
+                    self.dates, self.observed.tolist(), self.fitted.tolist(), strict=True
+                )
+            ],
+        }
+
+    def _summary_rows(self) -> list[tuple[str, Any]]:
+        return [*self.params.items(), ("RMSE", self.rmse), ("points", self.n_points)]
+
+    def to_arrow(self) -> pa.Table:
+        """One row per observed date: observed and fitted values."""
+        return pa.table({"date": self.dates, "observed": self.observed, "fitted": self.fitted})
+
 
 def observations(metric: str = LATENCY_METRIC) -> tuple[list[str], np.ndarray]:
     """Dates and values (tonnes) of an Iran timeline metric."""
@@ -73,7 +106,7 @@ def _period(scenario: Scenario, date: str, what: str) -> int:
         raise ScenarioError(
             f"{what} {date} lies outside the scenario's calendar ({scenario.calendar.start}, "
             f"{scenario.horizon} periods): the IAEA fit needs a dated scenario covering "
-            "2007-2012 such as iran-2003-2013 (for the TIES shares: --to ties)"
+            "2007-2012 such as iran-2003-2013 (the TIES shares are another target: ties)"
         )
     return t
 
@@ -91,6 +124,7 @@ def calibrate_latency(
     scenario: Scenario,
     dates: list[str],
     observed: np.ndarray,
+    *,
     free: tuple[str, ...] = FREE,
     policy: str | None = None,
     origin: str = LATENCY_ORIGIN,
@@ -113,11 +147,11 @@ def calibrate_latency(
     starts = [np.clip([float(get_field(scenario, k)) for k in free], lo, hi)]
     for corner in np.ndindex(*(len(START_FRACTIONS),) * len(free)):  # a grid of starts
         starts.append(lo + (hi - lo) * np.array([START_FRACTIONS[i] for i in corner]))
-    best = None
-    for x0 in starts:
-        sol = least_squares(residuals, x0, bounds=(lo, hi), x_scale="jac", diff_step=1e-3)
-        if best is None or sol.cost < best.cost:
-            best = sol
+    sols = [
+        least_squares(residuals, x0, bounds=(lo, hi), x_scale="jac", diff_step=1e-3)
+        for x0 in starts
+    ]
+    best = min(sols, key=lambda sol: sol.cost)  # the first of equals, as the starts are listed
     fitted_sc, fitted = simulate(best.x)
     rmse = float(np.sqrt(np.mean((fitted - observed) ** 2)))
     return LatencyFit(
@@ -129,3 +163,10 @@ def calibrate_latency(
         fitted=fitted,
         scenario=fitted_sc,
     )
+
+
+def calibrate(scenario: Scenario) -> LatencyFit:
+    """Fit ``scenario``'s hedging parameters (:data:`FREE`) to the IAEA series
+    :data:`LATENCY_METRIC` of the shipped Iran timeline."""
+    dates, observed = observations()
+    return calibrate_latency(scenario, dates, observed)

@@ -1,51 +1,66 @@
-"""The US–Iran case, 2003–2013 (V8): calibrate latency to the IAEA series, then counterfactuals.
+"""The US–Iran case, 2003–2013 (V8 of ``docs/model.md``): calibrate latency, then counterfactuals.
 
-``iran_case`` loads the built-in scenario ``iran-2003-2013`` (its schedule coded from
+:func:`iran_case` loads the built-in scenario ``iran-2003-2013`` (its schedule coded from
 ``data/iran/iran_timeline_2002_2013.csv``), fits the hedging parameters with
-:func:`backscratch.experiments.calibrate.calibrate_latency`, and runs the three
+:func:`backscratch.studies.calibrate_iaea.calibrate_latency`, and runs the three
 counterfactual schedules on the fitted parameters and the same seeds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from backscratch.core.errors import ScenarioError
+from backscratch.core.schema import load_scenario
 from backscratch.dyad.api import compare
-from backscratch.dyad.scenario import Scenario, load_scenario
-from backscratch.studies.calibrate_iaea import (
-    LATENCY_ORIGIN,
-    LatencyFit,
-    calibrate_latency,
-    observations,
-)
+from backscratch.dyad.results import Comparison, DyadResult
+from backscratch.dyad.scenario import Scenario
+from backscratch.studies.calibrate_iaea import LATENCY_ORIGIN, LatencyFit, calibrate
 
 CASE = "iran-2003-2013"
 COUNTERFACTUALS = ("as-happened", "backscratching-from-2009", "mixed")
 CASE_METRICS = ("cooperation_rate", "final_latency", "threshold_crossed_share")
 
 
+def growth_path(result: DyadResult, origin: str = LATENCY_ORIGIN) -> np.ndarray:
+    """Mean latency growth since ``origin`` per period (NaN before it): the model's path of
+    the quantity the IAEA series measures."""
+    sc = result.scenario
+    lat = result.records["latency"].mean(axis=1)
+    t0 = sc.calendar.period_of(origin)
+    out = lat - (lat[t0 - 1] if t0 > 0 else sc.hedging.initial)
+    out[:t0] = np.nan
+    return out
+
+
 @dataclass
 class CaseStudy:
-    """A calibrated case and its counterfactuals."""
+    """A calibrated case and its counterfactuals (a comparison on the fitted scenario)."""
 
-    scenario: Scenario
     fit: LatencyFit
-    results: dict
-    summaries: dict[str, dict]
+    comparison: Comparison
+
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario with the fitted parameters."""
+        return self.comparison.scenario
+
+    @property
+    def results(self) -> dict[str, DyadResult]:
+        return self.comparison.results
+
+    @property
+    def summaries(self) -> dict[str, dict[str, Any]]:
+        return self.comparison.summaries()
 
     def growth_path(self) -> np.ndarray:
-        """Mean latency growth since the calibration origin, as-happened, per period (NaN
-        before the origin)."""
-        res = self.results["as-happened"]
-        lat = res.records["latency"].mean(axis=1)
-        t0 = self.scenario.calendar.period_of(LATENCY_ORIGIN)
-        out = lat - (lat[t0 - 1] if t0 > 0 else self.scenario.hedging.initial)
-        out[:t0] = np.nan
-        return out
+        """:func:`growth_path` of the as-happened schedule."""
+        return growth_path(self.results["as-happened"])
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The ``summary.json`` contract of ``backscratch demo``."""
         return {
             "case": self.scenario.name,
@@ -60,10 +75,10 @@ class CaseStudy:
         }
 
 
-def iran_case(overrides: dict | None = None) -> CaseStudy:
+def iran_case(overrides: dict[str, Any] | None = None) -> CaseStudy:
     """Calibrate the Iran scenario and run its counterfactuals (``overrides``: e.g. runs)."""
     sc = load_scenario(CASE, overrides)
-    dates, observed = observations()
-    fit = calibrate_latency(sc, dates, observed)
-    cmp = compare(fit.scenario, list(COUNTERFACTUALS), keep=True)
-    return CaseStudy(fit.scenario, fit, cmp["results"], cmp["policies"])
+    if not isinstance(sc, Scenario):  # pragma: no cover - the built-in is a dyad scenario
+        raise ScenarioError(f"{CASE}: not a dyad scenario")
+    fit = calibrate(sc)
+    return CaseStudy(fit, compare(fit.scenario, policies=COUNTERFACTUALS))

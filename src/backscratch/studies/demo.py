@@ -7,28 +7,72 @@ comparison) into the output folder.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from backscratch import __version__
 from backscratch.core import store
-from backscratch.dyad.api import compare, hawk_threshold
-from backscratch.dyad.scenario import Scenario, dump_yaml, load_scenario
+from backscratch.core.errors import ScenarioError
+from backscratch.core.results import by_name
+from backscratch.core.schema import dump_yaml, load_scenario
+from backscratch.core.version import __version__
+from backscratch.data import ties
+from backscratch.dyad.api import compare
+from backscratch.dyad.results import METRICS, Comparison
+from backscratch.dyad.scenario import Scenario
 from backscratch.report import figures, html
-from backscratch.studies.casestudy import CaseStudy, iran_case
+from backscratch.studies import calibrate_ties
+from backscratch.studies.casestudy import CASE_METRICS, CaseStudy, iran_case
 
-REFERENCE_POLICIES = ["blackmail", "backscratching", "mixed", "none"]
+REFERENCE_POLICIES = ("blackmail", "backscratching", "mixed", "none")
+SHADOWS = (0.5, 0.9)
+"""Shadows of the future at which blackmail and backscratching are compared (P3)."""
+SHOWN = (
+    "cooperation_rate",
+    "demand_growth_after_compliance",
+    "demand_growth_after_resistance",
+    "entries_per_period",
+    "final_latency",
+    "transfer_per_run",
+    "demander_payoff",
+    "target_payoff",
+)
+"""The reference comparison's rows in the report."""
+AT_A_GLANCE = ("cooperation_rate", "demander_payoff", "target_payoff", "final_latency")
 
 
-def reference(overrides: dict | None = None) -> tuple[Scenario, dict, dict]:
-    """The ``oye-dyad`` comparison, the hawk-bias analysis, and cooperation at two shadows."""
+@dataclass
+class Demo:
+    """What ``backscratch demo`` computed: the Iran case, the reference comparison with its
+    hawk-bias analysis (blackmail against backscratching) and its cooperation at two shadows,
+    and the TIES check of ``ties-calibrated`` (``None`` without the data)."""
+
+    case: CaseStudy
+    reference: Comparison
+    domestic: dict[str, Any]
+    shadows: dict[float, dict[str, dict[str, Any]]]
+    ties: calibrate_ties.TiesFit | None
+
+    def reference_json(self) -> dict[str, Any]:
+        """The ``reference.json`` contract."""
+        s = self.reference.summary()
+        out = {**s, "domestic": self.domestic}
+        if self.ties is not None:
+            out["ties"] = self.ties.summary()
+        return out
+
+
+def reference(overrides: dict | None = None) -> tuple[Comparison, dict[str, Any], dict]:
+    """The ``oye-dyad`` comparison, the hawk-bias analysis of blackmail against
+    backscratching, and both policies' summaries at the shadows :data:`SHADOWS`."""
     sc = load_scenario("oye-dyad", overrides)
-    cmp = compare(sc, REFERENCE_POLICIES, keep=True)
-    dom = hawk_threshold({p: cmp["results"][p] for p in ("blackmail", "backscratching")})
-    shadows = {
-        d: compare(sc.with_updates(shadow=d), ["blackmail", "backscratching"])["policies"]
-        for d in (0.5, 0.9)
-    }
-    return sc, cmp, {"domestic": dom, "shadows": shadows}
+    if not isinstance(sc, Scenario):  # pragma: no cover - the built-in is a dyad scenario
+        raise ScenarioError("oye-dyad: not a dyad scenario")
+    cmp = compare(sc, policies=REFERENCE_POLICIES)
+    pair = ("blackmail", "backscratching")
+    dom = Comparison(sc, {p: cmp[p] for p in pair}).domestic()
+    shadows = {d: compare(sc.with_updates(shadow=d), policies=pair).summaries() for d in SHADOWS}
+    return cmp, dom, shadows
 
 
 def _case_sections(case: CaseStudy) -> list[tuple[str, str]]:
@@ -120,24 +164,14 @@ def _case_sections(case: CaseStudy) -> list[tuple[str, str]]:
     ]
 
 
-def _reference_sections(sc: Scenario, cmp: dict, extra: dict) -> list[tuple[str, str]]:
-    pol = cmp["policies"]
-    keys = [
-        ("cooperation_rate", "cooperation"),
-        ("demand_growth_after_compliance", "Δ demand after compliance"),
-        ("demand_growth_after_resistance", "Δ demand after resistance"),
-        ("entries_per_period", "third-party entries / period"),
-        ("final_latency", "final latency"),
-        ("transfer_per_run", "rewards paid / run"),
-        ("demander_payoff", "demander payoff"),
-        ("target_payoff", "target payoff"),
-    ]
-    rows = [[label, *[pol[p][k] for p in pol]] for k, label in keys]
-    dom = extra["domestic"]
-    star = dom["eta_star"]
+def _reference_sections(demo: Demo) -> list[tuple[str, str]]:
+    cmp = demo.reference
+    sc, pol = cmp.scenario, cmp.summaries()
+    rows = [[m.title, *[pol[p][m.name] for p in pol]] for m in by_name(METRICS, SHOWN)]
+    star = demo.domestic["eta_star"]
     shadow_rows = [
         [d, r["blackmail"]["cooperation_rate"], r["backscratching"]["cooperation_rate"]]
-        for d, r in extra["shadows"].items()
+        for d, r in demo.shadows.items()
     ]
     return [
         (
@@ -148,26 +182,13 @@ def _reference_sections(sc: Scenario, cmp: dict, extra: dict) -> list[tuple[str,
                 "a target that looks pliable; two third parties watch.</p>"
                 + html.table(["metric", *pol], rows, "reference")
                 + html.figure(
-                    figures.png(
-                        figures.policy_bars(
-                            pol,
-                            {
-                                "cooperation_rate": "cooperation",
-                                "demander_payoff": "demander payoff",
-                                "target_payoff": "target payoff",
-                                "final_latency": "final latency",
-                            },
-                        )
-                    ),
+                    figures.png(figures.policy_bars(pol, by_name(METRICS, AT_A_GLANCE))),
                     "The reference comparison at a glance.",
                 )
                 + html.figure(
                     figures.png(
                         figures.paths(
-                            {
-                                p: cmp["results"][p]
-                                for p in ("blackmail", "backscratching", "mixed")
-                            },
+                            {p: cmp[p] for p in ("blackmail", "backscratching", "mixed")},
                             "belief",
                             "P(pliable)",
                             "Public belief that the target is pliable",
@@ -189,18 +210,23 @@ def _reference_sections(sc: Scenario, cmp: dict, extra: dict) -> list[tuple[str,
     ]
 
 
-def _ties_sections(overrides: dict | None = None) -> tuple[list[tuple[str, str]], dict | None]:
-    """TIES shares and the ``ties-calibrated`` scenario's fit to them (skipped without data)."""
-    from backscratch.data import ties
-    from backscratch.dyad.scenario import ScenarioError
-    from backscratch.studies import calibrate_ties as ties_fit
-
+def ties_check(overrides: dict | None = None) -> calibrate_ties.TiesFit | None:
+    """The TIES shares beside those ``ties-calibrated`` simulates (``None`` without the data)."""
     try:
         cases = ties.load()
     except (ScenarioError, OSError):
-        return [], None
-    d = ties.describe(cases)
-    check = ties_fit.evaluate(load_scenario("ties-calibrated", overrides), cases)
+        return None
+    sc = load_scenario("ties-calibrated", overrides)
+    if not isinstance(sc, Scenario):  # pragma: no cover - the built-in is a dyad scenario
+        raise ScenarioError("ties-calibrated: not a dyad scenario")
+    return calibrate_ties.evaluate(sc, cases)
+
+
+def _ties_sections(check: calibrate_ties.TiesFit | None) -> list[tuple[str, str]]:
+    """TIES shares and the ``ties-calibrated`` scenario's fit to them (none without data)."""
+    if check is None:
+        return []
+    d = ties.describe(ties.load())
     tf, ct = d["threat_first"], d["carrots_threat_stage"]
     rows = [
         ["threat first: acquiesced at the threat stage", tf["n"], tf["acquiesce_threat_stage"]],
@@ -232,7 +258,7 @@ def _ties_sections(overrides: dict | None = None) -> tuple[list[tuple[str, str]]
         + f"<div class='caveat'><p>{html.esc(ties.CAVEAT)} Only 27 coded cases had carrots at "
         "the threat stage, so that share is imprecise.</p></div>"
     )
-    return [("Real data: TIES sanctions, 1945–2005", body)], check.to_dict()
+    return [("Real data: TIES sanctions, 1945–2005", body)]
 
 
 MEANING = """
@@ -265,23 +291,18 @@ the record only from the date they diverge.</li>
 """
 
 
-def write(out: str | Path, overrides: dict | None = None) -> dict:
-    """Run the demo, write ``report.html``, ``summary.json`` and ``reference.json`` under
+def run(overrides: dict | None = None) -> Demo:
+    """Compute the demo: the Iran case, the reference comparison and the TIES check."""
+    cmp, dom, shadows = reference(overrides)
+    return Demo(iran_case(overrides), cmp, dom, shadows, ties_check(overrides))
+
+
+def write(out: str | Path, overrides: dict | None = None) -> Demo:
+    """Run the demo and write ``report.html``, ``summary.json`` and ``reference.json`` under
     ``out``; return what was computed."""
     out = Path(out)
-    case = iran_case(overrides)
-    sc, cmp, extra = reference(overrides)
-    summary = case.to_json()
-    ref = {
-        "scenario": sc.name,
-        "runs": sc.runs,
-        "seed": sc.seed,
-        "policies": cmp["policies"],
-        "domestic": extra["domestic"],
-    }
-    ties_sections, ties_check = _ties_sections(overrides)
-    if ties_check is not None:
-        ref["ties"] = ties_check
+    demo = run(overrides)
+    summary = demo.case.to_json()
     sections = [
         (
             "What was run",
@@ -293,27 +314,85 @@ def write(out: str | Path, overrides: dict | None = None) -> dict:
                 "recomputed from seeded simulations each time the demo runs.</p>"
             ),
         ),
-        *_case_sections(case),
-        *_reference_sections(sc, cmp, extra),
-        *ties_sections,
+        *_case_sections(demo.case),
+        *_reference_sections(demo),
+        *_ties_sections(demo.ties),
         ("What it means", MEANING),
         ("Caveats", CAVEATS),
         (
             "Parameters",
             "<p>The calibrated Iran scenario, as run:</p><pre>"
-            + html.esc(dump_yaml(case.scenario))
+            + html.esc(dump_yaml(demo.case.scenario))
             + "</pre>",
         ),
     ]
     page = html.page("backscratch: blackmail or backscratching?", sections, data=summary)
     store.write_text(page, out / "report.html")
-    store.write_json(ref, out / "reference.json")
+    store.write_json(demo.reference_json(), out / "reference.json")
     store.write_json(summary, out / "summary.json")
-    return {
-        "case": case,
-        "summary": summary,
-        "reference": ref,
-        "scenario": sc,
-        "compare": cmp,
-        "extra": extra,
-    }
+    return demo
+
+
+def report_page(folder: str | Path) -> str:
+    """The report of a demo folder (its ``reference.json`` and ``summary.json``): summaries
+    only, since the folder holds no per-period records."""
+    from backscratch.dyad.io import read_json
+    from backscratch.report import results as rr
+
+    folder = Path(folder)
+    ref = read_json(folder / "reference.json")
+    case = read_json(folder / "summary.json") if (folder / "summary.json").is_file() else {}
+    try:
+        name, pol = str(ref["scenario"]), ref["policies"]
+        scenario = load_scenario(name, {"runs": ref["runs"], "seed": ref["seed"]})
+    except (KeyError, TypeError):
+        raise ScenarioError(f"{folder}/reference.json: not a demo's reference comparison") from None
+    if not isinstance(scenario, Scenario):
+        raise ScenarioError(f"{folder}/reference.json: not a dyad scenario")
+    body = (
+        f"<p>The reference comparison <code>{html.esc(name)}</code>: {ref['runs']} "
+        f"runs per policy, seed {ref['seed']}.</p>"
+        + rr.metric_table(pol)
+        + html.figure(
+            figures.png(figures.policy_bars(pol, by_name(METRICS, AT_A_GLANCE))),
+            "The reference comparison at a glance (payoffs: discounted totals per run).",
+        )
+    )
+    sections = [("The reference dyad", body)]
+    if "domestic" in ref:
+        sections.append(("Domestic lock-in", rr.domestic_section(ref["domestic"])))
+    if case:
+        cf = case.get("counterfactuals", {})
+        fit = case.get("fit", {})
+        rows = [
+            [n, s["cooperation_rate"], s["final_latency"], s["threshold_crossed_share"]]
+            for n, s in cf.items()
+        ]
+        text = (
+            f"<p>The case <code>{html.esc(case.get('case', ''))}</code>, calibrated to "
+            f"<code>{html.esc(fit.get('metric', ''))}</code> (RMSE "
+            f"{fit.get('rmse', float('nan')):.3f} over {fit.get('n_points', 0)} points), and "
+            "its counterfactuals on the same seeds.</p>"
+            + html.table(
+                ["counterfactual", "cooperation", "final latency (t)", "runs past L*"], rows
+            )
+        )
+        if cf:
+            text += html.figure(
+                figures.png(figures.policy_bars(cf, by_name(METRICS, CASE_METRICS))),
+                "Counterfactuals of the case at a glance.",
+            )
+        sections.append(("The case study", text))
+    sections += [
+        ("Method", rr.METHOD),
+        (
+            "Caveats",
+            rr.CAVEATS
+            + "<p>The demo folder holds summaries only, not per-period records, so this report "
+            "shows no paths over time; the demo's own <code>report.html</code> has them. The "
+            "case's fitted parameters are not stored in the folder.</p>",
+        ),
+        ("Parameters", rr.parameters_section(scenario, "The reference scenario. ")),
+    ]
+    data = {"kind": "demo", "reference": ref, "case": case}
+    return html.page("backscratch demo: summary report", sections, data=data)

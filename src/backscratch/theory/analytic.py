@@ -6,11 +6,9 @@ states, so that tests (and ``backscratch solve``) can show the two agree.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from backscratch.dyad.scenario import ScenarioError
+from backscratch.core.errors import ScenarioError
 
 # --------------------------------------------------------------- Axelrod: TFT threshold
 
@@ -173,8 +171,3 @@ def sechser_simulated(
     value = accept * zs + (1 - accept) * (p - c_c)
     best = int(np.argmax(value))
     return {"z_star": float(zs[best]), "acceptance": float(accept[best])}
-
-
-def log_rounds(prior: float, stake: float) -> float:
-    """Rounds left below which entry starts: ``log(prior) / log(stake)``."""
-    return math.log(prior) / math.log(stake)

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from backscratch.dyad.scenario import ScenarioError
+from backscratch.core.errors import ScenarioError
 
 # Oye (1985), "Explaining Cooperation under Anarchy", World Politics 38(1): the ordinal
 # preference orderings over outcomes DC (I defect, you cooperate), CC, DD and CD.

@@ -1,4 +1,5 @@
-"""``solve``: equilibria and analytic results, each beside the simulation that checks it.
+"""``solve``: the field's equilibria and analytic results, each beside the simulation that
+checks it.
 
 ``solve(name, params)`` returns a JSON-ready dict; the names and their parameters are in
 :data:`PROBLEMS`. See the README for every output's keys.
@@ -8,10 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from backscratch.dyad import extensive
-from backscratch.dyad.scenario import ScenarioError, load_scenario
+from backscratch.core.errors import ScenarioError
 from backscratch.theory import analytic
 from backscratch.theory import normal_form as nf
 
@@ -21,13 +19,9 @@ PROBLEMS: dict[str, dict[str, Any]] = {
     "chain-store": {"prior": 0.1, "stake": 0.5, "rounds": 10},
     "drezner": {"rho": 0.8, "c_t": 2.0, "c_s": 1.0},
     "sechser": {"p": 0.3, "c_t": 1.0, "c_c": 0.5, "R": 2.0},
-    "oye-dyad": {},  # takes scenario fields (--set shadow=0.5, ...)
 }
-"""Each problem's parameters and defaults (``oye-dyad`` takes scenario fields instead)."""
-
-SHADOWS = (0.0, 0.25, 0.5, 0.75, 0.9, 0.95)
-THIRD_PARTIES = (0, 1, 2, 4, 8)
-DYAD_POLICIES = ("blackmail", "backscratching", "mixed")
+"""Each problem's parameters and defaults (the dyad's own, ``oye-dyad``, is solved by
+:func:`backscratch.dyad.api.solve`)."""
 
 
 def _params(name: str, given: dict[str, Any]) -> dict[str, Any]:
@@ -54,10 +48,7 @@ def solve(name: str, given: dict[str, Any] | None = None) -> dict:
     """Solve problem ``name`` with parameters ``given`` (validated; one-line errors)."""
     if name not in PROBLEMS:
         raise ScenarioError(f"solve: unknown problem '{name}' (known: {', '.join(PROBLEMS)})")
-    given = given or {}
-    if name == "oye-dyad":
-        return solve_dyad(given)
-    p = _params(name, given)
+    p = _params(name, given or {})
     return {
         "oye-2x2": _oye_2x2,
         "tft-threshold": _tft,
@@ -148,54 +139,4 @@ def _sechser(p: dict) -> dict:
         "agrees": abs(sim["z_star"] - z) < 0.02
         and abs(sim["acceptance"] - acc) < 0.01
         and abs(other["acceptance"] - acc) < 0.01,
-    }
-
-
-def solve_dyad(overrides: dict[str, Any]) -> dict:
-    """The coercion dyad: one-shot check against Gambit, the equilibrium table, and
-    comparative statics in the shadow of the future and the number of third parties
-    (cooperation rate, and the mean demand made of pliable targets — the mean over all
-    targets is fixed by the belief being a martingale)."""
-    from backscratch.dyad.api import run
-    from backscratch.dyad.model import StageGame, plan_for
-
-    sc = load_scenario("oye-dyad", overrides)
-    one_shot = {}
-    for policy in DYAD_POLICIES:
-        ours = extensive.backscratch_one_shot(sc, policy)
-        theirs = extensive.gambit_one_shot(sc, policy)
-        agree = all(abs(ours[k] - theirs[k]) < 1e-3 for k in ours)
-        one_shot[policy] = {"backscratch": ours, "gambit_logit": theirs, "agree": agree}
-    stage = StageGame.from_scenario(sc, plan_for(sc, "blackmail"))
-    table = stage.solve(sc.shadow)
-    beliefs = np.linspace(0, 1, 11)
-    equilibrium = {
-        "policy": "blackmail",
-        "belief": beliefs.tolist(),
-        "p_pliable_first_period": np.interp(beliefs, stage.grid, table[0, 0]).tolist(),
-        "p_pliable_last_period": np.interp(beliefs, stage.grid, table[-1, 0]).tolist(),
-        "p_resolute": np.interp(beliefs, stage.grid, table[0, 1]).tolist(),
-        "residual": stage.residual,
-    }
-
-    def statics(field: str, values) -> dict:
-        coop = {p: [] for p in DYAD_POLICIES}
-        demand = {p: [] for p in DYAD_POLICIES}
-        for v in values:
-            s2 = sc.with_updates(**{field: v})
-            for p in DYAD_POLICIES:
-                res = run(s2, p)
-                made = (res.records["response"] >= 0) & res.pliable[None, :]
-                coop[p].append(res.summary()["cooperation_rate"])
-                demand[p].append(float(res.records["demand"][made].mean()) if made.any() else 0.0)
-        return {"values": list(values), "cooperation_rate": coop, "demand_on_pliable": demand}
-
-    return {
-        "scenario": sc.name,
-        "one_shot": one_shot,
-        "equilibrium": equilibrium,
-        "comparative_statics": {
-            "shadow": statics("shadow", SHADOWS),
-            "third_parties": statics("third_parties.count", THIRD_PARTIES),
-        },
     }

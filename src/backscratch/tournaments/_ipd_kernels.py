@@ -1,6 +1,6 @@
 """numba kernels of iterated 2×2 games: one decision, one match, a whole round robin.
 
-Strategies are integer codes with a parameter vector (see :mod:`backscratch.strategies.ipd`,
+Strategies are integer codes with a parameter vector (see :mod:`backscratch.tournaments.ipd_strategies`,
 where every rule is also written in plain Python). Random numbers are counter-based: the
 uniform for (match key, counter) is a SplitMix64 hash (Steele, Lea & Flood 2014, *OOPSLA*),
 and each match's key is hashed from the root key, the repetition and the two players'
@@ -26,6 +26,30 @@ _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(
 _LENGTH_SALT = np.uint64(0x5851F42D4C957F2D)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 MASK = (1 << 64) - 1
+
+# Each rule's code, from the registry (numba reads these module constants at compile time).
+COOPERATOR = s.Cooperator.kind
+DEFECTOR = s.Defector.kind
+TIT_FOR_TAT = s.TitForTat.kind
+SUSPICIOUS_TIT_FOR_TAT = s.SuspiciousTitForTat.kind
+GRUDGER = s.Grudger.kind
+TIT_FOR_2_TATS = s.TitFor2Tats.kind
+ALTERNATOR = s.Alternator.kind
+WIN_STAY_LOSE_SHIFT = s.WinStayLoseShift.kind
+RANDOM = s.Random.kind
+TWO_TITS_FOR_TAT = s.TwoTitsForTat.kind
+BULLY = s.Bully.kind
+ANTI_TIT_FOR_TAT = s.AntiTitForTat.kind
+CYCLER = s.Cycler.kind
+HARD_TIT_FOR_TAT = s.HardTitForTat.kind
+HARD_TIT_FOR_2_TATS = s.HardTitFor2Tats.kind
+SOFT_GRUDGER = s.SoftGrudger.kind
+APPEASER = s.Appeaser.kind
+PROBER = s.Prober.kind
+MEMORY_ONE = s.MemoryOne.kind
+FOOL_ME_ONCE = s.FoolMeOnce.kind
+GRADUAL = s.Gradual.kind
+GO_BY_MAJORITY = s.GoByMajority.kind
 
 STATE_SLOTS = 4
 """Integers of per-player state: slot 0 counts the opponent's defections."""
@@ -75,49 +99,49 @@ def decide(kind, par, t, me, opp, st, key, counter):
     """The move (0 = C, 1 = D) of a strategy in turn ``t`` given both histories ``me[:t]``,
     ``opp[:t]`` and its state ``st``; ``uniform(key, counter)`` is drawn only if needed."""
     C, D = 0, 1
-    if kind == s.COOPERATOR:
+    if kind == COOPERATOR:
         return C
-    if kind == s.DEFECTOR:
+    if kind == DEFECTOR:
         return D
-    if kind == s.TIT_FOR_TAT:
+    if kind == TIT_FOR_TAT:
         return C if t == 0 else opp[t - 1]
-    if kind == s.SUSPICIOUS_TIT_FOR_TAT:
+    if kind == SUSPICIOUS_TIT_FOR_TAT:
         return D if t == 0 else opp[t - 1]
-    if kind == s.GRUDGER:
+    if kind == GRUDGER:
         return D if st[0] > 0 else C
-    if kind == s.TIT_FOR_2_TATS:
+    if kind == TIT_FOR_2_TATS:
         return D if t >= 2 and opp[t - 1] == D and opp[t - 2] == D else C
-    if kind == s.ALTERNATOR:
+    if kind == ALTERNATOR:
         return C if t == 0 or me[t - 1] == D else D
-    if kind == s.WIN_STAY_LOSE_SHIFT:
+    if kind == WIN_STAY_LOSE_SHIFT:
         if t == 0:
             return C
         return me[t - 1] if opp[t - 1] == C else 1 - me[t - 1]
-    if kind == s.RANDOM:
+    if kind == RANDOM:
         return C if uniform(key, counter) < par[0] else D
-    if kind == s.TWO_TITS_FOR_TAT:
+    if kind == TWO_TITS_FOR_TAT:
         if t >= 1 and opp[t - 1] == D:
             return D
         if t >= 2 and opp[t - 2] == D:
             return D
         return C
-    if kind == s.BULLY:
+    if kind == BULLY:
         return C if t > 0 and opp[t - 1] == D else D
-    if kind == s.ANTI_TIT_FOR_TAT:
+    if kind == ANTI_TIT_FOR_TAT:
         return D if t > 0 and opp[t - 1] == C else C
-    if kind == s.CYCLER:
+    if kind == CYCLER:
         return int(par[1 + t % int(par[0])])
-    if kind == s.HARD_TIT_FOR_TAT:
+    if kind == HARD_TIT_FOR_TAT:
         for k in range(max(0, t - 3), t):
             if opp[k] == D:
                 return D
         return C
-    if kind == s.HARD_TIT_FOR_2_TATS:
+    if kind == HARD_TIT_FOR_2_TATS:
         for k in range(max(0, t - 3), t - 1):
             if opp[k] == D and opp[k + 1] == D:
                 return D
         return C
-    if kind == s.SOFT_GRUDGER:
+    if kind == SOFT_GRUDGER:
         if st[1] != 0:
             move = D if st[2] < 3 else C
             st[2] += 1
@@ -129,11 +153,11 @@ def decide(kind, par, t, me, opp, st, key, counter):
             st[1] = 1
             return D
         return C
-    if kind == s.APPEASER:
+    if kind == APPEASER:
         if t == 0:
             return C
         return 1 - me[t - 1] if opp[t - 1] == D else me[t - 1]
-    if kind == s.PROBER:
+    if kind == PROBER:
         if t == 0:
             return D
         if t <= 2:
@@ -141,12 +165,12 @@ def decide(kind, par, t, me, opp, st, key, counter):
         if opp[1] == C and opp[2] == C:
             return D
         return opp[t - 1]
-    if kind == s.MEMORY_ONE:
+    if kind == MEMORY_ONE:
         p = par[4] if t == 0 else par[2 * me[t - 1] + opp[t - 1]]
         return C if uniform(key, counter) < p else D
-    if kind == s.FOOL_ME_ONCE:
+    if kind == FOOL_ME_ONCE:
         return D if st[0] > 1 else C
-    if kind == s.GRADUAL:
+    if kind == GRADUAL:
         if t == 0:
             return C
         if st[1] > 0:
@@ -160,7 +184,7 @@ def decide(kind, par, t, me, opp, st, key, counter):
             st[2] = 2
             return D
         return C
-    if kind == s.GO_BY_MAJORITY:
+    if kind == GO_BY_MAJORITY:
         return D if st[0] > t - st[0] else C
     return 0  # unreachable: callers pass only the codes above
 

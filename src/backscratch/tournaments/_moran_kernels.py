@@ -1,7 +1,7 @@
 """numba kernels of the Moran process as the Axelrod library plays it (birth ∝ fitness, death
 uniform), on counts when matches are deterministic and on individuals when they are not.
 
-Random numbers are counter-based (:func:`backscratch.engine.ipd.uniform`): run ``r`` uses the
+Random numbers are counter-based (``_ipd_kernels.uniform``): run ``r`` uses the
 key ``subkey(root, r)``; generation ``g`` draws counters ``4g`` (who reproduces), ``4g + 1``
 (who dies), ``4g + 2`` (whether the offspring mutates) and ``4g + 3`` (into what), and its
 matches (individual mode) use keys hashed from the run, the generation and the two players.

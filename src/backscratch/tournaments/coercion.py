@@ -1,6 +1,6 @@
 """The iterated coercion game as a tournament: demander strategies against target strategies.
 
-The stage game is the dyad's (:mod:`backscratch.models.dyad`), read from a scenario. Each
+The stage game is the dyad's (:class:`backscratch.dyad.params.Params`, from a scenario). Each
 round the demander asks for ``demander.demand`` units of concession and attaches a threat
 (punishment ``P`` × the strategy's pressure, carried out with probability ``q`` if the target
 resists, costing the demander ``k`` per unit of punishment), an offer (reward ``R`` per unit,
@@ -27,54 +27,20 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
+from backscratch.core.errors import ScenarioError
+from backscratch.core.results import Result, html_table, mean_ci
 from backscratch.core.rng import Streams
-from backscratch.dyad.scenario import Scenario, ScenarioError
+from backscratch.dyad.params import Params
+from backscratch.dyad.scenario import Scenario
 from backscratch.tournaments.coercion_strategies import (
     DEMANDERS,
     TARGETS,
     CoercionDemander,
     CoercionTarget,
 )
-from backscratch.tournaments.iterated import mean_ci
 
 DRAWS_PER_ROUND = 4
 """Uniforms per run and round: demander's choice, target's choice, execution, delivery."""
-
-
-@dataclass(frozen=True)
-class Terms:
-    """The stage game's numbers, from a scenario's fields of the same meaning."""
-
-    value: float
-    demand: float
-    cost: float
-    resolve_pliable: float
-    resolve_resolute: float
-    prior_pliable: float
-    punishment: float
-    credibility: float
-    execution_cost: float
-    price: float
-    reliability: float
-
-    @classmethod
-    def from_scenario(cls, sc: Scenario) -> Terms:
-        rel = sc.offer.reliability
-        if sc.mediation.guarantor:
-            rel = max(rel, sc.mediation.reliability)
-        return cls(
-            value=sc.demander.value,
-            demand=sc.demander.demand,
-            cost=sc.target.cost,
-            resolve_pliable=sc.target.resolve_pliable,
-            resolve_resolute=sc.target.resolve_resolute,
-            prior_pliable=sc.target.prior_pliable,
-            punishment=sc.threat.punishment,
-            credibility=sc.threat.credibility,
-            execution_cost=sc.threat.execution_cost,
-            price=sc.offer.price,
-            reliability=rel,
-        )
 
 
 @dataclass
@@ -102,7 +68,7 @@ class History:
 
 
 def play(
-    demander: CoercionDemander, target: CoercionTarget, terms: Terms, turns: int, runs: int, seed
+    demander: CoercionDemander, target: CoercionTarget, terms: Params, turns: int, runs: int, seed
 ) -> History:
     """``runs`` matches of ``turns`` rounds between two strategies (vectorised over runs)."""
     streams = Streams(seed, runs)
@@ -138,18 +104,20 @@ def _resolve_names(names, registry: dict, option: str) -> list[str]:
         return list(registry)
     names = [n.strip() for n in names if n.strip()]
     if not names:
-        raise ScenarioError(f"{option}: give at least one strategy")
+        raise ScenarioError.bad(option, "give at least one strategy")
     for n in names:
         if n not in registry:
-            raise ScenarioError(f"{option}: unknown strategy '{n}' (known: {', '.join(registry)})")
+            raise ScenarioError.bad(
+                option, f"unknown strategy '{n}' (known: {', '.join(registry)})"
+            )
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        raise ScenarioError(f"{option}: {', '.join(dup)} given more than once")
+        raise ScenarioError.bad(option, f"{', '.join(dup)} given more than once")
     return names
 
 
-@dataclass
-class CoercionTournamentResult:
+@dataclass(eq=False, repr=False)
+class CoercionTournamentResult(Result):
     """Per-run scores of every (demander, target) pair: arrays ``[d, t, run]``."""
 
     scenario: str
@@ -219,6 +187,19 @@ class CoercionTournamentResult:
         }
         return {"ranking": [names[i] for i in order], "scores": table}
 
+    def _headline(self) -> str:
+        ranking = self._ranking(self.demanders, self.demander_scores(), 1)["ranking"]
+        return (
+            f"coercion on {self.scenario}: {len(self.demanders)} demanders × "
+            f"{len(self.targets)} targets, {self.turns} rounds × {self.repetitions} runs, seed "
+            f"{self.seed}; best demander {ranking[0]}"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = [[d, *self.payoff_matrix[i].tolist()] for i, d in enumerate(self.demanders)]
+        head = ["demander payoff / round", *self.targets]
+        return f"<div><p><b>{self._headline()}</b></p>{html_table(head, rows)}</div>"
+
     def summary(self) -> dict:
         """The ``backscratch tournament --game coercion --format json`` contract."""
         dem = self._ranking(self.demanders, self.demander_scores(), 1)
@@ -243,7 +224,7 @@ class CoercionTournamentResult:
             "seed": self.seed,
         }
 
-    def to_table(self) -> pa.Table:
+    def to_arrow(self) -> pa.Table:
         """One row per (demander, target, run): mean payoffs per round and counts."""
         D, T, R = self.demander_payoffs.shape
         d, t, r = np.meshgrid(np.arange(D), np.arange(T), np.arange(R), indexing="ij")
@@ -265,6 +246,7 @@ class CoercionTournamentResult:
 
 def tournament(
     scenario: Scenario,
+    *,
     demanders=None,
     targets=None,
     turns: int | None = None,
@@ -273,15 +255,17 @@ def tournament(
 ) -> CoercionTournamentResult:
     """Every demander against every target, ``repetitions`` runs of ``turns`` rounds each
     (default: the scenario's horizon and seed). Strategies by name, or ``None``/``"all"``."""
-    dnames = _resolve_names(demanders, DEMANDERS, "--demanders")
-    tnames = _resolve_names(targets, TARGETS, "--targets")
+    dnames = _resolve_names(demanders, DEMANDERS, "demanders")
+    tnames = _resolve_names(targets, TARGETS, "targets")
     turns = scenario.horizon if turns is None else int(turns)
     seed = scenario.seed if seed is None else int(seed)
     if turns < 1:
-        raise ScenarioError(f"--turns: {turns} must be at least 1")
+        raise ScenarioError.bad("turns", f"{turns} must be at least 1")
     if int(repetitions) < 1:
-        raise ScenarioError(f"--repetitions: {repetitions} must be at least 1")
-    terms = Terms.from_scenario(scenario)
+        raise ScenarioError.bad("repetitions", f"{repetitions} must be at least 1")
+    terms = Params.from_scenario(scenario)
+    # with mediation.guarantor a guarantor holds the goods in every round
+    terms = terms._replace(reliability=terms.reliability_with(terms.guarantor))
     R = int(repetitions)
     shape = (len(dnames), len(tnames), R)
     arrays = {k: np.zeros(shape) for k in ("dp", "tp", "coop", "thr", "off", "pun", "tr")}

@@ -4,12 +4,12 @@
 strategies of the reputation model (``backscratch run``), where the target's play is solved by
 dynamic programming over a public belief. The classes here are instead rules that condition
 on the history of the match, as in Axelrod's tournaments, and meet each other in
-:func:`backscratch.games.coercion.tournament`. The stage game is the dyad's (see
-:class:`backscratch.games.coercion.Terms`): each round the demander asks for a concession and
+:func:`backscratch.tournaments.coercion.tournament`. The stage game is the dyad's (see
+:class:`backscratch.dyad.params.Params`): each round the demander asks for a concession and
 attaches a threat, an offer, both or nothing; the target complies or resists.
 
 Every rule is vectorised over the runs (repetitions) of a match: ``h`` is the match history
-(:class:`backscratch.games.coercion.History`, arrays ``[round, run]`` of the rounds played so
+(:class:`backscratch.tournaments.coercion.History`, arrays ``[round, run]`` of the rounds played so
 far) and ``u`` one uniform random number per run for this decision. Every class has a
 docstring with its source and a ``classifier`` by which tools select strategies, e.g.
 ``[n for n, s in DEMANDERS.items() if s.classifier["uses_offers"]]``.

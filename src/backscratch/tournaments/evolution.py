@@ -21,7 +21,7 @@
   strategies of an iterated game; every generation every pair plays a match, fitness is the
   sum of scores per turn, one individual reproduces with probability proportional to fitness
   and its offspring replaces a uniformly chosen one (possibly the parent), mutating with
-  probability μ into another type. Runs are simulated in numba (:mod:`backscratch.engine.moran`).
+  probability μ into another type. Runs are simulated in numba (``_moran_kernels``).
 """
 
 from __future__ import annotations
@@ -36,37 +36,39 @@ from scipy.integrate import solve_ivp
 from scipy.sparse.linalg import spsolve
 from scipy.special import expit, logsumexp
 
-from backscratch.dyad.scenario import ScenarioError
+from backscratch.core.errors import ScenarioError
 from backscratch.tournaments import _moran_kernels as kernel
 from backscratch.tournaments import iterated
 
 RULES = ("fermi", "moran")
 
 
-def _matrix(payoff, name: str = "payoff matrix", square: bool = True) -> np.ndarray:
+def _matrix(payoff, name: str = "payoff", square: bool = True) -> np.ndarray:
     try:
         a = np.array(payoff, dtype=float)
     except (TypeError, ValueError):
-        raise ScenarioError(f"{name}: must be a matrix of numbers") from None
+        raise ScenarioError.bad(name, "must be a matrix of numbers") from None
     if a.ndim != 2 or a.size == 0 or (square and a.shape[0] != a.shape[1]):
         shape = "an n x n" if square else "a non-empty 2-D"
-        raise ScenarioError(f"{name}: must be {shape} matrix, got shape {list(a.shape)}")
+        raise ScenarioError.bad(name, f"must be {shape} matrix, got shape {list(a.shape)}")
     if not np.isfinite(a).all():
-        raise ScenarioError(f"{name}: entries must be finite")
+        raise ScenarioError.bad(name, "entries must be finite")
     return a
 
 
 def _check_population(Z: int, beta: float, rule: str, mu: float = 0.0) -> None:
     if int(Z) < 2:
-        raise ScenarioError(f"--population: Z = {Z} must be at least 2")
+        raise ScenarioError.bad("population", f"Z = {Z} must be at least 2")
     if not np.isfinite(beta) or beta < 0:
-        raise ScenarioError(f"--beta: {beta} must be a finite number >= 0")
+        raise ScenarioError.bad("beta", f"{beta} must be a finite number >= 0")
     if rule not in RULES:
-        raise ScenarioError(f"--rule: unknown rule '{rule}' (known: {', '.join(RULES)})")
+        raise ScenarioError.bad("rule", f"unknown rule '{rule}' (known: {', '.join(RULES)})")
     if rule == "moran" and beta > 1:
-        raise ScenarioError(f"--beta: {beta} must be <= 1 under the moran rule (1 - β + β·payoff)")
+        raise ScenarioError.bad(
+            "beta", f"{beta} must be <= 1 under the moran rule (1 - β + β·payoff)"
+        )
     if not 0.0 <= mu <= 1.0:
-        raise ScenarioError(f"--mu: {mu} must lie in [0, 1]")
+        raise ScenarioError.bad("mu", f"{mu} must lie in [0, 1]")
 
 
 def _log_ratios(a: np.ndarray, resident: int, mutant: int, Z: int, beta: float, rule: str):
@@ -78,7 +80,7 @@ def _log_ratios(a: np.ndarray, resident: int, mutant: int, Z: int, beta: float, 
         return -beta * (f_m - f_r)
     g_m, g_r = 1 - beta + beta * f_m, 1 - beta + beta * f_r
     if (g_m <= 0).any() or (g_r <= 0).any():
-        raise ScenarioError("--beta: fitness 1 - β + β·payoff must stay positive (moran rule)")
+        raise ScenarioError.bad("beta", "fitness 1 - β + β·payoff must stay positive (moran rule)")
     return np.log(g_r) - np.log(g_m)
 
 
@@ -229,14 +231,14 @@ def abundances(payoff, Z: int, beta: float = 1.0, mu: float = 0.0, rule: str = "
 def _simplex(x0, n: int, name: str) -> np.ndarray:
     x = np.full(n, 1.0 / n) if x0 is None else np.array(x0, dtype=float)
     if x.shape != (n,) or (x < 0).any() or not np.isclose(x.sum(), 1.0):
-        raise ScenarioError(f"{name}: {n} non-negative shares summing to 1")
+        raise ScenarioError.bad(name, f"{n} non-negative shares summing to 1")
     return x
 
 
 def replicator(payoff, x0=None, t_max: float = 100.0, points: int = 201):
     """Replicator dynamics from ``x0`` (default: equal shares): ``(t, x[t, i])``."""
     a = _matrix(payoff)
-    x0 = _simplex(x0, a.shape[0], "--initial")
+    x0 = _simplex(x0, a.shape[0], "x0")
 
     def rhs(_t, x):
         f = a @ x
@@ -262,8 +264,8 @@ def bimatrix_replicator(A, B, x0=None, y0=None, t_max: float = 100.0, points: in
     if B.shape != A.shape[::-1]:
         raise ScenarioError(f"target payoffs: shape {list(B.shape)} must be {list(A.shape[::-1])}")
     n, m = A.shape
-    x0 = _simplex(x0, n, "--initial")
-    y0 = _simplex(y0, m, "--initial-targets")
+    x0 = _simplex(x0, n, "x0")
+    y0 = _simplex(y0, m, "y0")
 
     def rhs(_t, z):
         x, y = z[:n], z[n:]
@@ -367,18 +369,19 @@ class MoranResult:
 def moran_process(
     players,
     counts,
-    turns: int = 200,
+    *,
     game: iterated.StageGame | None = None,
+    turns: int = 200,
+    seed: int = 0,
     noise: float = 0.0,
     prob_end: float = 0.0,
     mutation_rate: float = 0.0,
     runs: int = 1,
-    seed: int = 0,
     max_generations: int = 1_000_000,
     cache: bool = True,
 ) -> MoranResult:
     """Simulate ``runs`` Moran processes of a population with ``counts[a]`` individuals of
-    strategy ``players[a]`` (names, classes or instances of :mod:`backscratch.strategies.ipd`),
+    strategy ``players[a]`` (names, classes or instances of :mod:`backscratch.tournaments.ipd_strategies`),
     each to fixation (or ``max_generations`` when ``mutation_rate > 0``).
 
     When every strategy is deterministic and there is no noise nor probabilistic ending, each
@@ -391,13 +394,15 @@ def moran_process(
     strategies = iterated.make_strategies(players, game)
     counts = np.array(counts, dtype=np.int64)
     if counts.shape != (len(strategies),) or (counts < 0).any() or counts.sum() < 2:
-        raise ScenarioError("--counts: one non-negative count per strategy, at least 2 in all")
+        raise ScenarioError.bad("counts", "one non-negative count per strategy, at least 2 in all")
     if not 0.0 <= mutation_rate <= 1.0:
-        raise ScenarioError(f"--mu: {mutation_rate} must lie in [0, 1]")
+        raise ScenarioError.bad("mu", f"{mutation_rate} must lie in [0, 1]")
     if int(runs) < 1:
-        raise ScenarioError(f"--runs: {runs} must be at least 1")
+        raise ScenarioError.bad("runs", f"{runs} must be at least 1")
     if mutation_rate > 0 and max_generations >= 1_000_000:
-        raise ScenarioError("--generations: with mutation the process never fixes; give a limit")
+        raise ScenarioError.bad(
+            "generations", "with mutation the process never fixes; give a limit"
+        )
     kinds, params = iterated._arrays(strategies)
     n = len(strategies)
     out = np.zeros((int(runs), n + 1), dtype=np.int64)
@@ -405,7 +410,7 @@ def moran_process(
     deterministic = cache and noise == 0 and prob_end == 0
     deterministic &= not any(s.classifier["stochastic"] for s in strategies)
     if deterministic:
-        pair = iterated.tournament(strategies, turns=turns, game=game, seed=seed)
+        pair = iterated.tournament(strategies, game=game, turns=turns, repetitions=1, seed=seed)
         scores = np.zeros((n, n))
         for k, (i, j) in enumerate(pair.pairs):
             m = pair.matches[0, k]

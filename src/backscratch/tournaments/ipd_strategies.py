@@ -4,12 +4,12 @@ Each strategy is a small class: a docstring with its source, a ``classifier`` di
 of the Axelrod library's classifier, plus ``uses_threats``/``uses_offers``, which are False for
 every 2×2 strategy), the display ``name`` the Axelrod library prints (so results line up with
 its tables), a numeric ``kind`` and ``params`` for the numba kernel
-(:mod:`backscratch.engine.ipd`), and :meth:`IPDStrategy.strategy`, the same rule written in
+(``_ipd_kernels``), and :meth:`IPDStrategy.strategy`, the same rule written in
 plain Python. The plain rule is the readable definition and the reference the kernel is tested
 against; tournaments run the kernel.
 
 Moves are ``C = 0`` (cooperate) and ``D = 1`` (defect), the row/column order of
-:mod:`backscratch.games.normal_form`. In :meth:`IPDStrategy.strategy`, ``me`` and ``opp`` are
+:mod:`backscratch.theory.normal_form`. In :meth:`IPDStrategy.strategy`, ``me`` and ``opp`` are
 the moves played so far (after noise, as both players saw them), ``state`` is a list of small
 integers the kernel keeps per player (``state[0]`` is the number of the opponent's
 defections so far, kept by the match; the other slots belong to the strategy) and ``u()``
@@ -28,14 +28,6 @@ C, D = 0, 1
 N_PARAMS = 8
 """Length of every strategy's parameter vector in the kernel."""
 
-# Kernel codes of the strategy rules (see backscratch.engine.ipd.decide).
-COOPERATOR, DEFECTOR, TIT_FOR_TAT, GRUDGER, TIT_FOR_2_TATS = 0, 1, 2, 3, 4
-SUSPICIOUS_TIT_FOR_TAT, ALTERNATOR, WIN_STAY_LOSE_SHIFT, RANDOM = 5, 6, 7, 8
-TWO_TITS_FOR_TAT, BULLY, ANTI_TIT_FOR_TAT, CYCLER, HARD_TIT_FOR_TAT = 9, 10, 11, 12, 13
-HARD_TIT_FOR_2_TATS, SOFT_GRUDGER, APPEASER, PROBER, MEMORY_ONE = 14, 15, 16, 17, 18
-FOOL_ME_ONCE, GRADUAL, GO_BY_MAJORITY = 19, 20, 21
-KINDS = frozenset(range(22))
-"""Every code the kernel knows."""
 
 _BASE_CLASSIFIER = {
     "memory_depth": 1,
@@ -56,9 +48,12 @@ def _classifier(**kw) -> dict:
 class IPDStrategy:
     """Base class of 2×2 strategies."""
 
-    name: ClassVar[str]
+    name: str
+    """The display name (the Axelrod library's), a class attribute; Cycler and MemoryOne
+    instances name themselves."""
     kind: ClassVar[int]
-    classifier: ClassVar[dict]
+    classifier: dict
+    """Properties by which tools select strategies (the Axelrod library's keys)."""
 
     @property
     def params(self) -> tuple[float, ...]:
@@ -83,7 +78,6 @@ class Cooperator(IPDStrategy):
     """Always cooperate (ALL C). Axelrod (1984), *The Evolution of Cooperation*."""
 
     name = "Cooperator"
-    kind = COOPERATOR
     classifier = _classifier(memory_depth=0)
 
     def strategy(self, t, me, opp, state, u):
@@ -95,7 +89,6 @@ class Defector(IPDStrategy):
     Axelrod (1984)."""
 
     name = "Defector"
-    kind = DEFECTOR
     classifier = _classifier(memory_depth=0)
 
     def strategy(self, t, me, opp, state, u):
@@ -108,7 +101,6 @@ class TitForTat(IPDStrategy):
     24:3; Axelrod 1984)."""
 
     name = "Tit For Tat"
-    kind = TIT_FOR_TAT
     classifier = _classifier(memory_depth=1)
 
     def strategy(self, t, me, opp, state, u):
@@ -120,7 +112,6 @@ class Grudger(IPDStrategy):
     *Rev. Econ. Studies* 38:1; "Friedman" in Axelrod's first tournament)."""
 
     name = "Grudger"
-    kind = GRUDGER
     classifier = _classifier(memory_depth=float("inf"))
 
     def strategy(self, t, me, opp, state, u):
@@ -132,7 +123,6 @@ class TitFor2Tats(IPDStrategy):
     (1984) as the entry that would have won his first tournament."""
 
     name = "Tit For 2 Tats"
-    kind = TIT_FOR_2_TATS
     classifier = _classifier(memory_depth=2)
 
     def strategy(self, t, me, opp, state, u):
@@ -144,7 +134,6 @@ class SuspiciousTitForTat(IPDStrategy):
     *Artificial Life V*."""
 
     name = "Suspicious Tit For Tat"
-    kind = SUSPICIOUS_TIT_FOR_TAT
     classifier = _classifier(memory_depth=1)
 
     def strategy(self, t, me, opp, state, u):
@@ -156,7 +145,6 @@ class Alternator(IPDStrategy):
     intermediate continuation probabilities (see ``backscratch solve tft-threshold``)."""
 
     name = "Alternator"
-    kind = ALTERNATOR
     classifier = _classifier(memory_depth=1)
 
     def strategy(self, t, me, opp, state, u):
@@ -169,7 +157,6 @@ class WinStayLoseShift(IPDStrategy):
     Kraines & Kraines (1989), *Theory and Decision* 26."""
 
     name = "Win-Stay Lose-Shift"
-    kind = WIN_STAY_LOSE_SHIFT
     classifier = _classifier(memory_depth=1)
 
     def strategy(self, t, me, opp, state, u):
@@ -183,7 +170,6 @@ class Random(IPDStrategy):
     first tournament, 1980)."""
 
     name = "Random"
-    kind = RANDOM
     classifier = _classifier(memory_depth=0, stochastic=True)
 
     def __init__(self, p: float = 0.5):
@@ -204,7 +190,6 @@ class TwoTitsForTat(IPDStrategy):
     of its last two moves). Axelrod (1984)."""
 
     name = "Two Tits For Tat"
-    kind = TWO_TITS_FOR_TAT
     classifier = _classifier(memory_depth=2)
 
     def strategy(self, t, me, opp, state, u):
@@ -216,7 +201,6 @@ class Bully(IPDStrategy):
     Nachbar (1992), *J. Econ. Behav. Organ.* 19:3."""
 
     name = "Bully"
-    kind = BULLY
     classifier = _classifier(memory_depth=1)
 
     def strategy(self, t, me, opp, state, u):
@@ -228,7 +212,6 @@ class AntiTitForTat(IPDStrategy):
     Sigmund (2013), *PNAS* 110:17."""
 
     name = "Anti Tit For Tat"
-    kind = ANTI_TIT_FOR_TAT
     classifier = _classifier(memory_depth=1)
 
     def strategy(self, t, me, opp, state, u):
@@ -239,7 +222,6 @@ class Cycler(IPDStrategy):
     """Play a fixed cycle of moves regardless of the opponent (e.g. C, C, D, C, C, D, ...).
     Mathieu & Delahaye (2015), "New winning strategies for the iterated Prisoner's Dilemma"."""
 
-    kind = CYCLER
     classifier = _classifier(memory_depth=2)
 
     def __init__(self, cycle: str = "CCD"):
@@ -284,7 +266,6 @@ class HardTitForTat(IPDStrategy):
     (Knight et al. 2016, *PLOS ONE* 11:4), after Axelrod (1984)."""
 
     name = "Hard Tit For Tat"
-    kind = HARD_TIT_FOR_TAT
     classifier = _classifier(memory_depth=3)
 
     def strategy(self, t, me, opp, state, u):
@@ -296,7 +277,6 @@ class HardTitFor2Tats(IPDStrategy):
     Axelrod library (Knight et al. 2016), after Axelrod (1984)."""
 
     name = "Hard Tit For 2 Tats"
-    kind = HARD_TIT_FOR_2_TATS
     classifier = _classifier(memory_depth=3)
 
     def strategy(self, t, me, opp, state, u):
@@ -310,7 +290,6 @@ class SoftGrudger(IPDStrategy):
     winning iterated prisoner's dilemma competitions")."""
 
     name = "Soft Grudger"
-    kind = SOFT_GRUDGER
     classifier = _classifier(memory_depth=6)
 
     def strategy(self, t, me, opp, state, u):
@@ -331,7 +310,6 @@ class Appeaser(IPDStrategy):
     library (Knight et al. 2016)."""
 
     name = "Appeaser"
-    kind = APPEASER
     classifier = _classifier(memory_depth=float("inf"))
 
     def strategy(self, t, me, opp, state, u):
@@ -347,7 +325,6 @@ class Prober(IPDStrategy):
     ever), else play tit for tat. Mathieu & Delahaye (2015)."""
 
     name = "Prober"
-    kind = PROBER
     classifier = _classifier(memory_depth=float("inf"))
 
     def strategy(self, t, me, opp, state, u):
@@ -366,7 +343,6 @@ class MemoryOne(IPDStrategy):
     *Acta Applicandae Mathematicae* 20; Press & Dyson (2012), *PNAS* 109:26."""
 
     name = "Memory One"
-    kind = MEMORY_ONE
     classifier = _classifier(memory_depth=1, stochastic=True)
 
     def __init__(self, four_vector=(1.0, 0.0, 1.0, 0.0), initial: float = 1.0, name=None):
@@ -412,7 +388,6 @@ class FoolMeOnce(IPDStrategy):
     for ever. Axelrod library (Knight et al. 2016)."""
 
     name = "Fool Me Once"
-    kind = FOOL_ME_ONCE
     classifier = _classifier(memory_depth=float("inf"))
 
     def strategy(self, t, me, opp, state, u):
@@ -424,7 +399,6 @@ class Gradual(IPDStrategy):
     cooperations. Beaufils, Delahaye & Mathieu (1996), *Artificial Life V*."""
 
     name = "Gradual"
-    kind = GRADUAL
     classifier = _classifier(memory_depth=float("inf"))
 
     def strategy(self, t, me, opp, state, u):
@@ -447,12 +421,47 @@ class GoByMajority(IPDStrategy):
     cooperate). Axelrod (1984): "Soft Majority"."""
 
     name = "Soft Go By Majority"
-    kind = GO_BY_MAJORITY
     classifier = _classifier(memory_depth=float("inf"))
 
     def strategy(self, t, me, opp, state, u):
         return D if state[0] > t - state[0] else C
 
+
+RULES: tuple[type[IPDStrategy], ...] = (
+    Cooperator,
+    Defector,
+    TitForTat,
+    Grudger,
+    TitFor2Tats,
+    SuspiciousTitForTat,
+    Alternator,
+    WinStayLoseShift,
+    Random,
+    TwoTitsForTat,
+    Bully,
+    AntiTitForTat,
+    Cycler,
+    HardTitForTat,
+    HardTitFor2Tats,
+    SoftGrudger,
+    Appeaser,
+    Prober,
+    MemoryOne,
+    FoolMeOnce,
+    Gradual,
+    GoByMajority,
+)
+"""Every rule the kernel plays, in the order of their codes: a strategy's ``kind`` is its
+rule's position here (a subclass such as GTFT or CyclerCCD plays its parent's rule with its
+own parameters). ``_ipd_kernels.decide`` has one branch per rule (a test checks it). numba
+caches the kernels by their own file, so reordering this tuple needs that file touched for a
+cached build to see the new codes."""
+
+for _code, _rule in enumerate(RULES):
+    _rule.kind = _code
+
+KINDS = frozenset(range(len(RULES)))
+"""Every code the kernel knows."""
 
 CLASSIC: tuple[type[IPDStrategy], ...] = (
     Cooperator,
@@ -465,7 +474,8 @@ CLASSIC: tuple[type[IPDStrategy], ...] = (
     WinStayLoseShift,
     Random,
 )
-"""The classic strategies of issue 9; the first eight are deterministic."""
+"""The classic strategies (Axelrod 1984 and the Axelrod library's basic set); the first
+eight are deterministic."""
 
 STRATEGIES: dict[str, type[IPDStrategy]] = {
     cls.__name__: cls

@@ -1,11 +1,11 @@
 """Iterated 2×2 games: matches and round-robin tournaments, scored as the Axelrod library does.
 
 A :class:`StageGame` is a symmetric 2×2 game — the Prisoner's Dilemma with payoffs
-``(R, P, S, T)``, or any game of Oye's catalogue (:mod:`backscratch.games.normal_form`).
+``(R, P, S, T)``, or any game of Oye's catalogue (:mod:`backscratch.theory.normal_form`).
 :func:`tournament` plays every pair of strategies (each against itself too) ``repetitions``
 times, with optional noise (each move flipped with probability ``noise``) and probabilistic
 ending (after each turn the match ends with probability ``prob_end``; ``turns`` is then a
-cap). All matches run in one numba kernel (:mod:`backscratch.engine.ipd`); random numbers are
+cap). All matches run in one numba kernel (``_ipd_kernels``); random numbers are
 hashed from the root seed, the repetition and the two players, so the same inputs give
 identical results.
 
@@ -19,12 +19,14 @@ repetitions, ties in input order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
 
-from backscratch.dyad.scenario import ScenarioError
+from backscratch.core.errors import ScenarioError
+from backscratch.core.results import Result, html_table, mean_ci
 from backscratch.theory.normal_form import ORDERINGS, Bimatrix
 from backscratch.tournaments import _ipd_kernels as kernel
 from backscratch.tournaments import ipd_strategies as strategies
@@ -46,7 +48,7 @@ class StageGame:
 
     @classmethod
     def from_bimatrix(cls, game: Bimatrix) -> StageGame:
-        """From a symmetric 2×2 :class:`~backscratch.games.normal_form.Bimatrix`."""
+        """From a symmetric 2×2 :class:`~backscratch.theory.normal_form.Bimatrix`."""
         row, col = np.asarray(game.row, float), np.asarray(game.col, float)
         if row.shape != (2, 2) or col.shape != (2, 2):
             raise ScenarioError(f"{game.name}: an iterated game needs a 2 x 2 stage game")
@@ -61,10 +63,10 @@ class StageGame:
         if name == "ipd":
             return cls.prisoners_dilemma(*(rpst or (3.0, 1.0, 0.0, 5.0)))
         if rpst is not None:
-            raise ScenarioError(f"--payoffs: only the ipd game takes R,P,S,T, not {name}")
+            raise ScenarioError.bad("payoffs", f"only the ipd game takes R,P,S,T, not {name}")
         if name not in ORDERINGS:
             known = ", ".join(["ipd", *ORDERINGS])
-            raise ScenarioError(f"--game: unknown game '{name}' (known: {known}, coercion)")
+            raise ScenarioError.bad("game", f"unknown game '{name}' (known: {known}, coercion)")
         return cls.from_bimatrix(Bimatrix.symmetric_from_ordering(ORDERINGS[name], name))
 
     @property
@@ -80,7 +82,7 @@ class StageGame:
 
 def make_strategies(specs, game: StageGame | None = None) -> list[IPDStrategy]:
     """Strategy instances from instances, classes or names (see
-    :func:`backscratch.strategies.ipd.lookup`); GTFT takes its generosity from ``game``."""
+    :func:`backscratch.tournaments.ipd_strategies.lookup`); GTFT takes its generosity from ``game``."""
     out = []
     for spec in specs:
         if isinstance(spec, IPDStrategy):
@@ -89,7 +91,7 @@ def make_strategies(specs, game: StageGame | None = None) -> list[IPDStrategy]:
         cls = strategies.lookup(spec) if isinstance(spec, str) else spec
         if cls is None:
             known = ", ".join(strategies.STRATEGIES)
-            raise ScenarioError(f"--strategies: unknown strategy '{spec}' (known: {known})")
+            raise ScenarioError.bad("strategies", f"unknown strategy '{spec}' (known: {known})")
         if cls is strategies.GTFT and game is not None:
             out.append(cls(payoffs=game.rpst))
         else:
@@ -113,13 +115,13 @@ def root_key(seed: int) -> np.uint64:
 
 def _check(turns: int, repetitions: int, noise: float, prob_end: float) -> None:
     if int(turns) < 1:
-        raise ScenarioError(f"--turns: {turns} must be at least 1")
+        raise ScenarioError.bad("turns", f"{turns} must be at least 1")
     if int(repetitions) < 1:
-        raise ScenarioError(f"--repetitions: {repetitions} must be at least 1")
+        raise ScenarioError.bad("repetitions", f"{repetitions} must be at least 1")
     if not 0.0 <= noise <= 1.0:
-        raise ScenarioError(f"--noise: {noise} must lie in [0, 1]")
+        raise ScenarioError.bad("noise", f"{noise} must lie in [0, 1]")
     if not 0.0 <= prob_end <= 1.0:
-        raise ScenarioError(f"--prob-end: {prob_end} must lie in [0, 1]")
+        raise ScenarioError.bad("prob_end", f"{prob_end} must lie in [0, 1]")
 
 
 @dataclass
@@ -141,11 +143,12 @@ class MatchResult:
 def match(
     a,
     b,
-    turns: int = 200,
+    *,
     game: StageGame | None = None,
+    turns: int = 200,
+    seed: int = 0,
     noise: float = 0.0,
     prob_end: float = 0.0,
-    seed: int = 0,
 ) -> MatchResult:
     """Play one match between strategies ``a`` and ``b`` (the kernel)."""
     _check(turns, 1, noise, prob_end)
@@ -165,11 +168,12 @@ def match(
 def match_reference(
     a,
     b,
-    turns: int = 200,
+    *,
     game: StageGame | None = None,
+    turns: int = 200,
+    seed: int = 0,
     noise: float = 0.0,
     prob_end: float = 0.0,
-    seed: int = 0,
 ) -> MatchResult:
     """The same match as :func:`match`, played by the plain-Python rules
     (:meth:`IPDStrategy.strategy`) with the same random numbers: the kernel's reference."""
@@ -183,9 +187,13 @@ def match_reference(
     sa, sb = [0] * kernel.STATE_SLOTS, [0] * kernel.STATE_SLOTS
     stage = game.stage()
     score = [0.0, 0.0]
+
+    def draw(counter: int) -> Callable[[], float]:
+        return lambda: kernel.py_uniform(key, counter)
+
     for t in range(n):
-        x = pa_.strategy(t, ha, hb, sa, lambda t=t: kernel.py_uniform(key, 4 * t))
-        y = pb_.strategy(t, hb, ha, sb, lambda t=t: kernel.py_uniform(key, 4 * t + 2))
+        x = pa_.strategy(t, ha, hb, sa, draw(4 * t))
+        y = pb_.strategy(t, hb, ha, sb, draw(4 * t + 2))
         if noise > 0.0:
             x = 1 - x if kernel.py_uniform(key, 4 * t + 1) < noise else x
             y = 1 - y if kernel.py_uniform(key, 4 * t + 3) < noise else y
@@ -198,8 +206,8 @@ def match_reference(
     return MatchResult(np.array([ha, hb], dtype=np.int64).reshape(2, n), (score[0], score[1]))
 
 
-@dataclass
-class TournamentResult:
+@dataclass(eq=False, repr=False)
+class TournamentResult(Result):
     """Per-match data of a round robin and the Axelrod library's summaries of it.
 
     ``matches[r, k]`` holds (score of ``pairs[k][0]``, score of ``pairs[k][1]``, turns,
@@ -267,6 +275,23 @@ class TournamentResult:
         Student-t interval (NaN bounds with a single repetition)."""
         return mean_ci(self.normalised_scores, level)
 
+    def _headline(self) -> str:
+        return (
+            f"{self.game.name}, {len(self.players)} strategies, {self.turns} turns × "
+            f"{self.repetitions} repetitions, seed {self.seed}; ranking "
+            + ", ".join(self.ranked_names[:3])
+            + (", ..." if len(self.players) > 3 else "")
+        )
+
+    def _repr_html_(self) -> str:
+        ci = self.score_ci()
+        rows = [
+            [k + 1, self.players[i], float(np.median(self.normalised_scores[i])), ci[i, 0]]
+            for k, i in enumerate(self.ranking)
+        ]
+        head = ["rank", "player", "median score/turn", "mean score/turn"]
+        return f"<div><p><b>{self._headline()}</b></p>{html_table(head, rows)}</div>"
+
     def summary(self) -> dict:
         """The ``backscratch tournament --format json`` contract, plus scores with CIs."""
         ci = self.score_ci()
@@ -291,7 +316,7 @@ class TournamentResult:
             },
         }
 
-    def to_table(self) -> pa.Table:
+    def to_arrow(self) -> pa.Table:
         """One row per match and repetition: players, scores, turns, cooperations."""
         R, K = self.matches.shape[:2]
         names = np.array(self.players, dtype=object)
@@ -315,40 +340,28 @@ def _num(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
-def mean_ci(samples: np.ndarray, level: float = 0.95) -> np.ndarray:
-    """Rows of ``samples`` (one value per repetition): (mean, low, high), Student t."""
-    from scipy import stats
-
-    samples = np.asarray(samples, dtype=float)
-    n = samples.shape[1]
-    mean = samples.mean(axis=1)
-    if n < 2:
-        nan = np.full_like(mean, np.nan)
-        return np.stack([mean, nan, nan], axis=1)
-    half = stats.t.ppf(0.5 + level / 2, n - 1) * samples.std(axis=1, ddof=1) / np.sqrt(n)
-    return np.stack([mean, mean - half, mean + half], axis=1)
-
-
 def tournament(
     players,
-    turns: int = 200,
-    repetitions: int = 1,
+    *,
     game: StageGame | None = None,
+    turns: int = 200,
+    repetitions: int = 10,
+    seed: int = 0,
     noise: float = 0.0,
     prob_end: float = 0.0,
-    seed: int = 0,
 ) -> TournamentResult:
     """Round robin: every pair of ``players`` (strategy instances, classes or names), each
-    player against itself too, ``repetitions`` times."""
+    player against itself too, ``repetitions`` times, on ``game`` (default: the Prisoner's
+    Dilemma (3, 1, 0, 5))."""
     _check(turns, repetitions, noise, prob_end)
     game = game or StageGame.prisoners_dilemma()
     players = make_strategies(players, game)
     if not players:
-        raise ScenarioError("--strategies: give at least one strategy")
+        raise ScenarioError.bad("strategies", "give at least one strategy")
     names = [p.name for p in players]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        raise ScenarioError(f"--strategies: {', '.join(dup)} given more than once")
+        raise ScenarioError.bad("strategies", f"{', '.join(dup)} given more than once")
     kinds, params = _arrays(players)
     n = len(players)
     pi, pj = np.triu_indices(n)

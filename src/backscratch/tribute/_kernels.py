@@ -2,7 +2,7 @@
 
 The rules are those of Axelrod's Pascal program ``Tribute40`` (1993), generalised from the
 ring to any graph (given in CSR form: ``indptr``, ``indices``); see
-:mod:`backscratch.models.tribute` for the statement of every rule and the readings taken.
+:mod:`backscratch.tribute.model` for the statement of every rule and the readings taken.
 The kernels draw no random numbers: the activated actors come in as an array, so results do
 not depend on how runs are chunked or scheduled.
 
@@ -132,7 +132,7 @@ def _bump(C, a, b, delta):
 
 
 @njit(cache=True)
-def choose(i, W, C, indptr, indices, contiguity, policy, demand, step, price, scratch, counter):
+def choose(i, W, C, indptr, indices, rules, scratch, counter):
     """The active actor's best action: ``(target, kind, value)``; target -1 if none.
 
     Candidates are searched depth-first from ``i`` in neighbour order (on Axelrod's ring: all
@@ -140,6 +140,8 @@ def choose(i, W, C, indptr, indices, contiguity, policy, demand, step, price, sc
     some commitment to ``i`` (Pascal: ``if loyalty_pc[j_temp, i] = 0 then goto 1``). Of the
     reachable candidates the first with the strictly highest positive value is chosen.
     """
+    contiguity, policy, demand = rules.contiguity, rules.policy, rules.demand
+    step, price = rules.step, rules.price
     n = W.shape[0]
     seen, mark, stack, pos, att, dfn = (
         scratch[0],
@@ -208,16 +210,15 @@ def choose(i, W, C, indptr, indices, contiguity, policy, demand, step, price, sc
 
 
 @njit(cache=True)
-def act(i, W, C, indptr, indices, contiguity, policy, demand, destructiveness, step, price,
-        scratch, counter, events):  # fmt: skip
+def act(i, W, C, indptr, indices, rules, scratch, counter, events):
     """One activation of actor ``i``: choose, then demand (pay or fight) or offer.
 
     ``events`` (length :data:`N_EVENTS`) is incremented in place. Returns the kind done
     (0 nothing, 1 tribute paid, 2 fight, 3 offer accepted) and the target.
     """
-    j, kind, _ = choose(
-        i, W, C, indptr, indices, contiguity, policy, demand, step, price, scratch, counter
-    )
+    contiguity, demand, destructiveness = rules.contiguity, rules.demand, rules.destructiveness
+    step, price = rules.step, rules.price
+    j, kind, _ = choose(i, W, C, indptr, indices, rules, scratch, counter)
     if j < 0:
         return 0, -1
     if kind == OFFER:
@@ -310,9 +311,9 @@ def produce_and_measure(W, income, dominance, out):
 
 
 @njit(cache=True)
-def advance(W, C, indptr, indices, contiguity, acts, policy, demand, destructiveness, step,
-            price, income, dominance, events, stats):  # fmt: skip
-    """Advance every run ``acts.shape[0]`` years in place.
+def advance(W, C, indptr, indices, acts, rules, events, stats):
+    """Advance every run ``acts.shape[0]`` years in place, under ``rules`` (a
+    :class:`backscratch.tribute.model.Rules`, read by field name).
 
     ``acts[y, k, r]``: the actor activated ``k``-th in year ``y`` of run ``r``. Each year:
     the activations in order, then every actor's income. ``events[y, r, :]`` receives the
@@ -340,13 +341,10 @@ def advance(W, C, indptr, indices, contiguity, acts, policy, demand, destructive
         counter[0] = 0
         for y in range(years):
             ev = events[y, r]
-            if policy != NONE:
+            if rules.policy != NONE:
                 for k in range(per_year):
-                    act(
-                        acts[y, k, r], Wr, Cr, indptr, indices, contiguity, policy, demand,
-                        destructiveness, step, price, scratch, counter, ev,
-                    )  # fmt: skip
-            produce_and_measure(Wr, income, dominance, stats[y, r])
+                    act(acts[y, k, r], Wr, Cr, indptr, indices, rules, scratch, counter, ev)
+            produce_and_measure(Wr, rules.income, rules.dominance, stats[y, r])
 
 
 @njit(cache=True)

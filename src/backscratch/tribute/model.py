@@ -66,14 +66,15 @@ the arrays live in :class:`TributeResult`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
-import pyarrow as pa
 
-from backscratch.dyad.scenario import ScenarioError
+from backscratch.core.errors import ScenarioError
+from backscratch.core.rng import RunStreams
 from backscratch.tribute import _kernels as K
+from backscratch.tribute.results import TributeResult
 from backscratch.tribute.scenario import TRIBUTE_POLICIES, TributeScenario
 
 POLICY_CODES = {
@@ -82,17 +83,38 @@ POLICY_CODES = {
     "backscratching": K.BACKSCRATCHING,
     "mixed": K.MIXED,
 }
+"""The kernel's code of each variant of :data:`backscratch.tribute.scenario.TRIBUTE_POLICIES`."""
+assert set(POLICY_CODES) == set(TRIBUTE_POLICIES)
 
-EVENT_COLUMNS = (
-    ("fights", "count", "demands that ended in a fight"),
-    ("demands", "count", "demands made"),
-    ("tributes", "count", "demands that ended in tribute paid"),
-    ("offers", "count", "offers of payment for alignment (accepted)"),
-    ("tribute_paid", "wealth units", "wealth paid as tribute"),
-    ("offer_paid", "wealth units", "wealth paid for alignment"),
-    ("destroyed", "wealth units", "wealth destroyed in fights"),
-)
-"""Per-year event columns, in the kernel's order (see ``tribute_kernels.N_EVENTS``)."""
+
+class Rules(NamedTuple):
+    """The numbers of Axelrod's rules under one variant: what the kernels read (by field)."""
+
+    contiguity: bool
+    policy: int
+    """The variant's kernel code (:data:`POLICY_CODES`)."""
+    demand: float
+    destructiveness: float
+    step: int
+    price: float
+    income: float
+    dominance: float
+
+    @classmethod
+    def from_scenario(cls, scenario: TributeScenario, policy: str) -> Rules:
+        """The rules of ``scenario`` under the variant ``policy``."""
+        c = scenario.conflict
+        return cls(
+            contiguity=c.contiguity,
+            policy=POLICY_CODES[policy],
+            demand=c.demand,
+            destructiveness=c.destructiveness,
+            step=scenario.commitment.step,
+            price=scenario.offer.price,
+            income=scenario.wealth.income,
+            dominance=scenario.record.dominance_share,
+        )
+
 
 RECORD_BUDGET = 4 * 2**30
 """Largest memory (bytes) the stored records of one model may take."""
@@ -150,32 +172,6 @@ def network_for(scenario: TributeScenario) -> tuple[np.ndarray, np.ndarray]:
     return indptr, indices
 
 
-# ------------------------------------------------------------------------------ streams
-
-
-class RunStreams:
-    """One PCG64 stream per run, from ``SeedSequence(seed).spawn(runs)``.
-
-    Run ``r`` draws from child ``r`` only, so its numbers depend on ``(seed, r)`` alone: the
-    first 100 runs of a 1,000-run simulation equal a 100-run simulation, and any chunking of
-    the years gives the same numbers (floats are drawn one per 64-bit output). Unlike
-    :class:`backscratch.engine.rng.Streams`, which fills blocks of 4,096 runs, this draws
-    only what each run uses: a single run of 10,000 actors needs 3,000 draws a year, not
-    3,000 x 4,096.
-    """
-
-    def __init__(self, seed: int, runs: int):
-        children = np.random.SeedSequence(seed).spawn(runs)
-        self._gens = [np.random.Generator(np.random.PCG64(c)) for c in children]
-
-    def uniform(self, count: int) -> np.ndarray:
-        """The next ``count`` uniform [0, 1) draws of every run, shape ``(count, runs)``."""
-        out = np.empty((count, len(self._gens)))
-        for r, gen in enumerate(self._gens):
-            out[:, r] = gen.random(count)
-        return out
-
-
 def initial_state(scenario: TributeScenario, streams: RunStreams) -> tuple[np.ndarray, ...]:
     """Initial wealth ``W[run, actor]`` (the first ``actors`` draws of each run) and
     commitments ``C[run, from, to]``."""
@@ -204,166 +200,6 @@ def snapshot_years(years: int, every: int) -> list[int]:
     return sorted({*range(0, years + 1, every), years})
 
 
-# ------------------------------------------------------------------------------ results
-
-
-@dataclass
-class TributeResult:
-    """Everything recorded of a tribute simulation.
-
-    ``events[t - 1, run, k]`` during year ``t`` (columns :data:`EVENT_COLUMNS`);
-    ``stats[t, run, k]`` at the end of year ``t``, ``t = 0`` the start (total wealth, top
-    actor's share, actors above the dominance share); ``wealth[s, run, actor]`` at the end of
-    year ``wealth_years[s]``; ``commitment[s, run, from, to]`` at ``snapshot_years[s]`` (the
-    wealth is stored at those years too).
-    """
-
-    scenario: TributeScenario
-    policy: str
-    events: np.ndarray
-    stats: np.ndarray
-    wealth_years: list[int]
-    wealth: np.ndarray
-    snapshot_years: list[int]
-    commitment: np.ndarray
-    years_done: int
-    _clusters: tuple | None = field(default=None, repr=False)
-
-    @property
-    def runs(self) -> int:
-        return self.wealth.shape[1]
-
-    @property
-    def actors(self) -> int:
-        return self.wealth.shape[2]
-
-    def event(self, name: str) -> np.ndarray:
-        """A yearly event column, shape ``(years, runs)``."""
-        k = [c[0] for c in EVENT_COLUMNS].index(name)
-        return self.events[: self.years_done, :, k]
-
-    def wealth_at(self, year: int) -> np.ndarray:
-        """Wealth ``[run, actor]`` at the end of ``year`` (a stored year)."""
-        return self.wealth[self.wealth_years.index(year)]
-
-    def isolated_total(self) -> np.ndarray:
-        """Total wealth had every actor been isolated, shape ``(years + 1, runs)``."""
-        t = np.arange(self.years_done + 1)[:, None]
-        return self.wealth[0].sum(axis=1)[None, :] + self.actors * self.scenario.wealth.income * t
-
-    def yearly(self) -> dict[str, np.ndarray]:
-        """Per year (rows ``t = 0..years``) and run: wealth statistics and event counts."""
-        st = self.stats[: self.years_done + 1]
-        out = {
-            "total_wealth": st[:, :, K.TOTAL],
-            "isolated_wealth": self.isolated_total(),
-            "top_share": st[:, :, K.TOP_SHARE],
-            "major_actors": st[:, :, K.MAJOR],
-        }
-        out["relative_wealth"] = out["total_wealth"] / out["isolated_wealth"]
-        for name, _, _ in EVENT_COLUMNS:
-            col = np.zeros_like(out["total_wealth"])
-            col[1:] = self.event(name)
-            out[name] = col
-        return out
-
-    def clusters(self) -> dict[str, np.ndarray]:
-        """Cluster statistics at each snapshot year, shape ``(snapshots, runs)``: ``count``
-        (groups of >= 2 actors, every pair mutually committed at least
-        ``commitment.cluster_threshold``, grown around the wealthiest; see
-        :func:`backscratch.engine.tribute_kernels.clusters`), ``largest`` and ``members``
-        (actors in some cluster)."""
-        if self._clusters is None:
-            th = self.scenario.commitment.cluster_threshold
-            parts = [
-                K.clusters(c, self.wealth_at(yr), th)
-                for c, yr in zip(self.commitment, self.snapshot_years, strict=True)
-            ]
-            self._clusters = tuple(np.stack([p[k] for p in parts]) for k in range(3))
-        return dict(zip(("count", "largest", "members"), self._clusters, strict=True))
-
-    def summary(self) -> dict[str, float]:
-        """Statistics over runs (means unless named otherwise), for tables and JSON."""
-        y = self.yearly()
-        fights = self.event("fights").sum(axis=0)
-        demands = self.event("demands").sum(axis=0)
-        tributes = self.event("tributes").sum(axis=0)
-        cl = self.clusters()
-        early = max(1, self.years_done // 10)
-        return {
-            "fights_per_run": float(fights.mean()),
-            "fights_per_run_sd": float(fights.std()),
-            "payments_per_run": float(tributes.mean()),
-            "payments_per_run_sd": float(tributes.std()),
-            "offers_per_run": float(self.event("offers").sum(axis=0).mean()),
-            "demands_per_run": float(demands.mean()),
-            "fight_share": float(fights.sum() / demands.sum()) if demands.sum() else 0.0,
-            "top_share": float(y["top_share"][-1].mean()),
-            "top_share_sd": float(y["top_share"][-1].std()),
-            "major_actors": float(y["major_actors"][-1].mean()),
-            "major_actors_sd": float(y["major_actors"][-1].std()),
-            "relative_wealth": float(y["relative_wealth"][-1].mean()),
-            "relative_wealth_sd": float(y["relative_wealth"][-1].std()),
-            "destroyed_per_run": float(self.event("destroyed").sum(axis=0).mean()),
-            "clusters": float(cl["count"][-1].mean()),
-            "clusters_sd": float(cl["count"][-1].std()),
-            "largest_cluster": float(cl["largest"][-1].mean()),
-            "fights_per_year_first_tenth": float(self.event("fights")[:early].mean()),
-            "fights_per_year_last_tenth": float(self.event("fights")[-early:].mean()),
-        }
-
-    def year_table(self) -> pa.Table:
-        """One row per run and year (from year 0): events, totals, top share, major actors,
-        and, at snapshot years, clusters (null elsewhere)."""
-        y = self.yearly()
-        T, R = y["total_wealth"].shape
-        cols: dict[str, pa.Array] = {
-            "run": pa.array(np.tile(np.arange(R, dtype=np.int64), T)),
-            "year": pa.array(np.repeat(np.arange(T, dtype=np.int32), R)),
-            "policy": pa.array([self.policy] * (T * R), pa.string()),
-        }
-        for name, arr in y.items():
-            a = arr.reshape(-1)
-            if name in {"fights", "demands", "tributes", "offers", "major_actors"}:
-                a = a.astype(np.int32)
-            cols[name] = pa.array(a)
-        for name, arr in self.clusters().items():
-            full = np.full((T, R), -1, dtype=np.int32)
-            for s, yr in enumerate(self.snapshot_years):
-                full[yr] = arr[s]
-            flat = full.reshape(-1)
-            key = "clusters" if name == "count" else f"clusters_{name}"
-            cols[key] = pa.array(flat, mask=flat < 0)
-        return pa.table(cols)
-
-    def wealth_table(self) -> pa.Table:
-        """One row per stored year, run and actor: wealth at the end of the year."""
-        S, R, N = self.wealth.shape
-        yrs = np.asarray(self.wealth_years, dtype=np.int32)
-        return pa.table(
-            {
-                "run": pa.array(np.tile(np.repeat(np.arange(R, dtype=np.int64), N), S)),
-                "year": pa.array(np.repeat(yrs, R * N)),
-                "actor": pa.array(np.tile(np.arange(N, dtype=np.int32), S * R)),
-                "wealth": pa.array(self.wealth.reshape(-1)),
-            }
-        )
-
-    def commitment_table(self) -> pa.Table:
-        """One row per snapshot year, run and ordered pair: commitment of ``from`` to ``to``."""
-        S, R, N, _ = self.commitment.shape
-        yrs = np.asarray(self.snapshot_years, dtype=np.int32)
-        return pa.table(
-            {
-                "year": pa.array(np.repeat(yrs, R * N * N)),
-                "run": pa.array(np.tile(np.repeat(np.arange(R, dtype=np.int64), N * N), S)),
-                "from": pa.array(np.tile(np.repeat(np.arange(N, dtype=np.int32), N), S * R)),
-                "to": pa.array(np.tile(np.arange(N, dtype=np.int32), S * R * N)),
-                "commitment": pa.array(self.commitment.reshape(-1).astype(np.int16)),
-            }
-        )
-
-
 # ------------------------------------------------------------------------------ model
 
 
@@ -378,14 +214,15 @@ class TributeModel:
         self,
         scenario: TributeScenario,
         policy: str | None = None,
+        *,
         graph: nx.Graph | None = None,
     ):
         self.scenario = scenario
         self.policy = policy or scenario.policy
         if self.policy not in POLICY_CODES:
-            raise ScenarioError(
-                f"--policies: unknown tribute variant '{self.policy}' "
-                f"(known: {', '.join(TRIBUTE_POLICIES)})"
+            raise ScenarioError.bad(
+                "policy",
+                f"unknown tribute variant '{self.policy}' (known: {', '.join(TRIBUTE_POLICIES)})",
             )
         n, runs, years = scenario.actors, scenario.runs, scenario.years
         if graph is not None:
@@ -397,6 +234,7 @@ class TributeModel:
         else:
             self.indptr, self.indices = network_for(scenario)
             self.labels = list(range(n))
+        self.rules = Rules.from_scenario(scenario, self.policy)
         rec = scenario.record
         self.snapshot_years = snapshot_years(years, rec.commitment_every)
         self.wealth_years = sorted(
@@ -456,7 +294,6 @@ class TributeModel:
         self._buf_pos = 0
 
     def _advance(self, years: int) -> None:
-        sc, c = self.scenario, self.scenario.conflict
         done = 0
         while done < years and self.running:
             if self._buf_pos >= self._buffer.shape[0]:
@@ -469,15 +306,8 @@ class TributeModel:
                 self.C,
                 self.indptr,
                 self.indices,
-                c.contiguity,
                 acts,
-                POLICY_CODES[self.policy],
-                c.demand,
-                c.destructiveness,
-                sc.commitment.step,
-                sc.offer.price,
-                sc.wealth.income,
-                sc.record.dominance_share,
+                self.rules,
                 self.events[self.year : self.year + k],
                 self.stats[self.year + 1 : self.year + 1 + k],
             )

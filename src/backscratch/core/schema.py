@@ -1,0 +1,280 @@
+"""Scenarios as data: the schema base every model's scenario builds on, loading and overrides.
+
+A scenario is plain data, validated by a pydantic schema that each model declares in its own
+folder (``backscratch.dyad.scenario``, ``backscratch.tribute.scenario``) and registers here
+with :func:`register`. The mapping's ``model`` field says which schema validates it (a
+mapping without one is for the default model, the dyad).
+
+Loading never executes anything from a file: YAML goes through ``yaml.safe_load`` and TOML
+through :mod:`tomllib`. Every problem is raised as :class:`ScenarioError` with a one-line
+message that names the field and the problem.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from backscratch.core.errors import ScenarioError
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+
+S = TypeVar("S", bound="ScenarioBase")
+
+
+class Section(BaseModel):
+    """A part of a scenario: frozen, and unknown fields are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScenarioBase(Section):
+    """A whole scenario of some model. Subclasses declare ``name``, ``description``,
+    ``model`` (a literal: the name they register under), ``runs`` and ``seed``."""
+
+    if TYPE_CHECKING:  # declared by each subclass, in the order its documentation shows
+        name: str
+        description: str
+        model: str
+        runs: int
+        seed: int
+
+    def with_updates(self: S, **fields: Any) -> S:
+        """A validated copy with top-level or dotted fields replaced, e.g.
+        ``sc.with_updates(shadow=0.5, **{"threat.credibility": 1.0})``."""
+        data = apply_overrides(self.model_dump(), fields)
+        out = validate(data, source=self.name)
+        assert isinstance(out, type(self))  # the model field cannot change type
+        return out
+
+
+# ---------------------------------------------------------------------------- registry
+
+_SCHEMAS: dict[str, type[ScenarioBase]] = {}
+_DEFAULT_MODEL: list[str] = []
+
+
+def register(schema: type[S], *, default: bool = False) -> type[S]:
+    """Add a model's scenario schema; ``default``: the schema of mappings without ``model``."""
+    model = schema.model_fields["model"].default
+    _SCHEMAS[model] = schema
+    if default:
+        _DEFAULT_MODEL[:] = [model]
+    return schema
+
+
+def schemas() -> dict[str, type[ScenarioBase]]:
+    """Every registered scenario schema, by model name."""
+    return dict(_SCHEMAS)
+
+
+def schema_for(model: str) -> type[ScenarioBase]:
+    """The schema of ``model``; a one-line error naming the known models otherwise."""
+    if model not in _SCHEMAS:
+        raise ScenarioError(f"model: unknown model '{model}' (known: {', '.join(_SCHEMAS)})")
+    return _SCHEMAS[model]
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def builtin_names() -> list[str]:
+    """Names of the scenarios shipped with the package."""
+    folder = resources.files("backscratch") / "scenarios"
+    return sorted(p.name.rsplit(".", 1)[0] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def builtins() -> dict[str, ScenarioBase]:
+    """All built-in scenarios, by name."""
+    return {name: load_scenario(name) for name in builtin_names()}
+
+
+def read_mapping(text: str, fmt: str, source: str) -> dict[str, Any]:
+    """Parse scenario text (``fmt`` yaml or toml; YAML with ``safe_load``) into a mapping,
+    with a one-line :class:`ScenarioError` naming ``source`` if it is malformed."""
+    try:
+        if fmt == "toml":
+            data = tomllib.loads(text)
+        else:
+            data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(f"{source}: malformed YAML{where}: {problem}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{source}: malformed TOML: {exc}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            f"{source}: a scenario must be a mapping of fields, not a {type(data).__name__}"
+        )
+    return data
+
+
+def _read_source(spec: str | Path) -> tuple[dict[str, Any], str]:
+    spec_str = str(spec)
+    if spec_str in builtin_names():
+        text = (resources.files("backscratch") / "scenarios" / f"{spec_str}.yaml").read_text(
+            "utf-8"
+        )
+        return read_mapping(text, "yaml", spec_str), spec_str
+    path = Path(spec_str)
+    suffix = path.suffix.lower()
+    if suffix not in {".yaml", ".yml", ".toml"}:
+        known = ", ".join(builtin_names())
+        raise ScenarioError(
+            f"scenario '{spec_str}': not a built-in scenario (known: {known}) "
+            "and not a .yaml/.yml/.toml file"
+        )
+    if not path.is_file():
+        raise ScenarioError(f"scenario file '{spec_str}': no such file")
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"scenario file '{spec_str}': cannot be read ({exc})") from None
+    return read_mapping(text, "toml" if suffix == ".toml" else "yaml", spec_str), spec_str
+
+
+def parse_assignments(items: list[str] | None, *, scalars_only: bool = True) -> dict[str, Any]:
+    """Parse ``key=value`` strings (values read as YAML: numbers, booleans, strings; lists
+    too unless ``scalars_only``) into a mapping of dotted fields. Errors are about ``set``."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ScenarioError.bad("set", "expected key=value, e.g. shadow=0.9", f"'{item}'")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        if scalars_only and isinstance(value, dict | list):
+            raise ScenarioError.bad("set", f"expected a single value, got '{raw}'", key)
+        out[key] = value
+    return out
+
+
+def get_field(scenario: BaseModel, dotted: str) -> Any:
+    """The value of a dotted scenario field, e.g. ``threat.credibility``."""
+    node: Any = scenario
+    for part in dotted.split("."):
+        node = getattr(node, part)
+    return node
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the mapping ``data`` with dotted fields set (sections created as needed)."""
+    data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+    for dotted, value in overrides.items():
+        parts = dotted.split(".")
+        node = data
+        for i, part in enumerate(parts[:-1]):
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            if not isinstance(child, dict):
+                where = ".".join(parts[: i + 1])
+                raise ScenarioError(f"{dotted}: '{where}' is a value, not a section")
+            node = child
+        node[parts[-1]] = value
+    return data
+
+
+def _field_names(loc: tuple[Any, ...], root: type[BaseModel]) -> list[str]:
+    model: type[BaseModel] = root
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return list(model.model_fields)
+
+
+def _format_error(err: Any, root: type[BaseModel]) -> str:
+    loc = tuple(p for p in err["loc"] if p not in ("function-after",))
+    where = ".".join(str(p) for p in loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        hint = difflib.get_close_matches(str(loc[-1]), _field_names(loc, root), n=1)
+        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+        return f"{where}: unknown field{suggestion}"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    msg = msg[:1].lower() + msg[1:]
+    if kind != "value_error" and "input" in err and not isinstance(err["input"], dict):
+        msg += f" (got {err['input']!r})"
+    return f"{where}: {msg}" if where else msg
+
+
+def validate(data: dict[str, Any], source: str = "scenario") -> ScenarioBase:
+    """Validate a mapping into the scenario of its ``model`` (default: the dyad), raising a
+    one-line :class:`ScenarioError` that names ``source`` and every field at fault."""
+    model = data.get("model", _DEFAULT_MODEL[0] if _DEFAULT_MODEL else None)
+    if not isinstance(model, str) or model not in _SCHEMAS:
+        known = ", ".join(_SCHEMAS)
+        raise ScenarioError(f"{source}: model: unknown model {model!r} (known: {known})")
+    root = _SCHEMAS[model]
+    try:
+        return root.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(_format_error(e, root) for e in exc.errors())
+        raise ScenarioError(f"{source}: {problems}") from None
+
+
+def load_scenario(spec: str | Path, overrides: dict[str, Any] | None = None) -> ScenarioBase:
+    """Load a built-in scenario by name, or a YAML/TOML file by path, and apply overrides.
+
+    ``overrides`` maps dotted field paths to values, e.g. ``{"shadow": 0.9,
+    "threat.credibility": 1.0}``. Returns the scenario of the model the file names (a
+    :class:`backscratch.dyad.scenario.Scenario` unless it says ``model: tribute``).
+    """
+    data, source = _read_source(spec)
+    data.setdefault("name", Path(source).stem if source not in builtin_names() else source)
+    return validate(apply_overrides(data, overrides or {}), source=source)
+
+
+def dump_yaml(scenario: BaseModel) -> str:
+    """The scenario as YAML text that :func:`load_scenario` reads back to an equal scenario."""
+    return yaml.safe_dump(scenario.model_dump(), sort_keys=False, allow_unicode=True)
+
+
+# ---------------------------------------------------------------------- documentation
+
+
+TABLE_HEAD = ["| field | type | default | meaning [unit], reference |", "| --- | --- | --- | --- |"]
+
+
+def field_rows(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """One Markdown table row per field of ``model`` (nested sections flattened to dotted
+    names): type with bounds, default, description."""
+    rows = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            rows += field_rows(annotation, f"{prefix}{name}.")
+            continue
+        kind = getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
+        kind = re.sub(r"backscratch(\.\w+)+\.", "", kind)
+        bounds = [str(m) for m in field.metadata]
+        if bounds:
+            kind += " (" + ", ".join(bounds) + ")"
+        if field.is_required():
+            default = "required"
+        else:
+            default = f"`{field.get_default(call_default_factory=True)}`"
+        desc = (field.description or "").replace("|", "\\|")
+        kind = kind.replace("|", "\\|")
+        rows.append(f"| `{prefix}{name}` | {kind} | {default} | {desc} |")
+    return rows

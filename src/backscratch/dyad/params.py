@@ -1,0 +1,97 @@
+"""The dyad's numbers: one typed record made from a scenario, the one conversion there is.
+
+:class:`Params` is what the target's programme (:mod:`backscratch.dyad.stage`), the kernels
+(:mod:`backscratch.dyad._kernels`, which read its fields by name) and the coercion
+tournament (:mod:`backscratch.tournaments.coercion`) take; nothing else turns a scenario into
+numbers. The per-period inputs of a schedule (which instrument, whether a guarantor holds
+the goods) are the :class:`~backscratch.dyad.policies.InstrumentPlan`'s.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from backscratch.dyad.policies import DEMAND_RULES
+from backscratch.dyad.scenario import Scenario
+
+
+class Params(NamedTuple):
+    """Every parameter of the dyad as a number (see ``docs/scenario-fields.md`` for each).
+
+    The demand at belief ``mu`` is ``demand_a + demand_b * mu`` (the demand rule's
+    coefficients); ``cost_threat`` is each type's cost per unit of complying under a threat
+    (material cost plus resolve), ``cost`` the cost without one.
+    """
+
+    value: float
+    demand: float
+    demand_a: float
+    demand_b: float
+    cost: float
+    resolve_pliable: float
+    resolve_resolute: float
+    cost_threat_pliable: float
+    cost_threat_resolute: float
+    prior_pliable: float
+    noise: float
+    punishment: float
+    credibility: float
+    execution_cost: float
+    price: float
+    reliability: float
+    guarantor: bool
+    guaranteed_reliability: float
+    third_parties: int
+    entry_cost: float
+    entry_noise: float
+    hedging_base: float
+    threat_sensitivity: float
+    relationship_sensitivity: float
+    productivity: float
+    rollback: float
+    latency_cost: float
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> Params:
+        """The numbers of ``scenario``."""
+        d, t, th, o = scenario.demander, scenario.target, scenario.threat, scenario.offer
+        tp, h = scenario.third_parties, scenario.hedging
+        a, b = DEMAND_RULES[d.demand_rule](d.demand, d.demand_floor).coefficients()
+        return cls(
+            value=d.value,
+            demand=d.demand,
+            demand_a=a,
+            demand_b=b,
+            cost=t.cost,
+            resolve_pliable=t.resolve_pliable,
+            resolve_resolute=t.resolve_resolute,
+            cost_threat_pliable=t.cost + t.resolve_pliable,
+            cost_threat_resolute=t.cost + t.resolve_resolute,
+            prior_pliable=t.prior_pliable,
+            noise=t.noise,
+            punishment=th.punishment,
+            credibility=th.credibility,
+            execution_cost=th.execution_cost,
+            price=o.price,
+            reliability=o.reliability,
+            guarantor=scenario.mediation.guarantor,
+            guaranteed_reliability=max(o.reliability, scenario.mediation.reliability),
+            third_parties=tp.count,
+            entry_cost=tp.entry_cost,
+            entry_noise=tp.noise,
+            hedging_base=h.base,
+            threat_sensitivity=h.threat_sensitivity,
+            relationship_sensitivity=h.relationship_sensitivity,
+            productivity=h.productivity,
+            rollback=h.rollback,
+            latency_cost=h.cost_to_demander,
+        )
+
+    @property
+    def threat_costs(self) -> tuple[float, float]:
+        """(pliable, resolute) cost per unit of complying under a threat."""
+        return (self.cost_threat_pliable, self.cost_threat_resolute)
+
+    def reliability_with(self, guarantor: bool) -> float:
+        """The offer's reliability with or without a guarantor holding the goods."""
+        return self.guaranteed_reliability if guarantor else self.reliability

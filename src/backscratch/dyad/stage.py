@@ -1,0 +1,193 @@
+"""The target's programme: the stage game of a period and its solution by backward induction.
+
+See ``docs/model.md`` ("The target's equilibrium"). :func:`plan_for` makes a scenario's
+instrument plan (a policy, its schedule or a counterfactual); :class:`StageGame` holds the
+plan and the scenario's :class:`~backscratch.dyad.params.Params` and solves the
+forward-looking target's compliance table ``p[t, type, g]`` over a grid of public beliefs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from backscratch.core.errors import ScenarioError
+from backscratch.dyad import _kernels as kernels
+from backscratch.dyad.params import Params
+from backscratch.dyad.policies import POLICIES, InstrumentPlan
+from backscratch.dyad.scenario import Scenario
+
+
+def plan_for(scenario: Scenario, name: str | None = None) -> InstrumentPlan:
+    """The instrument plan called ``name`` in ``scenario``.
+
+    ``None``: the scenario's own plan (its ``schedule`` if it has one, else ``policy``); a
+    key of ``scenario.counterfactuals``: that schedule; a policy name (``blackmail``, ...):
+    that policy in every period (a counterfactual of the same name takes precedence).
+    """
+    H, g = scenario.horizon, scenario.mediation.guarantor
+    if name is None:
+        if not scenario.schedule:
+            return InstrumentPlan.constant(scenario.policy, H, g)
+        entries, name = scenario.schedule, "scheduled"
+    elif name in scenario.counterfactuals:  # a counterfactual may reuse a policy's name
+        entries = scenario.counterfactuals[name]
+    elif name in POLICIES:
+        return InstrumentPlan.constant(name, H, g)
+    else:
+        known = [*POLICIES, *scenario.counterfactuals]
+        raise ScenarioError.bad("policy", f"unknown policy '{name}' (known: {', '.join(known)})")
+    return InstrumentPlan.scheduled(name, scenario.policy, entries, scenario.calendar, H, g)
+
+
+@dataclass(eq=False)
+class StageGame:
+    """The game's primitives for one instrument plan, and the target's dynamic programme.
+
+    ``plan`` gives the instrument per period, ``params`` the scenario's numbers,
+    ``reliability[t]`` the offer's reliability in period ``t`` (a guarantor raises it) and
+    ``grid`` the public beliefs at which the programme is solved.
+    """
+
+    plan: InstrumentPlan
+    params: Params
+    reliability: np.ndarray
+    grid: np.ndarray
+    residual: float = field(default=0.0, init=False)
+    """Largest fixed-point residual of the last :meth:`solve` (0 when fully converged)."""
+
+    tol = 1e-13
+    """Bisection tolerance on the compliance probabilities."""
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario, plan: InstrumentPlan) -> StageGame:
+        """The stage game that ``scenario`` defines under instrument ``plan``."""
+        params = Params.from_scenario(scenario)
+        reliability = np.where(plan.guarantor, params.guaranteed_reliability, params.reliability)
+        grid = np.linspace(0.0, 1.0, scenario.solver.belief_grid)
+        return cls(plan=plan, params=params, reliability=reliability, grid=grid)
+
+    @property
+    def horizon(self) -> int:
+        return len(self.plan.threat)
+
+    @property
+    def table_shape(self) -> tuple[int, int, int]:
+        """Shape ``(horizon, 2, grid)`` of a compliance table."""
+        return (self.horizon, 2, len(self.grid))
+
+    def demand(self, mu: np.ndarray | float) -> np.ndarray:
+        """The demand ``x(mu)`` at public belief ``mu``."""
+        return self.params.demand_a + self.params.demand_b * np.asarray(mu)
+
+    def immediate(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each type's expected payoff of complying / resisting at every grid belief, period t.
+
+        Returns ``(comply, resist)``, each of shape (2, grid).
+        """
+        p = self.params
+        x = p.demand_a + p.demand_b * self.grid
+        if self.plan.threat[t]:
+            costs = np.asarray(p.threat_costs)[:, None]
+        else:
+            costs = np.full((2, 1), p.cost)
+        reward = self.reliability[t] * p.price if self.plan.offer[t] else 0.0
+        comply = (reward - costs) * x
+        penalty = p.credibility * p.punishment if self.plan.threat[t] else 0.0
+        resist = np.full_like(comply, -penalty)
+        return comply, resist
+
+    def third_party_flow(self) -> np.ndarray:
+        """The pliable type's expected payoff per period from third-party threats, per belief.
+
+        ``M * e(mu) * E[max(u_C + eps, u_R)]`` for one entrant's threat demand met with the
+        myopic logit reply (0 when there are no third parties).
+        """
+        p = self.params
+        if p.third_parties == 0:
+            return np.zeros(len(self.grid))
+        mu = self.grid
+        x = p.demand_a + p.demand_b * mu
+        e = kernels.entry_probability(
+            mu,
+            x,
+            p.value,
+            p.punishment,
+            p.credibility,
+            p.execution_cost,
+            p.entry_cost,
+            p.entry_noise,
+        )
+        u_c = -p.cost_threat_pliable * x
+        u_r = -p.credibility * p.punishment
+        one = u_r + p.noise * np.logaddexp(0.0, (u_c - u_r) / p.noise)
+        return p.third_parties * e * one
+
+    def solve(self, discount: float) -> np.ndarray:
+        """Backward induction over the public belief; returns the compliance table ``p[t, type, g]``.
+
+        The resolute type is the commitment type of Kreps & Wilson (1982): it plays its
+        myopic logit reply. The pliable type is strategic: with ``W_{t+1}(mu)`` its
+        continuation value, it complies iff
+        ``u_C + discount * W_{t+1}(mu_C) + eps >= u_R + discount * W_{t+1}(mu_R)`` with
+        ``eps ~ Logistic(0, noise)``, where ``mu_C``/``mu_R`` are the Bayes posteriors after
+        compliance/resistance given both types' compliance probabilities — its own
+        included, so its probability is a fixed point, solved at every grid belief
+        (``_kernels.solve_period``); then its value rolls back one period
+        (``_kernels.continuation``). The largest equilibrium residual over all periods is
+        kept in :attr:`residual`.
+
+        Under a schedule the target expects the instrument in force to continue (static
+        policy expectations): in each period it plays the solution of the game in which the
+        current instrument is kept to the horizon, and it re-optimises when the schedule
+        switches. So a counterfactual schedule changes behaviour only from the date it
+        diverges. Without a schedule this is the exact backward induction.
+        """
+        regimes = sorted(set(zip(self.plan.threat, self.plan.offer, self.reliability, strict=True)))
+        if len(regimes) == 1:
+            return self._backward(discount)
+        H = self.horizon
+        p = np.empty(self.table_shape)
+        worst = 0.0
+        for threat, offer, rel in regimes:
+            const = replace(
+                self,
+                plan=InstrumentPlan(
+                    self.plan.name, np.full(H, threat), np.full(H, offer), np.full(H, False)
+                ),
+                reliability=np.full(H, rel),
+            )
+            table = const._backward(discount)
+            worst = max(worst, const.residual)
+            now = (
+                (self.plan.threat == threat)
+                & (self.plan.offer == offer)
+                & (self.reliability == rel)
+            )
+            p[now] = table[now]
+        self.residual = worst
+        return p
+
+    def _backward(self, discount: float) -> np.ndarray:
+        """Backward induction for this plan, taken as known to the target."""
+        H, G = self.horizon, len(self.grid)
+        p = np.zeros((H, 2, G))
+        W = np.zeros(G)
+        W_next = np.empty_like(W)
+        flow = self.third_party_flow()
+        noise = self.params.noise
+        worst = 0.0
+        for t in range(H - 1, -1, -1):
+            if not (self.plan.threat[t] or self.plan.offer[t]):
+                W = flow + discount * W
+                continue
+            comply, resist = self.immediate(t)
+            worst = max(
+                worst,
+                kernels.solve_period(self.grid, W, comply, resist, discount, noise, self.tol, p[t]),
+            )
+            kernels.continuation(self.grid, W, comply, resist, p[t], discount, noise, flow, W_next)
+            W, W_next = W_next, W
+        self.residual = worst
+        return p
