@@ -131,7 +131,6 @@ def _results(tmp_path) -> list[Result]:
 
 
 def test_every_result_follows_the_protocol(tmp_path):
-    import polars as pl
 
     for res in _results(tmp_path):
         name = type(res).__name__
