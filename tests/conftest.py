@@ -26,3 +26,20 @@ def oye():
 def small():
     """The reference scenario with few runs, for tests of mechanics rather than statistics."""
     return load_scenario("oye-dyad", {"runs": 64, "horizon": 12})
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """``backscratch demo --runs 300``, once for every test that reads it: its folder and
+    what it printed."""
+    import contextlib
+    import io
+
+    from backscratch.cli import main
+
+    folder = tmp_path_factory.mktemp("demo")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = main(["demo", "--out", str(folder), "--runs", "300"])
+    assert code == 0
+    return folder, printed.getvalue()

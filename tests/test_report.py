@@ -187,11 +187,10 @@ def test_report_of_a_sweep_folder_says_what_is_unfinished(capsys, tmp_path):
     assert "Only 7 of 8 tasks are finished" in (tmp_path / "s2.html").read_text()
 
 
-def test_report_of_a_demo_folder(tmp_path):
+def test_report_of_a_demo_folder(demo_run):
     from backscratch.studies import demo
 
-    folder = tmp_path / "demo"
-    demo.write(folder, {"runs": 30})
+    folder = demo_run[0]
     text = demo.report_page(folder)
     assert_self_contained(text)
     assert images(text) == 2

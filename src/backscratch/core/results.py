@@ -51,7 +51,7 @@ class Metric:
     @property
     def title(self) -> str:
         """``label (unit)``, or the label alone for a dimensionless share or count."""
-        return self.label if self.unit in ("", "share") else f"{self.label} ({self.unit})"
+        return self.label if self.unit in ("", "share", "count") else f"{self.label} ({self.unit})"
 
 
 def by_name(metrics: Iterable[Metric], names: Iterable[str]) -> tuple[Metric, ...]:

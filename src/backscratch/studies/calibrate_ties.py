@@ -331,6 +331,8 @@ def bootstrap_refits(
     the scenario's seed), each started from ``theta``; rows: samples."""
     rng = np.random.default_rng([scenario.seed, 1])
     out = []
+    if progress:
+        progress(0, refits)  # the starting state, as a sweep reports it
     for b in range(refits):
         sample = [cases[i] for i in rng.integers(0, len(cases), len(cases))]
         observed, _, _ = data_moments(sample, bootstrap=0)
