@@ -47,7 +47,12 @@ METRICS: tuple[Metric, ...] = (
         "total wealth over what isolated actors would hold",
     ),
     Metric("destroyed_per_run", "wealth destroyed / run", "wealth units", "in fights"),
-    Metric("clusters", "clusters (final)", "count", "groups of mutually committed actors"),
+    Metric(
+        "clusters",
+        "clusters of mutually committed actors (final)",
+        "count",
+        "groups whose members are all committed to each other at least cluster_threshold",
+    ),
     Metric("largest_cluster", "largest cluster, actors (final)", "count", "its members"),
     Metric(
         "fights_per_year_first_tenth",
