@@ -1,4 +1,4 @@
-"""Write the Axelrod library's payoff matrices that backscratch must reproduce (issue 9).
+"""Write the Axelrod library's payoff matrices that backscratch must reproduce.
 
     pip install torch==2.13.0 && pip install '.[oracle]'
     python scripts/make_axelrod_fixture.py [--out tests/fixtures/axelrod_reference.json]

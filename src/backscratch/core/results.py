@@ -109,6 +109,36 @@ class Result:
         return f"<div><p><b>{head}</b></p><table>{rows}</table></div>"
 
 
+class PolicyComparison(Result):
+    """Base of comparisons: several policies of one scenario on common random numbers,
+    ``results[policy]`` each one's result (subclasses declare ``scenario`` and ``results``)."""
+
+    if TYPE_CHECKING:
+        results: Mapping[str, Result]
+
+    def __getitem__(self, policy: str) -> Any:
+        return self.results[policy]
+
+    @property
+    def policies(self) -> list[str]:
+        """The policies compared, in order."""
+        return list(self.results)
+
+    def summaries(self) -> dict[str, dict[str, Any]]:
+        """Each policy's ``summary()`` (computed once)."""
+        cache: dict[str, dict[str, Any]] = self.__dict__.setdefault("_summaries", {})
+        for p, r in self.results.items():
+            if p not in cache:
+                cache[p] = r.summary()
+        return dict(cache)
+
+    def _repr_html_(self) -> str:
+        s = self.summaries()
+        rows = [[m.title, *(s[p][m.name] for p in s)] for m in self.metrics]
+        head = html.escape(f"{type(self).__name__}: {self._headline()}")
+        return f"<div><p><b>{head}</b></p>{html_table(['metric', *s], rows)}</div>"
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, float):
         return "nan" if math.isnan(value) else f"{value:.4g}"
@@ -135,16 +165,3 @@ def mean_ci(samples: np.ndarray, level: float = 0.95) -> np.ndarray:
         return np.stack([mean, nan, nan], axis=1)
     half = stats.t.ppf(0.5 + level / 2, n - 1) * samples.std(axis=1, ddof=1) / np.sqrt(n)
     return np.stack([mean, mean - half, mean + half], axis=1)
-
-
-def jsonable(value: Any) -> Any:
-    """``value`` with numpy scalars and arrays turned into plain Python (NaN kept)."""
-    if isinstance(value, Mapping):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        return value.item()
-    return value

@@ -11,14 +11,22 @@
 from __future__ import annotations
 
 from collections import namedtuple
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from backscratch.core.errors import ScenarioError
-from backscratch.core.results import Column, Metric, Result, by_name, html_table, mean_ci
+from backscratch.core.results import (
+    Column,
+    Metric,
+    PolicyComparison,
+    Result,
+    by_name,
+    html_table,
+    mean_ci,
+)
 from backscratch.dyad.codes import COMPLIED, NO_DEMAND, OFFER, RESISTED, THREAT
 from backscratch.dyad.policies import InstrumentPlan
 from backscratch.dyad.scenario import Scenario
@@ -404,23 +412,15 @@ def _mean_where(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 @dataclass(eq=False, repr=False)
-class Comparison(Result):
+class Comparison(PolicyComparison):
     """Several policies of one scenario, run on the same random numbers (common random
-    numbers): ``results[policy]`` is each one's :class:`DyadResult`."""
+    numbers): ``c[policy]`` (``c.results[policy]``) is each one's :class:`DyadResult`."""
 
     scenario: Scenario
     results: dict[str, DyadResult]
     etas: Any = None
     """Hawk-bias values of :meth:`domestic` (default: 11 values over twice eta*)."""
-    _summaries: dict[str, dict[str, Any]] = field(default_factory=dict, init=False)
     metrics = METRICS
-
-    def __getitem__(self, policy: str) -> DyadResult:
-        return self.results[policy]
-
-    @property
-    def policies(self) -> list[str]:
-        return list(self.results)
 
     def _headline(self) -> str:
         sc = self.scenario
@@ -428,13 +428,6 @@ class Comparison(Result):
             f"{sc.name}: {', '.join(self.policies)}; {sc.runs} runs × {sc.horizon} periods "
             f"each, seed {sc.seed}"
         )
-
-    def summaries(self) -> dict[str, dict[str, Any]]:
-        """Each policy's :meth:`DyadResult.summary` (computed once)."""
-        for p, r in self.results.items():
-            if p not in self._summaries:
-                self._summaries[p] = r.summary()
-        return dict(self._summaries)
 
     def summary(self) -> dict[str, Any]:
         """``{"scenario", "runs", "seed", "policies": {policy: summary}}``."""
@@ -470,13 +463,6 @@ class Comparison(Result):
                 for t in tables
             ]
         return pa.concat_tables(tables)
-
-    def _repr_html_(self) -> str:
-        s = self.summaries()
-        rows = [[m.title, *(s[p][m.name] for p in s)] for m in METRICS]
-        return f"<div><p><b>Comparison: {self._headline()}</b></p>" + (
-            html_table(["metric", *s], rows) + "</div>"
-        )
 
     def contrast(self, a: str, b: str) -> Contrast:
         """Per-run paired differences ``a − b`` of every metric of :data:`RUN_METRICS`, on the
@@ -574,15 +560,6 @@ class Contrast(Result):
         ]
         head = ["metric", self.first, self.second, "difference", "95% CI low", "95% CI high"]
         return f"<div><p><b>Contrast: {self._headline()}</b></p>{html_table(head, rows)}</div>"
-
-
-def metric(name: str) -> Metric:
-    """The declared metric called ``name`` (summary metrics first, then per-run ones)."""
-    for table in (METRICS, RUN_METRICS):
-        for m in table:
-            if m.name == name:
-                return m
-    raise KeyError(name)
 
 
 def select(names: tuple[str, ...]) -> tuple[Metric, ...]:

@@ -18,13 +18,15 @@ from backscratch.core.schema import dump_yaml, load_scenario
 from backscratch.core.version import __version__
 from backscratch.data import ties
 from backscratch.dyad.api import compare
+from backscratch.dyad.policies import POLICY_NAMES
 from backscratch.dyad.results import METRICS, Comparison
 from backscratch.dyad.scenario import Scenario
 from backscratch.report import figures, html
 from backscratch.studies import calibrate_ties
 from backscratch.studies.casestudy import CASE_METRICS, CaseStudy, iran_case
 
-REFERENCE_POLICIES = ("blackmail", "backscratching", "mixed", "none")
+REFERENCE_POLICIES = POLICY_NAMES
+"""The reference comparison: every instrument and the no-demand baseline."""
 SHADOWS = (0.5, 0.9)
 """Shadows of the future at which blackmail and backscratching are compared (P3)."""
 SHOWN = (

@@ -166,9 +166,10 @@ def full_transition_matrix(
     _check_population(Z, beta, rule, mu)
     n, Z = a.shape[0], int(Z)
     if comb(Z + n - 1, n - 1) > MAX_STATES:
-        raise ScenarioError(
-            f"--mu: {comb(Z + n - 1, n - 1)} population states is too many for the exact chain "
-            f"(at most {MAX_STATES}); use the small-mutation limit (--mu 0)"
+        raise ScenarioError.bad(
+            "mu",
+            f"{comb(Z + n - 1, n - 1)} population states is too many for the exact chain "
+            f"(at most {MAX_STATES}); use the small-mutation limit (mu 0)",
         )
     states = compositions(Z, n)
     index = {tuple(s): k for k, s in enumerate(states)}

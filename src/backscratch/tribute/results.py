@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from backscratch.core.results import Column, Metric, Result, html_table
+from backscratch.core.results import Column, Metric, PolicyComparison, Result
 from backscratch.tribute import _kernels as K
 from backscratch.tribute.scenario import TributeScenario
 
@@ -251,19 +251,12 @@ class TributeResult(Result):
 
 
 @dataclass(eq=False, repr=False)
-class TributeComparison(Result):
-    """Several variants of one tribute scenario on the same seeds: ``results[policy]``."""
+class TributeComparison(PolicyComparison):
+    """Several variants of one tribute scenario on the same seeds: ``c[policy]``."""
 
     scenario: TributeScenario
     results: dict[str, TributeResult]
     metrics = METRICS
-
-    def __getitem__(self, policy: str) -> TributeResult:
-        return self.results[policy]
-
-    @property
-    def policies(self) -> list[str]:
-        return list(self.results)
 
     def _headline(self) -> str:
         sc = self.scenario
@@ -281,16 +274,9 @@ class TributeComparison(Result):
             "seed": sc.seed,
             "years": sc.years,
             "actors": sc.actors,
-            "policies": {p: r.summary() for p, r in self.results.items()},
+            "policies": self.summaries(),
         }
 
     def to_arrow(self) -> pa.Table:
         """Every variant's yearly table (:meth:`TributeResult.to_arrow`), one after another."""
         return pa.concat_tables([r.to_arrow() for r in self.results.values()])
-
-    def _repr_html_(self) -> str:
-        s = self.summary()["policies"]
-        rows = [[m.title, *(s[p][m.name] for p in s)] for m in METRICS]
-        return f"<div><p><b>TributeComparison: {self._headline()}</b></p>" + (
-            html_table(["statistic", *s], rows) + "</div>"
-        )
