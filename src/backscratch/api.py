@@ -262,6 +262,8 @@ def tournament(
     (default ``oye-dyad``). Returns a result with ``summary()`` (the ``tournament --format
     json`` contract) and ``to_pandas()`` (one row per match).
     """
+    if overrides and game != "coercion":
+        raise ScenarioError.bad("overrides", "only the coercion game takes a scenario")
     sc = None
     if scenario is not None or overrides:
         sc = _dyad(_scenario(scenario or "oye-dyad", overrides=overrides), "tournament")

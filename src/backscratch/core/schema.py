@@ -52,7 +52,8 @@ class ScenarioBase(Section):
         ``sc.with_updates(shadow=0.5, **{"threat.credibility": 1.0})``."""
         data = apply_overrides(self.model_dump(), fields)
         out = validate(data, source=self.name)
-        assert isinstance(out, type(self))  # the model field cannot change type
+        if not isinstance(out, type(self)):
+            raise ScenarioError(f"{self.name}: model: a scenario's model cannot be changed")
         return out
 
 
