@@ -37,6 +37,25 @@ def _rpst(text: str | None) -> tuple[float, float, float, float] | None:
     return vals[0], vals[1], vals[2], vals[3]
 
 
+def _game_options(
+    command, game, demanders, targets, scenario, set_, turns, repetitions, seed, noise,
+    prob_end, payoffs,
+) -> dict:  # fmt: skip
+    """The game and match options ``tournament`` and ``evolve`` share, parsed."""
+    return {
+        "game": game,
+        "demanders": _names(demanders),
+        "targets": _names(targets),
+        "scenario": _coercion_scenario(game, scenario, set_, command),
+        "turns": turns,
+        "repetitions": repetitions,
+        "seed": seed,
+        "noise": noise,
+        "prob_end": prob_end,
+        "payoffs": _rpst(payoffs),
+    }
+
+
 def _counts(text: str) -> list[int]:
     values = parse_values(text, "--counts")
     if any(v != int(v) for v in values):
@@ -191,17 +210,11 @@ def tournament(
 
     result = api.tournament(
         _names(strategies),
-        game=game,
-        demanders=_names(demanders),
-        targets=_names(targets),
-        scenario=_coercion_scenario(game, scenario, set_, "tournament"),
-        turns=turns,
-        repetitions=repetitions,
-        seed=seed,
-        noise=noise,
-        prob_end=prob_end,
-        payoffs=_rpst(payoffs),
-    )
+        **_game_options(
+            "tournament", game, demanders, targets, scenario, set_, turns, repetitions, seed,
+            noise, prob_end, payoffs,
+        ),
+    )  # fmt: skip
     summary = result.summary()
     if out_dir is not None:
         tour.write_tournament(result, out_dir)
@@ -309,18 +322,22 @@ def evolve(
     from backscratch.tournaments import api as tour
 
     evo = api.evolve(
-        game=game,
         strategies=_names(strategies),
         payoff_matrix=payoff_matrix,
-        demanders=_names(demanders),
-        targets=_names(targets),
-        scenario=_coercion_scenario(game, scenario, set_, "evolve"),
-        turns=turns,
-        repetitions=repetitions,
-        seed=seed,
-        noise=noise,
-        prob_end=prob_end,
-        payoffs=_rpst(payoffs),
+        **_game_options(
+            "evolve",
+            game,
+            demanders,
+            targets,
+            scenario,
+            set_,
+            turns,
+            repetitions,
+            seed,
+            noise,
+            prob_end,
+            payoffs,
+        ),
         population=population,
         target_population=target_population,
         beta=beta,
