@@ -222,36 +222,45 @@ def test_tutorial_has_the_five_steps_in_order():
 def test_escalation_giving_in_to_threats_raises_the_next_demand():
     view = tutorial.STEPS[0].compute(0.6)
     assert view.numbers["blackmail_after_compliance"] > 0.01
-    assert view.numbers["backscratching_after_compliance"] == 0.0
+    # a paid concession is slightly informative (docs/model.md, The target's equilibrium):
+    # about a tenth of the escalation a threatened one brings (0.0036 against 0.034 here)
+    assert (
+        abs(view.numbers["backscratching_after_compliance"])
+        < 0.2 * view.numbers["blackmail_after_compliance"]
+    )
     assert "+0.0" in view.caption
 
 
-def test_contagion_watchers_cut_cooperation_with_threats_only():
+def test_contagion_watchers_cut_cooperation_with_threats_not_offers():
     step = tutorial.STEPS[1]
     alone, watched = step.compute(0), step.compute(2)
     assert alone.numbers["blackmail_entries"] == 0.0
-    assert watched.numbers["blackmail_coop"] < alone.numbers["blackmail_coop"] - 0.1
-    assert watched.numbers["backscratching_coop"] == pytest.approx(
-        alone.numbers["backscratching_coop"]
-    )
-    # offers invite (almost) no one: entries come only from the entry decision's noise
-    assert watched.numbers["backscratching_entries"] < watched.numbers["blackmail_entries"] / 10
+    drop = {
+        p: alone.numbers[f"{p}_coop"] - watched.numbers[f"{p}_coop"]
+        for p in ("blackmail", "backscratching")
+    }
+    assert drop["blackmail"] > 0.3 and abs(drop["backscratching"]) < 0.1 * drop["blackmail"]
+    # ...but offers draw watchers too (docs/model.md, P2): paid compliance reveals the type
+    assert watched.numbers["backscratching_entries"] > watched.numbers["blackmail_entries"]
+    assert f"{watched.numbers['backscratching_entries']:.3f}" in watched.caption
 
 
-def test_price_a_paid_concession_does_not_move_the_belief():
+def test_price_a_paid_concession_hardly_moves_the_belief():
     for price in (0.3, 1.5):
         view = tutorial.STEPS[2].compute(price)
-        paid = [v for v in view.ys["backscratching"] if np.isfinite(v)]
-        threatened = [v for v in view.ys["blackmail"] if np.isfinite(v)]
-        assert paid and np.allclose(paid, 0.0)
-        assert threatened and min(threatened) > 0.0  # every concession under threat
+        paid = np.array([v for v in view.ys["backscratching"] if np.isfinite(v)])
+        threatened = np.array([v for v in view.ys["blackmail"] if np.isfinite(v)])
+        assert threatened.size and threatened.min() > 0.0  # every concession under threat
         assert view.numbers["blackmail_jump"] > 0.01
+        # a paid concession moves it less than a tenth as much, in every period
+        assert paid.size and np.abs(paid).max() < 0.1 * threatened.min()
 
 
 def test_hedging_threats_build_latency_offers_do_not():
     step = tutorial.STEPS[3]
     on, off = step.compute(0.05), step.compute(0.0)
-    assert on.numbers["blackmail_final"] > on.threshold > on.numbers["backscratching_final"] == 0.0
+    assert on.numbers["blackmail_final"] > on.threshold
+    assert 0.0 <= on.numbers["backscratching_final"] < 0.01 * on.numbers["blackmail_final"]
     assert off.numbers["blackmail_final"] == 0.0
 
 
@@ -259,8 +268,14 @@ def test_lock_in_hawkish_leaders_switch_to_threats_above_eta_star():
     step = tutorial.STEPS[4]
     low = step.compute(0.0)
     star = low.numbers["eta_star"]
-    assert 0.0 < star < 3.0
-    assert "picks backscratching" in low.caption
+    assert 0.5 < star < 3.0
+    o = core.simulate(tutorial.base_scenario())
+    national = {p: r.leader_payoff(0.0) for p, r in o.policies.items()}
+    first = max(national, key=national.get)
+    assert first != "blackmail"  # abroad, threats lose: the leader's η = 0 pick is the best payer
+    assert f"picks {first}" in low.caption
+    just_below = step.compute(star - 0.05)
+    assert "picks blackmail" not in just_below.caption
     high = step.compute(star + 0.2)
     assert "picks blackmail" in high.caption and high.marker == pytest.approx(star + 0.2)
 

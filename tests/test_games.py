@@ -171,7 +171,9 @@ def test_dyad_comparative_statics(dyad_solution):
     cs = dyad_solution["comparative_statics"]
     coop = cs["shadow"]["cooperation_rate"]
     assert coop["blackmail"][0] > coop["blackmail"][-1] + 0.4  # the shadow of the future
-    assert max(coop["backscratching"]) - min(coop["backscratching"]) < 0.02
+    # the shadow of the future moves threats' cooperation, and offers' hardly at all
+    spread = {p: max(v) - min(v) for p, v in coop.items()}
+    assert spread["backscratching"] < 0.1 * spread["blackmail"]
     m = cs["third_parties"]["cooperation_rate"]["blackmail"]
     assert m[0] > m[-1] + 0.2  # more watchers, less giving in
     assert all(r["agree"] for r in dyad_solution["one_shot"].values())

@@ -50,7 +50,13 @@ def compare_dir(tmp_path_factory):
 
 def test_compare_out_writes_summary_scenario_and_every_policys_periods(compare_dir):
     data = json.loads((compare_dir / "compare.json").read_text())
-    assert list(data) == ["scenario", "runs", "seed", "version", "policies", "domestic"]
+    keys = ["scenario", "runs", "seed", "version", "policies", "domestic", "diagnostics"]
+    assert list(data) == keys
+    for policy, d in data["diagnostics"].items():
+        assert set(d["by_selection"]) == {"continuation", "lowest", "highest"}
+        assert d["by_selection"]["continuation"]["cooperation_rate"] == pytest.approx(
+            data["policies"][policy]["cooperation_rate"]
+        )
     assert list(data["policies"]) == ["blackmail", "backscratching", "mixed"]
     assert data["domestic"]["eta_star"] is not None
     table = pq.read_table(compare_dir / "periods.parquet")

@@ -48,6 +48,7 @@ SHOWN = (
     "cooperation_rate",
     "demand_growth_after_compliance",
     "demand_growth_after_resistance",
+    "belief_jump_after_compliance",
     "punishments_per_period",
     "backdowns_per_period",
     "transfer_per_run",
@@ -76,6 +77,45 @@ def _summary_table(title: str, summaries: dict[str, dict]) -> Table:
         "payoffs: discounted totals per run (leader: with hawk bias and audience costs); "
         "Δ demand: next demand minus this one"
     )
+    return table
+
+
+def _diagnostics(results: dict) -> dict:
+    from backscratch.dyad.api import diagnostics
+
+    return {policy: diagnostics(res) for policy, res in results.items()}
+
+
+def _equilibria_table(diags: dict, chosen: str) -> Table:
+    """How often each policy's target game has several stable equilibria, the cooperation
+    rate under every selection rule (``solver.selection``) and the range over the rules of
+    the outcomes of :data:`backscratch.dyad.api.BY_SELECTION`, on the same seeds."""
+    from backscratch.dyad.results import select
+    from backscratch.dyad.scenario import SELECTIONS
+
+    table = Table(
+        title="Equilibria of the target's game: cells with several stable ones; cooperation "
+        "under each selection rule (solver.selection); ranges over the rules",
+        title_justify="left",
+    )
+    table.add_column("policy", no_wrap=True)
+    table.add_column("several", justify="right", no_wrap=True)
+    for rule in SELECTIONS:
+        table.add_column(rule, justify="right", no_wrap=True)
+    ranged = select(("entries_per_period", "belief_jump_after_compliance"))
+    for m in ranged:
+        table.add_column(m.label, justify="right")
+    for policy, d in diags.items():
+        rules = d["by_selection"]
+        cells = [
+            f"{rules[r]['cooperation_rate']:.3f}" + ("*" if r == chosen else "") for r in SELECTIONS
+        ]
+        for m in ranged:
+            values = [v[m.name] for v in rules.values()]
+            sign = "+" if m.unit == "probability" else ""  # a change, or a count
+            cells.append(f"{min(values):{sign}.3f} … {max(values):{sign}.3f}")
+        table.add_row(policy, f"{d['multiple_equilibria']:.0%}", *cells)
+    table.caption = "*: the rule played (docs/model.md, The target's equilibrium)"
     return table
 
 
@@ -148,6 +188,7 @@ def run(
             {result.policy: result.summary()},
         )
     )
+    out.print(_equilibria_table(_diagnostics({result.policy: result}), sc.solver.selection))
     if out_dir is not None:
         out.print(f"results written to {out_dir}/ (periods.parquet, scenario.yaml, summary.json)")
 
@@ -193,8 +234,9 @@ def compare(
     result = api.compare(sc, policies=names, etas=etas)
     assert isinstance(result, Comparison)
     domestic = result.domestic()
+    diags = _diagnostics(result.results) if out_dir is not None or fmt is not Format.json else {}
     if out_dir is not None:
-        io.write_compare(result, out_dir)
+        io.write_compare(result, out_dir, diagnostics=diags)
     summary = result.summary()
     if fmt is Format.json:
         contract = {
@@ -213,6 +255,7 @@ def compare(
             summary["policies"],
         )
     )
+    out.print(_equilibria_table(diags, sc.solver.selection))
     if len(result.results) > 1 and "blackmail" in result.results:
         out.print(_domestic_table(domestic))
     if out_dir is not None:
@@ -270,6 +313,7 @@ def solve(
                 f"one-shot {policy}: backscratch {r['backscratch']}, gambit logit "
                 f"{ {k: round(v, 4) for k, v in r['gambit_logit'].items()} } agree={r['agree']}"
             )
+        out.print(_equilibria_table(result["multiplicity"], result["equilibrium"]["selection"]))
         for key, block in result["comparative_statics"].items():
             table = Table(title=f"cooperation vs {key}", title_justify="left")
             table.add_column(key, justify="right")
@@ -488,9 +532,12 @@ def demo(
         f"- Reference dyad: offers got {bs['cooperation_rate']:.0%} cooperation, threats "
         f"{bm['cooperation_rate']:.0%}; giving in to a threat raised the next demand by "
         f"{bm['demand_growth_after_compliance']:+.3f}, a paid concession by "
-        f"{bs['demand_growth_after_compliance']:+.3f}.\n"
+        f"{bs['demand_growth_after_compliance']:+.3f}; third parties entered "
+        f"{bs['entries_per_period']:.3f} times a period under offers, "
+        f"{bm['entries_per_period']:.3f} under threats.\n"
         + (
-            f"- A leader with hawk bias above η* = {star:.2f} prefers blackmail anyway.\n"
+            f"- A leader with hawk bias above η* = {star:.2f} prefers blackmail to "
+            f"{d.domestic['preferred_at_zero']}, its pick at η = 0.\n"
             if star is not None
             else ""
         )

@@ -232,7 +232,8 @@ class Simulation:
 
     policies: dict[str, PolicyRun]
     eta_star: float | None
-    """Smallest hawk bias at which the leader prefers blackmail to the other two (or None)."""
+    """Smallest hawk bias at which the leader prefers blackmail to every other policy simulated
+    (or None)."""
 
 
 @dataclass

@@ -124,7 +124,7 @@ def _price(sc: Scenario, price: float) -> View:
     o = core.simulate(sc)
     pol = ("blackmail", "backscratching", "mixed")
     jumps = {p: _lines(o.policies[p].series["belief_jump"]) for p in pol}
-    mean = {p: float(np.nanmean(jumps[p])) if np.isfinite(jumps[p]).any() else 0.0 for p in pol}
+    mean = {p: o.policies[p].summary["belief_jump_after_compliance"] for p in pol}
     coop = o.policies["backscratching"].summary["cooperation_rate"]
     return View(
         kind="lines",
@@ -167,21 +167,22 @@ def _hedging(sc: Scenario, sensitivity: float) -> View:
 
 
 def lock_in_threshold(o: core.Outcome) -> float | None:
-    """Smallest hawk bias at which the leader prefers blackmail to backscratching (or None)."""
-    pair = {p: o.policies[p] for p in ("blackmail", "backscratching")}
-    return core.lock_in_of(pair)["eta_star"]
+    """Smallest hawk bias at which the leader prefers blackmail to every other instrument
+    simulated (or None): the page's η* (:attr:`backscratch.dashboard.core.Simulation.eta_star`)."""
+    return o.simulation.eta_star
 
 
 def _lock_in(sc: Scenario, eta: float) -> View:
     o = core.simulate(sc)
-    pol = ("blackmail", "backscratching")
+    pol = tuple(o.policies)
     star = lock_in_threshold(o)
     top = max(3.0, 1.5 * eta, 1.5 * (star or 0.0))
     etas = np.linspace(0.0, top, 31)
-    best = max(pol, key=lambda p: o.policies[p].leader_payoff(eta))
+    best = o.preferred(eta)
+    first = o.preferred(0.0)
     coop = {p: o.policies[p].summary["cooperation_rate"] for p in pol}
     flip = (
-        f"Above η* = {star:.2f} the leader prefers threats"
+        f"Above η* = {star:.2f} the leader prefers threats to {first}"
         if star is not None
         else "The leader never prefers threats"
     )
@@ -189,11 +190,11 @@ def _lock_in(sc: Scenario, eta: float) -> View:
         kind="lines",
         x=_lines(etas),
         ys={p: _lines([o.policies[p].leader_payoff(e) for e in etas]) for p in pol},
-        x_label="hawk bias η (weight on toughness)",
+        x_label="hawk bias η (weight on toughness, payoff units)",
         y_label="leader's payoff / run (payoff units)",
         marker=eta,
         caption=(
-            f"{flip}, although cooperation then falls from {coop['backscratching']:.0%} to "
+            f"{flip}, although cooperation then falls from {coop[first]:.0%} to "
             f"{coop['blackmail']:.0%}. At η = {eta:g} the leader picks {best}."
         ),
         numbers={
@@ -220,15 +221,19 @@ STEPS: tuple[Step, ...] = (
         "2. Contagion: others are watching",
         "Third parties watch the target and come with threats of their own when it looks "
         "pliable. A forward-looking target therefore resists threats more, the more states "
-        "watch; offers invite (almost) no one. Add watchers and watch blackmail's cooperation fall.",
+        "watch, and each resisted threat makes it look resolute. Offers make it look neither "
+        "pliable nor resolute, so at the reference watchers come more often under offers than "
+        "under threats: the model does not bear out the claim that paying invites no one. Add "
+        "watchers and watch blackmail's cooperation fall.",
         core.Control("third_parties.count", "Third parties M (count)", 0, 10, 1, integer=True),
         _contagion,
     ),
     Step(
         "price",
         "3. A price, not weakness",
-        "Accepting an offer that covers its cost says nothing about the target's resolve, so "
-        "the public belief that it is pliable does not move; conceding to a threat raises it. "
+        "Accepting an offer that covers its cost says little about the target's resolve, so "
+        "the public belief that it is pliable hardly moves; conceding to a threat raises it "
+        "much more. "
         "The plot shows how much each concession moved the belief (dashed: no change). Change "
         "the reward: only how often the target concedes changes.",
         core.Control("offer.price", "Reward R (payoff units per unit of demand)", 0.0, 3.0, 0.05),
@@ -252,9 +257,11 @@ STEPS: tuple[Step, ...] = (
     Step(
         "lock-in",
         "5. Lock-in: why leaders choose threats anyway",
-        "A leader who values looking tough (hawk bias η) adds η × toughness to the national "
-        "payoff. Past a threshold η*, threats win inside the government although they lose "
-        "abroad. The dashed line marks the chosen η.",
+        "A leader who values looking tough (hawk bias η) adds η × toughness (the value of "
+        "the demands it backs with threats, minus the rewards it pays) to the national "
+        "payoff, and pays an audience cost for empty threats and broken promises alike. Past "
+        "a threshold η*, threats win inside the government although they lose abroad. The "
+        "dashed line marks the chosen η.",
         core.Control("domestic.hawk_bias", "Hawk bias η (weight)", 0.0, 3.0, 0.05),
         _lock_in,
     ),

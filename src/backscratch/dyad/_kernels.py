@@ -66,8 +66,10 @@ def _excess(g, mu, p_pl, p_re, W, comply, resist, discount, noise):
     return _logit(d, noise) - p_pl
 
 
-SCAN_STEP = 1.0 / 64
-"""Step of the scan that brackets the selected equilibrium before bisection."""
+CONTINUATION, LOWEST, HIGHEST = 0, 1, 2
+"""Selection rules among a cell's stable equilibria: the one nearest the equilibrium at the
+next lower grid belief (at belief 0, the myopic reply), ties to the lower; the lowest; the
+highest."""
 
 
 @njit(cache=True)
@@ -75,47 +77,178 @@ def _logit(z, noise):
     return 0.5 * (1.0 + np.tanh(0.5 * z / noise))
 
 
+EXCLUSION_MARGIN = 1e-12
+"""An interval is ruled out only if its bound on ``h`` clears zero by this much (rounding)."""
+
+
 @njit(cache=True)
-def solve_period(grid, W, comply, resist, discount, noise, tol, p_out):
+def _range_tables(W, mins, maxs):
+    """Sparse tables of ``W``: ``mins[k, i]`` / ``maxs[k, i]`` = min / max of
+    ``W[i : i + 2**k]`` (constant-time range minimum and maximum queries)."""
+    n = W.shape[0]
+    mins[0, :n] = W
+    maxs[0, :n] = W
+    k = 1
+    while (1 << k) <= n:
+        half = 1 << (k - 1)
+        for i in range(n - (1 << k) + 1):
+            mins[k, i] = min(mins[k - 1, i], mins[k - 1, i + half])
+            maxs[k, i] = max(maxs[k - 1, i], maxs[k - 1, i + half])
+        k += 1
+
+
+@njit(cache=True, inline="always")
+def _w_range(W, mins, maxs, lo, hi):
+    """Min and max of the interpolated ``W`` over the beliefs ``[lo, hi]``: the values at the
+    ends and at every grid point between them (``W`` is linear between grid points)."""
+    a = _on_grid(W, lo)
+    b = _on_grid(W, hi)
+    w_min, w_max = min(a, b), max(a, b)
+    last = W.shape[0] - 1
+    i = max(int(np.ceil(lo * last)), 0)
+    j = min(int(np.floor(hi * last)), last)
+    if i <= j:
+        k = 0
+        while (1 << (k + 1)) <= j - i + 1:
+            k += 1
+        w_min = min(w_min, mins[k, i], mins[k, j - (1 << k) + 1])
+        w_max = max(w_max, maxs[k, i], maxs[k, j - (1 << k) + 1])
+    return w_min, w_max
+
+
+@njit(cache=True, inline="always")
+def _excluded(g, mu, a, b, p_re, W, mins, maxs, comply, resist, discount, noise):
+    """True if ``h = BR - id`` has one strict sign on all of ``[a, b]``, proved by bounds.
+
+    On ``[a, b]`` the posterior after compliance rises with the pliable type's compliance
+    ``p`` and the posterior after resistance falls, so each lies between its values at the
+    ends; ``W`` over those belief ranges bounds the value difference ``d``, the logit of
+    ``d`` bounds ``BR`` (it increases with ``d``), and so ``h`` lies in
+    ``[BR_lo - b, BR_hi - a]``.
+    """
+    c_a = posterior(mu, a, p_re, True)
+    c_b = posterior(mu, b, p_re, True)
+    r_a = posterior(mu, a, p_re, False)
+    r_b = posterior(mu, b, p_re, False)
+    c_min, c_max = _w_range(W, mins, maxs, min(c_a, c_b), max(c_a, c_b))
+    r_min, r_max = _w_range(W, mins, maxs, min(r_a, r_b), max(r_a, r_b))
+    base = comply[0, g] - resist[0, g]
+    br_lo = _logit(base + discount * (c_min - r_max), noise)
+    br_hi = _logit(base + discount * (c_max - r_min), noise)
+    return br_lo - b > EXCLUSION_MARGIN or br_hi - a < -EXCLUSION_MARGIN
+
+
+@njit(cache=True)
+def _refine(g, mu, lo, hi, h_lo, h_hi, p_re, W, comply, resist, discount, noise, tol):
+    """The root of ``h`` in ``(lo, hi]``, given ``h(lo) > 0 >= h(hi)``: regula falsi with the
+    Illinois modification (Dowell & Jarratt 1971), the bracket kept throughout, to a bracket
+    narrower than ``tol`` or an exact zero; a bisection step whenever the secant stalls."""
+    side = 0
+    for _ in range(200):
+        if hi - lo <= tol:
+            break
+        x = (lo * h_hi - hi * h_lo) / (h_hi - h_lo)
+        if not (lo < x < hi) or side == 3 or side == -3:
+            x = 0.5 * (lo + hi)
+            side = 0
+        h_x = _excess(g, mu, x, p_re, W, comply, resist, discount, noise)
+        if h_x == 0.0:
+            return x
+        if h_x > 0.0:
+            lo, h_lo = x, h_x
+            side = side - 1 if side <= 0 else -1
+            if side <= -2:
+                h_hi *= 0.5
+        else:
+            hi, h_hi = x, h_x
+            side = side + 1 if side >= 0 else 1
+            if side >= 2:
+                h_lo *= 0.5
+    return 0.5 * (lo + hi) if h_hi != 0.0 else hi
+
+
+@njit(cache=True)
+def solve_period(
+    grid, W, comply, resist, discount, noise, tol, resolution, selection, p_out, n_out
+):
     """Equilibrium compliance probabilities of one period, at every grid belief.
 
     The resolute type is the commitment ("tough") type of Kreps & Wilson (1982): it plays its
     myopic logit reply ``p_re = L((u_C - u_R) / noise)``. The pliable type is strategic: its
     ``p_pl`` solves ``p_pl = BR(p_pl)``, a best response that takes into account the Bayes
-    posteriors its own mixing implies. ``BR(p) - p`` is > 0 at 0 and < 0 at 1, so a root
-    always exists. Where there are several, the one selected is the first reached from the
-    myopic reply in the direction best-response adjustment moves (for a monotone ``BR``,
-    the limit of ``p <- BR(p)`` started at myopic play): a rule that favours no instrument.
-    A scan in steps of :data:`SCAN_STEP` brackets it and bisection refines it to ``tol``.
-    Writes ``p_out`` (2 x grid) and returns the largest residual ``|BR(p) - p|``.
+    posteriors its own mixing implies. The excess ``h(p) = BR(p) - p`` is > 0 at 0 and < 0
+    at 1 (a logit reply lies strictly inside (0, 1)), so a root always exists, and the
+    stable ones (``BR`` crossing the diagonal from above: slope of ``BR`` below 1) alternate
+    with unstable ones.
+
+    Every stable root is found by branch and bound on ``[0, 1]``: an interval is dropped
+    where bounds prove that ``h`` keeps one sign on it (:func:`_excluded`), otherwise halved
+    until narrower than ``1 / resolution``; in each such interval a downward sign change of
+    ``h`` is a stable root, refined by bisection to ``tol``. So no stable root is missed
+    unless an unstable one lies within ``1 / resolution`` of it (the pair then cancels in
+    the sign test). Of the stable roots, the one ``selection`` names is played:
+    :data:`CONTINUATION`, the root nearest the one played at the next lower grid belief
+    (ties to the lower) — at belief 0 observers cannot learn, the root is unique and equals
+    the myopic reply, so this follows the equilibrium continuously from the no-reputation
+    case and jumps only where its branch ends; :data:`LOWEST`; :data:`HIGHEST`. None of them
+    depends on the instrument. Writes ``p_out`` (2 x grid) and ``n_out[g]``, the number of
+    stable roots at grid belief ``g``, and returns the largest residual ``|BR(p) - p|`` of
+    the selected roots.
     """
+    n = W.shape[0]
+    levels = 1
+    while (1 << levels) <= n:
+        levels += 1
+    mins = np.empty((levels, n))
+    maxs = np.empty((levels, n))
+    _range_tables(W, mins, maxs)
+    width = 1.0 / resolution
+    stack_lo = np.empty(128)
+    stack_hi = np.empty(128)
     worst = 0.0
     for g in range(grid.shape[0]):
         mu = grid[g]
         p_re = _logit(comply[1, g] - resist[1, g], noise)
         start = _logit(comply[0, g] - resist[0, g], noise)
-        h0 = _excess(g, mu, start, p_re, W, comply, resist, discount, noise)
-        up = h0 >= 0.0
-        lo = hi = start
-        while abs(h0) > tol:  # walk from the myopic reply until the excess changes sign
-            if up:
-                lo, hi = hi, min(1.0, hi + SCAN_STEP)
-                if _excess(g, mu, hi, p_re, W, comply, resist, discount, noise) <= 0.0:
-                    break
+        anchor = start if g == 0 else p_out[0, g - 1]
+        best = 0.0
+        best_key = np.inf
+        count = 0
+        if _excess(g, mu, 0.0, p_re, W, comply, resist, discount, noise) <= 0.0:
+            count = 1  # BR(0) = 0 (the logit underflows): 0 is a stable root
+            best_key = anchor if selection == CONTINUATION else 0.0
+        top = 0
+        stack_lo[0], stack_hi[0] = 0.0, 1.0
+        while top >= 0:
+            a, b = stack_lo[top], stack_hi[top]
+            top -= 1
+            if _excluded(g, mu, a, b, p_re, W, mins, maxs, comply, resist, discount, noise):
+                continue
+            if b - a > width:  # halve; the left half is examined first (roots in order)
+                m = 0.5 * (a + b)
+                stack_lo[top + 1], stack_hi[top + 1] = m, b
+                stack_lo[top + 2], stack_hi[top + 2] = a, m
+                top += 2
+                continue
+            h_a = _excess(g, mu, a, p_re, W, comply, resist, discount, noise)
+            h_b = _excess(g, mu, b, p_re, W, comply, resist, discount, noise)
+            if not (h_a > 0.0 and h_b <= 0.0):
+                continue
+            root = _refine(g, mu, a, b, h_a, h_b, p_re, W, comply, resist, discount, noise, tol)
+            count += 1
+            if selection == CONTINUATION:
+                key = abs(root - anchor)
+            elif selection == LOWEST:
+                key = root
             else:
-                lo, hi = max(0.0, lo - SCAN_STEP), lo
-                if _excess(g, mu, lo, p_re, W, comply, resist, discount, noise) >= 0.0:
-                    break
-        while hi - lo > tol:
-            mid = 0.5 * (lo + hi)
-            if _excess(g, mu, mid, p_re, W, comply, resist, discount, noise) > 0.0:
-                lo = mid
-            else:
-                hi = mid
-        p_pl = 0.5 * (lo + hi)
-        p_out[0, g] = p_pl
+                key = -root
+            if key < best_key:
+                best_key = key
+                best = root
+        p_out[0, g] = best
         p_out[1, g] = p_re
-        worst = max(worst, abs(_excess(g, mu, p_pl, p_re, W, comply, resist, discount, noise)))
+        n_out[g] = count
+        worst = max(worst, abs(_excess(g, mu, best, p_re, W, comply, resist, discount, noise)))
     return worst
 
 

@@ -16,7 +16,7 @@ from backscratch.dyad import extensive
 from backscratch.dyad.model import DyadModel
 from backscratch.dyad.policies import DEFAULT_POLICIES, POLICIES
 from backscratch.dyad.results import Comparison, DyadResult
-from backscratch.dyad.scenario import Scenario
+from backscratch.dyad.scenario import SELECTIONS, Scenario
 from backscratch.dyad.stage import StageGame, plan_for
 
 
@@ -65,6 +65,35 @@ def compare(
     return Comparison(scenario, {p: DyadModel(scenario, p).run() for p in names}, etas=etas)
 
 
+BY_SELECTION = (
+    "cooperation_rate",
+    "demander_payoff",
+    "entries_per_period",
+    "belief_jump_after_compliance",
+)
+"""The outcomes that :func:`diagnostics` reports under every selection rule."""
+
+
+def diagnostics(result: DyadResult) -> dict[str, Any]:
+    """The equilibrium of ``result`` (:meth:`DyadResult.diagnostics`) and, on the same seeds,
+    the headline outcome under every selection rule (``solver.selection``): the metrics of
+    :data:`BY_SELECTION`, so that a user sees what the choice among several equilibria
+    changes."""
+    out: dict[str, Any] = result.diagnostics()
+    sc = result.scenario
+    policy = None if result.plan.name == plan_for(sc).name else result.plan.name
+    by_rule = {}
+    for rule in SELECTIONS:
+        if rule == sc.solver.selection:
+            summary = result.summary()
+        else:
+            other = sc.with_updates(**{"solver.selection": rule})
+            summary = DyadModel(other, policy).run().summary()
+        by_rule[rule] = {m: summary[m] for m in BY_SELECTION}
+    out["by_selection"] = by_rule
+    return out
+
+
 SHADOWS = (0.0, 0.25, 0.5, 0.75, 0.9, 0.95)
 THIRD_PARTIES = (0, 1, 2, 4, 8)
 SOLVE_POLICIES = ("blackmail", "backscratching", "mixed")
@@ -72,7 +101,8 @@ SOLVE_POLICIES = ("blackmail", "backscratching", "mixed")
 
 def solve(scenario: Scenario) -> dict[str, Any]:
     """The dyad's equilibrium: the one-shot game checked against Gambit, the target's
-    compliance table, and comparative statics in the shadow of the future and the number of
+    compliance table, how often each policy's game has several stable equilibria (and the
+    outcome under every selection rule), and comparative statics in the shadow of the future and the number of
     third parties (cooperation rate, and the mean demand made of pliable targets — the mean
     over all targets is fixed by the belief being a martingale)."""
     one_shot = {}
@@ -86,6 +116,7 @@ def solve(scenario: Scenario) -> dict[str, Any]:
     beliefs = np.linspace(0, 1, 11)
     equilibrium = {
         "policy": "blackmail",
+        "selection": scenario.solver.selection,
         "belief": beliefs.tolist(),
         "p_pliable_first_period": np.interp(beliefs, stage.grid, table[0, 0]).tolist(),
         "p_pliable_last_period": np.interp(beliefs, stage.grid, table[-1, 0]).tolist(),
@@ -109,6 +140,7 @@ def solve(scenario: Scenario) -> dict[str, Any]:
         "scenario": scenario.name,
         "one_shot": one_shot,
         "equilibrium": equilibrium,
+        "multiplicity": {p: diagnostics(run(scenario, policy=p)) for p in SOLVE_POLICIES},
         "comparative_statics": {
             "shadow": statics("shadow", SHADOWS),
             "third_parties": statics("third_parties.count", THIRD_PARTIES),

@@ -99,11 +99,13 @@ def write_run(result: DyadResult, out: str | Path) -> dict[str, Path]:
     }
 
 
-def write_compare(comparison: Comparison, out: str | Path) -> dict[str, Path]:
+def write_compare(
+    comparison: Comparison, out: str | Path, *, diagnostics: dict[str, Any] | None = None
+) -> dict[str, Path]:
     """Write a comparison under ``out``: ``compare.json`` (scenario, runs, seed, version,
-    every policy's summary and the hawk-bias analysis), ``scenario.yaml`` (as run) and
-    ``periods.parquet`` (one row per policy, run and period; the columns of
-    :func:`write_run`'s file)."""
+    every policy's summary, the hawk-bias analysis and, if given, each policy's equilibrium
+    ``diagnostics``), ``scenario.yaml`` (as run) and ``periods.parquet`` (one row per policy,
+    run and period; the columns of :func:`write_run`'s file)."""
     out = Path(out)
     s = comparison.summary()
     data = {
@@ -114,6 +116,8 @@ def write_compare(comparison: Comparison, out: str | Path) -> dict[str, Path]:
         "policies": s["policies"],
         "domestic": comparison.domestic(),
     }
+    if diagnostics is not None:
+        data["diagnostics"] = diagnostics
     return {
         "periods": store.write_parquet(comparison.to_arrow(), out / "periods.parquet"),
         "scenario": store.write_text(dump_yaml(comparison.scenario), out / "scenario.yaml"),

@@ -27,7 +27,7 @@ from backscratch.core.errors import ScenarioError
 from backscratch.dyad import _kernels as kernels
 from backscratch.dyad.results import COLUMNS, DyadResult, Records
 from backscratch.dyad.scenario import Scenario
-from backscratch.dyad.stage import StageGame, plan_for
+from backscratch.dyad.stage import StageGame, equilibrium_of, plan_for
 from backscratch.dyad.targets import TARGETS
 
 
@@ -91,9 +91,13 @@ class DyadModel:
         self.scenario = scenario
         self.plan = plan_for(scenario, policy)
         self.stage = StageGame.from_scenario(scenario, self.plan)
+        self.equilibrium: dict | None = None
+        """How the target's programme was solved (selection rule, largest residual, share of
+        cells with several stable equilibria); ``None`` when ``compliance`` was given."""
         if compliance is None:
             target = TARGETS[scenario.target.strategy]()
             compliance = target.compliance(self.stage, scenario.shadow)
+            self.equilibrium = equilibrium_of(self.stage)
         self.compliance = compliance
         """The target's compliance table ``p[t, type, g]``."""
         H, n = scenario.horizon, scenario.runs
@@ -139,4 +143,6 @@ class DyadModel:
         """Play every remaining period and return the result."""
         while not self.done:
             self.step()
-        return DyadResult(self.scenario, self.plan, self.records, self.pliable)
+        return DyadResult(
+            self.scenario, self.plan, self.records, self.pliable, equilibrium=self.equilibrium
+        )

@@ -30,6 +30,8 @@ from backscratch.core.results import (
 from backscratch.dyad.codes import COMPLIED, NO_DEMAND, OFFER, RESISTED, THREAT
 from backscratch.dyad.policies import InstrumentPlan
 from backscratch.dyad.scenario import Scenario
+from backscratch.dyad.stage import StageGame, equilibrium_of
+from backscratch.dyad.targets import TARGETS
 
 __all__ = [
     "COLUMNS",
@@ -113,6 +115,18 @@ METRICS: tuple[Metric, ...] = (
         "share",
         "share of offers that ended in compliance and a delivered reward",
     ),
+    Metric(
+        "belief_jump_after_compliance",
+        "Δ belief after compliance",
+        "probability",
+        "mean change of the public belief P(pliable) after a compliance: what a yes reveals",
+    ),
+    Metric(
+        "belief_jump_after_resistance",
+        "Δ belief after resistance",
+        "probability",
+        "mean change of the public belief P(pliable) after a resistance",
+    ),
     Metric("final_belief", "final belief P(pliable)", "probability", "public belief at the end"),
     Metric(
         "entries_per_period", "third-party entries / period", "count", "third parties that came"
@@ -141,13 +155,13 @@ METRICS: tuple[Metric, ...] = (
         "leader_payoff",
         "leader payoff / run",
         _DISCOUNTED,
-        "D's payoff + hawk bias × toughness − audience costs of back-downs",
+        "D's payoff + hawk bias × toughness − audience costs (empty threats, broken promises)",
     ),
     Metric(
         "toughness",
         "toughness / run",
-        "discounted",
-        "demand backed by a threat minus rewards paid (docs/model.md, Domestic politics)",
+        _DISCOUNTED,
+        "value of demands backed by a threat minus rewards paid (docs/model.md, Domestic politics)",
     ),
     Metric("demand_periods", "demand-periods", "count", "periods × runs with a demand"),
 )
@@ -234,7 +248,21 @@ class DyadResult(Result):
     plan: InstrumentPlan
     records: dict[str, np.ndarray]
     pliable: np.ndarray
+    equilibrium: dict[str, Any] | None = None
+    """How the target's programme was solved (see :meth:`diagnostics`)."""
     metrics = METRICS
+
+    def diagnostics(self) -> dict[str, Any]:
+        """The target's equilibrium: ``selection`` (the rule, ``solver.selection``),
+        ``residual`` (largest fixed-point residual) and ``multiple_equilibria`` (share of the
+        (period, belief) cells with a demand that have several stable equilibria). Solved
+        again if the result was read from a folder. The outcome under the other selection
+        rules: :func:`backscratch.dyad.api.diagnostics`."""
+        if self.equilibrium is None:
+            stage = StageGame.from_scenario(self.scenario, self.plan)
+            TARGETS[self.scenario.target.strategy]().compliance(stage, self.scenario.shadow)
+            self.equilibrium = equilibrium_of(stage)
+        return dict(self.equilibrium)
 
     @property
     def policy(self) -> str:
@@ -256,20 +284,39 @@ class DyadResult(Result):
         return (self.scenario.shadow ** np.arange(self.scenario.horizon)) @ arr
 
     def toughness(self) -> np.ndarray:
-        """Per-run discounted toughness: demand backed by a threat, minus rewards paid."""
+        """Per-run discounted toughness, in payoff units: the value to D of the demands backed
+        by a threat, minus the rewards paid (docs/model.md, Domestic politics)."""
         r = self.records
-        backed = np.where(self.plan.threat[:, None], r["demand"], 0.0)
+        value = self.scenario.demander.value
+        backed = np.where(self.plan.threat[:, None], value * r["demand"], 0.0)
         return self.discounted(backed - r["transfer"])
+
+    def broken_promises(self) -> np.ndarray:
+        """``[t, run]``: 1 where the target complied with an offer of a positive reward and
+        the reward was not delivered."""
+        r = self.records
+        promised = (r["response"] == COMPLIED) & self.plan.offer[:, None]
+        promised &= self.scenario.offer.price * r["demand"] > 0
+        return (promised & (r["transfer"] == 0)).astype(float)
+
+    def audience_costs(self) -> np.ndarray:
+        """Per-run discounted audience costs: of backing down from threats and of breaking
+        promises."""
+        d = self.scenario.domestic
+        backdowns = self.discounted(self.records["backed_down"].astype(float))
+        return d.audience_cost * backdowns + d.promise_cost * self.discounted(
+            self.broken_promises()
+        )
 
     def leader_payoff(self, hawk_bias: float | None = None) -> float:
         """Mean discounted payoff of D's leader: national payoff + eta * toughness - audience
-        costs of back-downs. ``hawk_bias`` defaults to the scenario's eta."""
-        d = self.scenario.domestic
-        eta = d.hawk_bias if hawk_bias is None else hawk_bias
-        audience = d.audience_cost * self.discounted(self.records["backed_down"].astype(float))
-        return float(
-            (self.discounted("payoff_demander") + eta * self.toughness() - audience).mean()
-        )
+        costs. ``hawk_bias`` defaults to the scenario's eta."""
+        eta = self.scenario.domestic.hawk_bias if hawk_bias is None else hawk_bias
+        return float(self._leader(eta).mean())
+
+    def _leader(self, eta: float) -> np.ndarray:
+        """Per-run discounted payoff of D's leader at hawk bias ``eta``."""
+        return self.discounted("payoff_demander") + eta * self.toughness() - self.audience_costs()
 
     def leader_line(self) -> tuple[float, float]:
         """The leader's mean payoff as a line in the hawk bias: (at eta = 0, slope)."""
@@ -293,6 +340,7 @@ class DyadResult(Result):
         offers = made & self.plan.offer[:, None]
         exchanges = offers & (r["transfer"] > 0)
         latency = r["latency"]
+        moved = r["belief"][1:] - r["belief"][:-1]
         return {
             "cooperation_rate": float((resp == COMPLIED).sum() / n_made) if n_made else 0.0,
             "demand_growth_after_compliance": after(step, COMPLIED, True),
@@ -303,6 +351,8 @@ class DyadResult(Result):
             "backdowns_per_period": float(r["backed_down"].sum() / resp.size),
             "transfer_per_run": float(r["transfer"].sum() / runs),
             "exchange_success": float(exchanges.sum() / offers.sum()) if offers.any() else 0.0,
+            "belief_jump_after_compliance": after(moved, COMPLIED, False),
+            "belief_jump_after_resistance": after(moved, RESISTED, False),
             "final_belief": float(self.records["belief"][-1].mean()),
             "entries_per_period": float(entries.mean()),
             "entries_after_compliance": after(entries[1:], COMPLIED, False),
@@ -324,8 +374,6 @@ class DyadResult(Result):
         made = (resp != NO_DEMAND).sum(axis=0)
         complied = (resp == COMPLIED).sum(axis=0)
         latency = r["latency"]
-        d = self.scenario.domestic
-        audience = d.audience_cost * self.discounted(r["backed_down"].astype(float))
         return {
             "pliable": self.pliable.copy(),
             "demand_periods": made.astype(np.int32),
@@ -339,9 +387,7 @@ class DyadResult(Result):
             "threshold_crossed": (latency >= self.scenario.hedging.threshold).any(axis=0),
             "demander_payoff": self.discounted("payoff_demander"),
             "target_payoff": self.discounted("payoff_target"),
-            "leader_payoff": self.discounted("payoff_demander")
-            + d.hawk_bias * self.toughness()
-            - audience,
+            "leader_payoff": self._leader(self.scenario.domestic.hawk_bias),
         }
 
     def per_period(self) -> dict[str, np.ndarray]:

@@ -269,9 +269,11 @@ class Domestic(Section):
     hawk_bias: NonNegative = Field(
         0.0,
         description=(
-            "Hawk bias eta: weight in the leader's objective on toughness, the demand backed "
-            "by a threat minus rewards paid [weight, payoff units per payoff unit]. 0 is a "
-            "unitary rational state; Walt (2013): 'the funhouse world of official Washington'."
+            "Hawk bias eta: weight in the leader's objective on toughness, the value to D of "
+            "the demands backed by a threat minus the rewards paid [weight, payoff units per "
+            "payoff unit]: both in payoff units, so eta* does not depend on the unit of "
+            "concession. 0 is a unitary rational state; Walt (2013): 'the funhouse world of "
+            "official Washington'."
         ),
     )
     audience_cost: NonNegative = Field(
@@ -279,6 +281,14 @@ class Domestic(Section):
         description=(
             "Cost to the leader of backing down from a threat that was resisted [payoff "
             "units per back-down]. Fearon (1994); Tomz (2007)."
+        ),
+    )
+    promise_cost: NonNegative = Field(
+        0.0,
+        description=(
+            "Cost to the leader of backing down from a promise: a reward not delivered after "
+            "the target complied [payoff units per broken promise]. The audience cost of "
+            "reneging on an exchange, as `audience_cost` is of an empty threat."
         ),
     )
 
@@ -366,6 +376,10 @@ def _check_schedule(entries: list[ScheduleEntry], where: str) -> None:
             )
 
 
+SELECTIONS = ("continuation", "lowest", "highest")
+"""Equilibrium selection rules (see ``solver.selection``)."""
+
+
 class Solver(Section):
     """Numerical settings of the target's dynamic programme."""
 
@@ -374,6 +388,26 @@ class Solver(Section):
         description=(
             "Number of points of the public-belief grid on which the target's value "
             "functions are solved (linear interpolation between points) [count]."
+        ),
+    )
+    selection: Literal[SELECTIONS] = Field(  # type: ignore[valid-type]
+        "continuation",
+        description=(
+            "Which stable equilibrium of a period the pliable type plays where there are "
+            "several (docs/model.md, The target's equilibrium): `continuation` the one "
+            "nearest the equilibrium at the next lower grid belief, followed from the unique "
+            "one at belief 0 (ties to the lower); `lowest` / `highest` the one with the "
+            "lowest / highest compliance. Every result reports how often there are several "
+            "[choice]."
+        ),
+    )
+    resolution: Annotated[int, Field(ge=16, le=1 << 20)] = Field(
+        4096,
+        description=(
+            "Resolution N of the search for each period's equilibria: intervals of the "
+            "pliable type's compliance probability are halved until narrower than 1 / N "
+            "unless bounds rule a root out, so a stable equilibrium is missed only if an "
+            "unstable one lies within 1 / N of it [count]."
         ),
     )
 

@@ -9,6 +9,7 @@ forward-looking target's compliance table ``p[t, type, g]`` over a grid of publi
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -17,6 +18,13 @@ from backscratch.dyad import _kernels as kernels
 from backscratch.dyad.params import Params
 from backscratch.dyad.policies import POLICIES, InstrumentPlan
 from backscratch.dyad.scenario import Scenario
+
+SELECTION_CODES = {
+    "continuation": kernels.CONTINUATION,
+    "lowest": kernels.LOWEST,
+    "highest": kernels.HIGHEST,
+}
+"""The kernel's code of each rule of ``solver.selection``."""
 
 
 def plan_for(scenario: Scenario, name: str | None = None) -> InstrumentPlan:
@@ -54,19 +62,40 @@ class StageGame:
     params: Params
     reliability: np.ndarray
     grid: np.ndarray
+    selection: str = "continuation"
+    """Which stable root a period plays where there are several (``solver.selection``)."""
+    resolution: int = 4096
+    """Resolution of the search for equilibria (``solver.resolution``)."""
     residual: float = field(default=0.0, init=False)
     """Largest fixed-point residual of the last :meth:`solve` (0 when fully converged)."""
+    stable_roots: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), int), init=False)
+    """Number of stable equilibria ``[t, g]`` of the last :meth:`solve` (0 in periods
+    without a demand)."""
 
     tol = 1e-13
-    """Bisection tolerance on the compliance probabilities."""
+    """Width below which a bracketed root counts as found (compliance probability)."""
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, plan: InstrumentPlan) -> StageGame:
         """The stage game that ``scenario`` defines under instrument ``plan``."""
         params = Params.from_scenario(scenario)
         reliability = np.where(plan.guarantor, params.guaranteed_reliability, params.reliability)
-        grid = np.linspace(0.0, 1.0, scenario.solver.belief_grid)
-        return cls(plan=plan, params=params, reliability=reliability, grid=grid)
+        solver = scenario.solver
+        return cls(
+            plan=plan,
+            params=params,
+            reliability=reliability,
+            grid=np.linspace(0.0, 1.0, solver.belief_grid),
+            selection=solver.selection,
+            resolution=solver.resolution,
+        )
+
+    @property
+    def multiplicity(self) -> float:
+        """Share of the (period, belief) cells with a demand where the last :meth:`solve`
+        found several stable equilibria."""
+        cells = self.stable_roots > 0
+        return float((self.stable_roots > 1).sum() / cells.sum()) if cells.any() else 0.0
 
     @property
     def horizon(self) -> int:
@@ -149,6 +178,7 @@ class StageGame:
             return self._backward(discount)
         H = self.horizon
         p = np.empty(self.table_shape)
+        roots = np.zeros((H, len(self.grid)), dtype=np.int64)
         worst = 0.0
         for threat, offer, rel in regimes:
             const = replace(
@@ -166,13 +196,17 @@ class StageGame:
                 & (self.reliability == rel)
             )
             p[now] = table[now]
+            roots[now] = const.stable_roots[now]
         self.residual = worst
+        self.stable_roots = roots
         return p
 
     def _backward(self, discount: float) -> np.ndarray:
         """Backward induction for this plan, taken as known to the target."""
         H, G = self.horizon, len(self.grid)
         p = np.zeros((H, 2, G))
+        roots = np.zeros((H, G), dtype=np.int64)
+        rule = SELECTION_CODES[self.selection]
         W = np.zeros(G)
         W_next = np.empty_like(W)
         flow = self.third_party_flow()
@@ -185,9 +219,23 @@ class StageGame:
             comply, resist = self.immediate(t)
             worst = max(
                 worst,
-                kernels.solve_period(self.grid, W, comply, resist, discount, noise, self.tol, p[t]),
-            )
+                kernels.solve_period(
+                    self.grid, W, comply, resist, discount, noise, self.tol, self.resolution, rule,
+                    p[t], roots[t],
+                ),
+            )  # fmt: skip
             kernels.continuation(self.grid, W, comply, resist, p[t], discount, noise, flow, W_next)
             W, W_next = W_next, W
         self.residual = worst
+        self.stable_roots = roots
         return p
+
+
+def equilibrium_of(stage: StageGame) -> dict[str, Any]:
+    """What a solved stage game says about its equilibrium: the selection rule, the largest
+    fixed-point residual and the share of cells with several stable equilibria."""
+    return {
+        "selection": stage.selection,
+        "residual": stage.residual,
+        "multiple_equilibria": stage.multiplicity,
+    }

@@ -33,6 +33,7 @@ SHOWN = (
     "cooperation_rate",
     "demand_growth_after_compliance",
     "demand_growth_after_resistance",
+    "belief_jump_after_compliance",
     "entries_per_period",
     "final_latency",
     "transfer_per_run",
@@ -46,8 +47,8 @@ AT_A_GLANCE = ("cooperation_rate", "demander_payoff", "target_payoff", "final_la
 @dataclass
 class Demo:
     """What ``backscratch demo`` computed: the Iran case, the reference comparison with its
-    hawk-bias analysis (blackmail against backscratching) and its cooperation at two shadows,
-    and the TIES check of ``ties-calibrated`` (``None`` without the data)."""
+    hawk-bias analysis (over every policy compared) and its cooperation at two shadows, and
+    the TIES check of ``ties-calibrated`` (``None`` without the data)."""
 
     case: CaseStudy
     reference: Comparison
@@ -65,16 +66,15 @@ class Demo:
 
 
 def reference(overrides: dict | None = None) -> tuple[Comparison, dict[str, Any], dict]:
-    """The ``oye-dyad`` comparison, the hawk-bias analysis of blackmail against
-    backscratching, and both policies' summaries at the shadows :data:`SHADOWS`."""
+    """The ``oye-dyad`` comparison, its hawk-bias analysis (over every policy compared), and
+    blackmail's and backscratching's summaries at the shadows :data:`SHADOWS`."""
     sc = load_scenario("oye-dyad", overrides)
     if not isinstance(sc, Scenario):  # pragma: no cover - the built-in is a dyad scenario
         raise ScenarioError("oye-dyad: not a dyad scenario")
     cmp = compare(sc, policies=REFERENCE_POLICIES)
     pair = ("blackmail", "backscratching")
-    dom = Comparison(sc, {p: cmp[p] for p in pair}).domestic()
     shadows = {d: compare(sc.with_updates(shadow=d), policies=pair).summaries() for d in SHADOWS}
-    return cmp, dom, shadows
+    return cmp, cmp.domestic(), shadows
 
 
 def _case_sections(case: CaseStudy) -> list[tuple[str, str]]:
@@ -196,14 +196,15 @@ def _reference_sections(demo: Demo) -> list[tuple[str, str]]:
                             "Public belief that the target is pliable",
                         )
                     ),
-                    "Concessions under threat make the target look weak; paid ones do not.",
+                    "Mean belief over all runs (it moves for each run: a concession under threat "
+                    "raises it, a refusal lowers it; paid concessions move it much less).",
                 )
                 + "<p>Cooperation as the shadow of the future rises:</p>"
                 + html.table(["shadow δ", "blackmail", "backscratching"], shadow_rows)
                 + (
                     f"<p>Domestic lock-in: a leader who values toughness prefers blackmail over "
-                    f"backscratching once the hawk bias η exceeds η* = {star:.3f}, although "
-                    "cooperation then falls.</p>"
+                    f"{demo.domestic['preferred_at_zero']} once the hawk bias η exceeds η* = "
+                    f"{star:.3f}, although cooperation then falls.</p>"
                     if star is not None
                     else ""
                 )
@@ -268,13 +269,20 @@ MEANING = """
 <li><b>Threats invite resistance.</b> Giving in to a threat makes a target look pliable, which
 brings larger demands from the threatener and demands from others; a forward-looking target
 therefore resists, the more so the longer the shadow of the future.</li>
-<li><b>Payment reveals a price, not weakness.</b> Accepting an offer that covers its cost tells
-observers nothing about the target's resolve, so it invites further offers, not threats.</li>
+<li><b>Payment reveals a price, and almost no weakness — but it does not keep others
+away.</b> Accepting an offer that covers its cost moves the public belief that the target is
+pliable far less than giving in to a threat. Third parties still come: at the reference they
+enter more often under offers than under threats, because every resisted threat builds a
+reputation for resolve and a paid yes builds none. Here the model disagrees with the claim
+that paying invites no one (docs/model.md, P2).</li>
 <li><b>Threats feed hedging.</b> Pressure makes a latent deterrent more valuable; honoured
 exchanges can buy it back.</li>
 <li><b>The trade-off is real.</b> Backscratching costs the demander what it pays, and where the
 shadow is short and the threat overwhelming, blackmail does as well
 (<code>backscratch compare blackmail-works</code>).</li>
+<li><b>Leaders may choose threats anyway.</b> A leader who values looking tough weighs the
+value of the demands it backs with threats; past the hawk bias η* reported above, threats
+win inside the government although every other instrument does better abroad.</li>
 </ul>
 """
 
