@@ -35,7 +35,7 @@ def test_compare_json_contract(capsys):
     )
     assert code == 0 and err == ""
     data = json.loads(out)  # exactly one JSON object, nothing else
-    assert list(data) == ["scenario", "runs", "seed", "policies"]
+    assert list(data) == ["scenario", "runs", "seed", "policies", "threat_frontier"]
     assert data["scenario"] == "oye-dyad" and data["runs"] == 300 and data["seed"] == 5
     assert list(data["policies"]) == ["blackmail", "backscratching"]
     for summary in data["policies"].values():

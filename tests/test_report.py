@@ -51,6 +51,7 @@ def compare_dir(tmp_path_factory):
 def test_compare_out_writes_summary_scenario_and_every_policys_periods(compare_dir):
     data = json.loads((compare_dir / "compare.json").read_text())
     keys = ["scenario", "runs", "seed", "version", "policies", "domestic", "diagnostics"]
+    keys.append("threat_frontier")
     assert list(data) == keys
     for policy, d in data["diagnostics"].items():
         assert set(d["by_selection"]) == {"continuation", "lowest", "highest"}
@@ -94,7 +95,7 @@ def test_compare_json_output_is_unchanged_by_out(capsys, tmp_path):
         tmp_path / "c",
     )
     assert code == 0 and err == ""
-    assert list(json.loads(out)) == ["scenario", "runs", "seed", "policies"]
+    assert list(json.loads(out)) == ["scenario", "runs", "seed", "policies", "threat_frontier"]
     assert out.count("\n") == 1
     assert (tmp_path / "c" / "compare.json").is_file()
 

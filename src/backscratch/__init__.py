@@ -7,7 +7,8 @@ The flat, keyword-only API (``import backscratch as bs``)::
     c.contrast("backscratching", "blackmail")      # paired differences, 95% CIs
     c.to_pandas()                                   # one row per policy, run and period
 
-Verbs: :func:`load_scenario`, :func:`run`, :func:`compare`, :func:`sweep`,
+Verbs: :func:`load_scenario`, :func:`run`, :func:`compare`, :func:`threat_frontier`,
+:func:`sweep`,
 :func:`load_sweep`, :func:`solve`, :func:`tournament`, :func:`evolve`, :func:`calibrate`;
 every bad input raises :class:`ScenarioError` (one line). Each model lives in its own
 folder (``dyad``, ``tribute``, ``tournaments``, ``theory``); ``core`` holds what they share
@@ -29,6 +30,7 @@ _API = (
     "load_scenario",
     "run",
     "compare",
+    "threat_frontier",
     "sweep",
     "load_sweep",
     "solve",
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
         run,
         solve,
         sweep,
+        threat_frontier,
         tournament,
     )
 

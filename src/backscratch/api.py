@@ -19,7 +19,9 @@ from backscratch.core import schema
 from backscratch.core.errors import ScenarioError
 from backscratch.core.schema import ScenarioBase
 from backscratch.dyad import api as dyad_api
+from backscratch.dyad import frontier as dyad_frontier
 from backscratch.dyad import sweep as dyad_sweep
+from backscratch.dyad.frontier import ThreatFrontier
 from backscratch.dyad.policies import DEFAULT_POLICIES
 from backscratch.dyad.results import Comparison, DyadResult
 from backscratch.dyad.scenario import Scenario
@@ -157,6 +159,32 @@ def compare(
             raise ScenarioError.bad("etas", "the hawk-bias analysis is for dyad scenarios")
         return tribute_api.compare(sc, policies=policies or tribute_api.DEFAULT_POLICIES)
     return dyad_api.compare(_dyad(sc, "compare"), policies=policies or DEFAULT_POLICIES, etas=etas)
+
+
+def threat_frontier(
+    scenario: ScenarioLike,
+    *,
+    runs: int | None = None,
+    seed: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> ThreatFrontier:
+    """How far blackmail is from matching backscratching: the punishment at which it does.
+
+    Parameters
+    ----------
+    scenario
+        A dyad scenario, a built-in name or a file.
+    runs, seed, overrides
+        Override the scenario's runs, root seed and dotted fields.
+
+    Returns
+    -------
+    A :class:`~backscratch.dyad.frontier.ThreatFrontier`: for cooperation and for the
+    demander's payoff, the factor by which the scenario's punishment (at its credibility)
+    must be multiplied for blackmail to match backscratching, and every factor tried.
+    """
+    sc = _scenario(scenario, runs, seed, overrides)
+    return dyad_frontier.threat_frontier(_dyad(sc, "threat_frontier"))
 
 
 def sweep(

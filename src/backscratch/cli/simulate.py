@@ -86,6 +86,25 @@ def _diagnostics(results: dict) -> dict:
     return {policy: diagnostics(res) for policy, res in results.items()}
 
 
+def _frontier_table(scenario, summary: dict) -> Table:
+    """The threat frontier (:func:`backscratch.dyad.frontier.frontier_rows`) as a table."""
+    from backscratch.dyad.frontier import FRONTIER_HEADER, frontier_rows
+
+    th = scenario.threat
+    per_unit = f" + {th.punishment_per_unit:g} per unit" if th.punishment_per_unit else ""
+    table = Table(
+        title="Threat frontier: the punishment at which blackmail matches backscratching "
+        f"(credibility {th.credibility:g}; the scenario's punishment {th.punishment:g}"
+        f"{per_unit})",
+        title_justify="left",
+    )
+    for col in FRONTIER_HEADER:
+        table.add_column(col, justify="left" if col == FRONTIER_HEADER[0] else "right")
+    for row in frontier_rows(summary):
+        table.add_row(*row)
+    return table
+
+
 def _equilibria_table(diags: dict, chosen: str) -> Table:
     """How often each policy's target game has several stable equilibria, the cooperation
     rate under every selection rule (``solver.selection``) and the range over the rules of
@@ -215,6 +234,15 @@ def compare(
         Path | None,
         typer.Option("--out", help="Write compare.json, scenario.yaml, periods.parquet here."),
     ] = None,
+    frontier: Annotated[
+        bool,
+        typer.Option(
+            "--frontier/--no-frontier",
+            help="With blackmail and backscratching compared: the threat frontier, the "
+            "punishment at which blackmail matches backscratching (a few dozen more runs of "
+            "the two; JSON adds a 'threat_frontier' key).",
+        ),
+    ] = True,
 ) -> None:
     """Run several policies on the same seeds and compare cooperation, escalation and payoffs.
 
@@ -235,6 +263,8 @@ def compare(
     assert isinstance(result, Comparison)
     domestic = result.domestic()
     diags = _diagnostics(result.results) if out_dir is not None or fmt is not Format.json else {}
+    if frontier and {"blackmail", "backscratching"} <= set(result.results):
+        result.frontier = api.threat_frontier(sc).summary()
     if out_dir is not None:
         io.write_compare(result, out_dir, diagnostics=diags)
     summary = result.summary()
@@ -247,6 +277,8 @@ def compare(
         }
         if etas is not None:
             contract["domestic"] = domestic
+        if result.frontier is not None:
+            contract["threat_frontier"] = result.frontier
         sys.stdout.write(json.dumps(contract) + "\n")
         return
     out.print(
@@ -256,6 +288,8 @@ def compare(
         )
     )
     out.print(_equilibria_table(diags, sc.solver.selection))
+    if result.frontier is not None:
+        out.print(_frontier_table(sc, result.frontier))
     if len(result.results) > 1 and "blackmail" in result.results:
         out.print(_domestic_table(domestic))
     if out_dir is not None:
@@ -535,6 +569,7 @@ def demo(
         f"{bs['demand_growth_after_compliance']:+.3f}; third parties entered "
         f"{bs['entries_per_period']:.3f} times a period under offers, "
         f"{bm['entries_per_period']:.3f} under threats.\n"
+        + _frontier_line(d.reference.frontier, sc.threat.punishment)
         + (
             f"- A leader with hawk bias above η* = {star:.2f} prefers blackmail to "
             f"{d.domestic['preferred_at_zero']}, its pick at η = 0.\n"
@@ -543,6 +578,19 @@ def demo(
         )
         + _ties_line(d.ties.summary() if d.ties is not None else None)
         + f"Report: {out_dir / 'report.html'}  (summary.json, reference.json beside it)"
+    )
+
+
+def _frontier_line(frontier: dict | None, punishment: float) -> str:
+    if frontier is None:
+        return ""
+    at = {m: frontier[m]["punishment"] for m in ("cooperation_rate", "demander_payoff")}
+    if None in at.values():
+        return ""
+    return (
+        f"- Threats would match offers at punishment {at['cooperation_rate']:.2f} on "
+        f"cooperation and {at['demander_payoff']:.2f} on the demander's payoff (the reference: "
+        f"{punishment:g}).\n"
     )
 
 

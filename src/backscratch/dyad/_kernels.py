@@ -317,7 +317,6 @@ def advance(t, belief, capacity, latency, pliable, u, p_t, threat, offer, reliab
     declared column).
     """
     value = params.value
-    punishment = params.punishment
     credibility = params.credibility
     exec_cost = params.execution_cost
     price = params.price
@@ -331,6 +330,7 @@ def advance(t, belief, capacity, latency, pliable, u, p_t, threat, offer, reliab
         mu = belief[i]
         is_pliable = pliable[i]
         x = params.demand_a + params.demand_b * mu
+        punishment = params.punishment + params.punishment_per_unit * x  # Params.punishment_at
         pay_d = 0.0
         pay_t = 0.0
         pay_3 = 0.0

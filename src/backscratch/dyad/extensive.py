@@ -35,7 +35,7 @@ def one_shot_efg(scenario: Scenario, policy: str) -> str:
     x = par.demand_a + par.demand_b * mu
     threat, offer = bool(stage.plan.threat[0]), bool(stage.plan.offer[0])
     v, R, rho = par.value, par.price, float(stage.reliability[0])
-    P, q, k = par.punishment, par.credibility, par.execution_cost
+    P, q, k = par.punishment_at(x), par.credibility, par.execution_cost
     lines = [f'EFG 2 R "{sc.name} one-shot, {policy}" {{ "Target" "Demander" }}', '""']
     lines.append(f'c "" 1 "type" {{ "pliable" {_q(mu)} "resolute" {_q(1 - mu)} }} 0')
     outcome = 0

@@ -100,11 +100,14 @@ def write_run(result: DyadResult, out: str | Path) -> dict[str, Path]:
 
 
 def write_compare(
-    comparison: Comparison, out: str | Path, *, diagnostics: dict[str, Any] | None = None
+    comparison: Comparison,
+    out: str | Path,
+    *,
+    diagnostics: dict[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write a comparison under ``out``: ``compare.json`` (scenario, runs, seed, version,
     every policy's summary, the hawk-bias analysis and, if given, each policy's equilibrium
-    ``diagnostics``), ``scenario.yaml`` (as run) and ``periods.parquet`` (one row per policy,
+    ``diagnostics`` and the comparison's ``threat_frontier``), ``scenario.yaml (as run) and ``periods.parquet`` (one row per policy,
     run and period; the columns of :func:`write_run`'s file)."""
     out = Path(out)
     s = comparison.summary()
@@ -118,6 +121,8 @@ def write_compare(
     }
     if diagnostics is not None:
         data["diagnostics"] = diagnostics
+    if comparison.frontier is not None:
+        data["threat_frontier"] = comparison.frontier
     return {
         "periods": store.write_parquet(comparison.to_arrow(), out / "periods.parquet"),
         "scenario": store.write_text(dump_yaml(comparison.scenario), out / "scenario.yaml"),
@@ -185,4 +190,5 @@ def load_compare(folder: str | Path) -> Comparison:
     meta = read_json(folder / "compare.json")
     sweep = (meta.get("domestic") or {}).get("sweep")
     etas = [row["eta"] for row in sweep] if isinstance(sweep, list) else None
-    return Comparison(scenario, _results(folder, scenario), etas=etas)
+    frontier = meta.get("threat_frontier")
+    return Comparison(scenario, _results(folder, scenario), etas=etas, frontier=frontier)

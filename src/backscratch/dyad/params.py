@@ -35,6 +35,7 @@ class Params(NamedTuple):
     prior_pliable: float
     noise: float
     punishment: float
+    punishment_per_unit: float
     credibility: float
     execution_cost: float
     price: float
@@ -70,6 +71,7 @@ class Params(NamedTuple):
             prior_pliable=t.prior_pliable,
             noise=t.noise,
             punishment=th.punishment,
+            punishment_per_unit=th.punishment_per_unit,
             credibility=th.credibility,
             execution_cost=th.execution_cost,
             price=o.price,
@@ -86,6 +88,11 @@ class Params(NamedTuple):
             rollback=h.rollback,
             latency_cost=h.cost_to_demander,
         )
+
+    def punishment_at(self, x):
+        """Harm of a carried-out threat backing a demand ``x`` (a number or an array): the
+        lump sum plus the per-unit part (the kernels inline the same sum)."""
+        return self.punishment + self.punishment_per_unit * x
 
     @property
     def threat_costs(self) -> tuple[float, float]:

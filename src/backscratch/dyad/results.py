@@ -466,6 +466,9 @@ class Comparison(PolicyComparison):
     results: dict[str, DyadResult]
     etas: Any = None
     """Hawk-bias values of :meth:`domestic` (default: 11 values over twice eta*)."""
+    frontier: dict[str, Any] | None = None
+    """The threat frontier's summary where one was computed
+    (:meth:`backscratch.dyad.frontier.ThreatFrontier.summary`)."""
     metrics = METRICS
 
     def _headline(self) -> str:

@@ -130,7 +130,18 @@ class Threat(Section):
 
     punishment: NonNegative = Field(
         1.0,
-        description="Harm P done to the target if a threat is carried out [payoff units].",
+        description=(
+            "Harm done to the target if a threat is carried out, as a lump sum: P = "
+            "punishment + punishment_per_unit * x for a demand x [payoff units]."
+        ),
+    )
+    punishment_per_unit: NonNegative = Field(
+        0.0,
+        description=(
+            "Harm per unit of the demand backed, so that the threat scales with what it "
+            "demands as an offer's reward does (0: a lump sum only) [payoff units per unit "
+            "of demand]."
+        ),
     )
     credibility: Probability = Field(
         0.6,

@@ -123,8 +123,8 @@ class StageGame:
             costs = np.full((2, 1), p.cost)
         reward = self.reliability[t] * p.price if self.plan.offer[t] else 0.0
         comply = (reward - costs) * x
-        penalty = p.credibility * p.punishment if self.plan.threat[t] else 0.0
-        resist = np.full_like(comply, -penalty)
+        penalty = p.credibility * p.punishment_at(x) if self.plan.threat[t] else 0.0
+        resist = np.broadcast_to(-penalty, comply.shape).copy()
         return comply, resist
 
     def third_party_flow(self) -> np.ndarray:
@@ -142,14 +142,14 @@ class StageGame:
             mu,
             x,
             p.value,
-            p.punishment,
+            p.punishment_at(x),
             p.credibility,
             p.execution_cost,
             p.entry_cost,
             p.entry_noise,
         )
         u_c = -p.cost_threat_pliable * x
-        u_r = -p.credibility * p.punishment
+        u_r = -p.credibility * p.punishment_at(x)
         one = u_r + p.noise * np.logaddexp(0.0, (u_c - u_r) / p.noise)
         return p.third_parties * e * one
 

@@ -383,7 +383,9 @@ class Sweep(Result):
             f"SELECT {groups}, count(*) AS runs, {', '.join(stats)} "
             f"FROM read_parquet(?) GROUP BY {groups} ORDER BY {groups}"
         )
-        con = duckdb.connect()
+        # One thread: a parallel aggregation adds in a varying order, and the last digits of
+        # the means would vary from call to call; the parts are read in the manifest's order.
+        con = duckdb.connect(config={"threads": 1})
         try:
             rel = con.execute(sql, [parts])
             names = [d[0] for d in rel.description]

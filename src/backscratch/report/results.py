@@ -252,6 +252,15 @@ def compare_page(comparison: Comparison, written_by: str | None = None) -> str:
             figures.png(figures.policy_bars(summaries, by_name(METRICS, AT_A_GLANCE))),
             "The policies at a glance (payoffs: discounted totals per run, payoff units).",
         )
+    if comparison.frontier is not None:
+        from backscratch.dyad.frontier import FRONTIER_HEADER, frontier_rows
+
+        results += (
+            "<p>Threat frontier: the punishment at which blackmail matches backscratching, at "
+            f"credibility {sc.threat.credibility:g} (the scenario's punishment: "
+            f"{sc.threat.punishment:g}).</p>"
+            + html.table(FRONTIER_HEADER, frontier_rows(comparison.frontier))
+        )
     sections = [
         ("What was run", _what("compare", sc, comparison.policies, written_by)),
         ("Results", results),

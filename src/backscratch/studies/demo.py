@@ -18,6 +18,7 @@ from backscratch.core.schema import dump_yaml, load_scenario
 from backscratch.core.version import __version__
 from backscratch.data import ties
 from backscratch.dyad.api import compare
+from backscratch.dyad.frontier import FRONTIER_HEADER, frontier_rows, threat_frontier
 from backscratch.dyad.policies import POLICY_NAMES
 from backscratch.dyad.results import METRICS, Comparison
 from backscratch.dyad.scenario import Scenario
@@ -59,19 +60,21 @@ class Demo:
     def reference_json(self) -> dict[str, Any]:
         """The ``reference.json`` contract."""
         s = self.reference.summary()
-        out = {**s, "domestic": self.domestic}
+        out = {**s, "domestic": self.domestic, "threat_frontier": self.reference.frontier}
         if self.ties is not None:
             out["ties"] = self.ties.summary()
         return out
 
 
 def reference(overrides: dict | None = None) -> tuple[Comparison, dict[str, Any], dict]:
-    """The ``oye-dyad`` comparison, its hawk-bias analysis (over every policy compared), and
-    blackmail's and backscratching's summaries at the shadows :data:`SHADOWS`."""
+    """The ``oye-dyad`` comparison (with its threat frontier), its hawk-bias analysis (over
+    every policy compared), and blackmail's and backscratching's summaries at the shadows
+    :data:`SHADOWS`."""
     sc = load_scenario("oye-dyad", overrides)
     if not isinstance(sc, Scenario):  # pragma: no cover - the built-in is a dyad scenario
         raise ScenarioError("oye-dyad: not a dyad scenario")
     cmp = compare(sc, policies=REFERENCE_POLICIES)
+    cmp.frontier = threat_frontier(sc).summary()
     pair = ("blackmail", "backscratching")
     shadows = {d: compare(sc.with_updates(shadow=d), policies=pair).summaries() for d in SHADOWS}
     return cmp, cmp.domestic(), shadows
@@ -201,6 +204,15 @@ def _reference_sections(demo: Demo) -> list[tuple[str, str]]:
                 )
                 + "<p>Cooperation as the shadow of the future rises:</p>"
                 + html.table(["shadow δ", "blackmail", "backscratching"], shadow_rows)
+                + (
+                    "<p>How far the answer is from flipping — the threat frontier: the "
+                    "punishment at which blackmail would match backscratching, at the same "
+                    f"credibility {sc.threat.credibility:g} (the reference punishment is "
+                    f"{sc.threat.punishment:g}):</p>"
+                    + html.table(FRONTIER_HEADER, frontier_rows(cmp.frontier))
+                    if cmp.frontier is not None
+                    else ""
+                )
                 + (
                     f"<p>Domestic lock-in: a leader who values toughness prefers blackmail over "
                     f"{demo.domestic['preferred_at_zero']} once the hawk bias η exceeds η* = "

@@ -88,7 +88,7 @@ def play(
         punished = threat & ~comply & (u[2] < terms.credibility)
         delivered = offer & comply & (u[3] < terms.reliability)
         reward = terms.price * x * delivered
-        harm = terms.punishment * pressure * punished
+        harm = terms.punishment_at(x) * pressure * punished
         h.payoff_demander[t] = np.where(comply, terms.value * x, 0.0) - reward
         h.payoff_demander[t] -= terms.execution_cost * harm
         h.payoff_target[t] = np.where(comply, -(terms.cost + resolve * threat) * x, 0.0) + reward

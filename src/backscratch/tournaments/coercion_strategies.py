@@ -265,7 +265,9 @@ class ComplyIfCheap(CoercionTarget):
     def respond(self, h, terms, threat, offer, pressure, resolve, u):
         x = terms.demand
         comply = -(terms.cost + resolve * threat) * x + offer * terms.reliability * terms.price * x
-        resist = -np.where(threat, terms.credibility * terms.punishment * pressure, 0.0)
+        resist = -np.where(
+            threat, terms.credibility * terms.punishment_at(terms.demand) * pressure, 0.0
+        )
         return comply >= resist
 
 
