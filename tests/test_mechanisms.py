@@ -61,6 +61,43 @@ def test_third_parties_deter_concessions(oye):
     assert coop[1] < coop[0] - 0.1
 
 
+# ------------------------------------------------------- price, not weakness (the ratchet)
+
+
+def _offers(oye, link, strategy="forward_looking"):
+    sc = oye.with_updates(
+        runs=1000, **{"target.cost_resolve_link": link, "target.strategy": strategy}
+    )
+    return bs.run(sc, policy="backscratching").summary()
+
+
+def test_a_paid_yes_reveals_type_only_when_cost_is_tied_to_resolve(oye):
+    """With ``target.cost_resolve_link`` = 0 both types face the same offer: a myopic target's
+    paid yes moves the belief not at all. Tie a quarter of resolve to the cost of complying
+    and it does (the pliable type, cheaper, says yes more often)."""
+    assert _offers(oye, 0.0, "myopic")["belief_jump_after_compliance"] == 0.0
+    assert _offers(oye, 0.25, "myopic")["belief_jump_after_compliance"] > 0.01
+    forward = [_offers(oye, k)["belief_jump_after_compliance"] for k in (0.0, 0.5)]
+    assert forward[1] > 5 * forward[0] > 0  # the belief moves under offers
+
+
+def test_the_ratchet_effect_forward_looking_targets_hide_a_low_cost(oye):
+    """Freixas, Guesnerie & Tirole (1985): once a yes reveals a low cost, a forward-looking
+    pliable type refuses offers it would take myopically, lest the demands ratchet up. At
+    link 0 the forward-looking and myopic targets meet offers about equally (0.84 against
+    0.86 at the reference); at link 0.5 the forward-looking one meets far fewer (0.27
+    against 0.66) — offers then do no better than threats (0.27)."""
+    gap = {
+        k: _offers(oye, k, "myopic")["cooperation_rate"] - _offers(oye, k)["cooperation_rate"]
+        for k in (0.0, 0.5)
+    }
+    assert abs(gap[0.0]) < 0.05
+    assert gap[0.5] > 0.2
+    assert _offers(oye, 0.5)["demand_growth_after_compliance"] > 5 * max(
+        _offers(oye, 0.0)["demand_growth_after_compliance"], 1e-3
+    )
+
+
 # ----------------------------------------------------------------------------- P4
 
 

@@ -369,7 +369,7 @@ def advance(t, belief, capacity, latency, pliable, u, p_t, threat, offer, reliab
             if threat:
                 cost = cost_pliable if is_pliable else cost_resolute
             else:
-                cost = params.cost
+                cost = params.cost_offer_pliable if is_pliable else params.cost_offer_resolute
             complied = u_resp[i] < p_own
             if complied:
                 pay_d += value * x

@@ -40,7 +40,7 @@ def one_shot_efg(scenario: Scenario, policy: str) -> str:
     lines.append(f'c "" 1 "type" {{ "pliable" {_q(mu)} "resolute" {_q(1 - mu)} }} 0')
     outcome = 0
     for t, name in enumerate(("pliable", "resolute")):
-        cost = par.threat_costs[t] if threat else par.cost
+        cost = par.threat_costs[t] if threat else par.offer_costs[t]
         lines.append(f'p "" 1 {t + 1} "Target {name}" {{ "comply" "resist" }} 0')
         # comply
         if offer:

@@ -19,8 +19,9 @@ class Params(NamedTuple):
     """Every parameter of the dyad as a number (see ``docs/scenario-fields.md`` for each).
 
     The demand at belief ``mu`` is ``demand_a + demand_b * mu`` (the demand rule's
-    coefficients); ``cost_threat`` is each type's cost per unit of complying under a threat
-    (material cost plus resolve), ``cost`` the cost without one.
+    coefficients); ``cost_threat_*`` is each type's cost per unit of complying under a threat
+    (material cost plus resolve), ``cost_offer_*`` without one (material cost plus the share
+    ``cost_resolve_link`` of resolve), ``cost`` the material cost alone.
     """
 
     value: float
@@ -32,6 +33,9 @@ class Params(NamedTuple):
     resolve_resolute: float
     cost_threat_pliable: float
     cost_threat_resolute: float
+    cost_offer_pliable: float
+    cost_offer_resolute: float
+    cost_resolve_link: float
     prior_pliable: float
     noise: float
     punishment: float
@@ -68,6 +72,9 @@ class Params(NamedTuple):
             resolve_resolute=t.resolve_resolute,
             cost_threat_pliable=t.cost + t.resolve_pliable,
             cost_threat_resolute=t.cost + t.resolve_resolute,
+            cost_offer_pliable=t.cost + t.cost_resolve_link * t.resolve_pliable,
+            cost_offer_resolute=t.cost + t.cost_resolve_link * t.resolve_resolute,
+            cost_resolve_link=t.cost_resolve_link,
             prior_pliable=t.prior_pliable,
             noise=t.noise,
             punishment=th.punishment,
@@ -98,6 +105,12 @@ class Params(NamedTuple):
     def threat_costs(self) -> tuple[float, float]:
         """(pliable, resolute) cost per unit of complying under a threat."""
         return (self.cost_threat_pliable, self.cost_threat_resolute)
+
+    @property
+    def offer_costs(self) -> tuple[float, float]:
+        """(pliable, resolute) cost per unit of complying without a threat: ``cost`` plus
+        the share ``target.cost_resolve_link`` of the type's resolve."""
+        return (self.cost_offer_pliable, self.cost_offer_resolute)
 
     def reliability_with(self, guarantor: bool) -> float:
         """The offer's reliability with or without a guarantor holding the goods."""

@@ -100,9 +100,20 @@ class Target(Section):
         0.8,
         description=(
             "Resolute type's extra cost of complying under a threat, its private resolve "
-            "[payoff units per unit of demand]. Must be at least `resolve_pliable`. A paid "
-            "concession without a threat carries no such cost, so it reveals a price, not "
-            "weakness (Walt 2013)."
+            "[payoff units per unit of demand]. Must be at least `resolve_pliable`. With "
+            "`cost_resolve_link` = 0 a paid concession without a threat carries no such "
+            "cost, so the two types face the same offer (Walt 2013: a price, not weakness)."
+        ),
+    )
+    cost_resolve_link: Probability = Field(
+        0.0,
+        description=(
+            "Share kappa of each type's resolve that is also a private cost of complying "
+            "without a threat: complying with an offer costs cost + kappa * resolve. 0: the "
+            "types differ only in how they take threats (a paid yes reveals nothing by the "
+            "payoffs); above 0 the cost of complying is correlated with resolve, so a paid "
+            "yes reveals type too — the ratchet effect of Freixas, Guesnerie & Tirole (1985) "
+            "and Laffont & Tirole (1988) [share]."
         ),
     )
     noise: Annotated[float, Field(gt=0.0)] = Field(

@@ -120,7 +120,7 @@ class StageGame:
         if self.plan.threat[t]:
             costs = np.asarray(p.threat_costs)[:, None]
         else:
-            costs = np.full((2, 1), p.cost)
+            costs = np.asarray(p.offer_costs)[:, None]
         reward = self.reliability[t] * p.price if self.plan.offer[t] else 0.0
         comply = (reward - costs) * x
         penalty = p.credibility * p.punishment_at(x) if self.plan.threat[t] else 0.0

@@ -91,7 +91,8 @@ def play(
         harm = terms.punishment_at(x) * pressure * punished
         h.payoff_demander[t] = np.where(comply, terms.value * x, 0.0) - reward
         h.payoff_demander[t] -= terms.execution_cost * harm
-        h.payoff_target[t] = np.where(comply, -(terms.cost + resolve * threat) * x, 0.0) + reward
+        own = resolve * np.where(threat, 1.0, terms.cost_resolve_link)  # resolve's cost
+        h.payoff_target[t] = np.where(comply, -(terms.cost + own) * x, 0.0) + reward
         h.payoff_target[t] -= harm
         h.threat[t], h.offer[t], h.pressure[t] = threat, offer, pressure
         h.complied[t], h.punished[t], h.delivered[t] = comply, punished, delivered

@@ -264,7 +264,8 @@ class ComplyIfCheap(CoercionTarget):
 
     def respond(self, h, terms, threat, offer, pressure, resolve, u):
         x = terms.demand
-        comply = -(terms.cost + resolve * threat) * x + offer * terms.reliability * terms.price * x
+        own = resolve * np.where(threat, 1.0, terms.cost_resolve_link)
+        comply = -(terms.cost + own) * x + offer * terms.reliability * terms.price * x
         resist = -np.where(
             threat, terms.credibility * terms.punishment_at(terms.demand) * pressure, 0.0
         )
@@ -281,7 +282,7 @@ class ReputationGuarding(CoercionTarget):
     classifier = _target(responds_to_threats=True, responds_to_offers=True, guards_reputation=True)
 
     def respond(self, h, terms, threat, offer, pressure, resolve, u):
-        pays = terms.reliability * terms.price >= terms.cost
+        pays = terms.reliability * terms.price >= terms.cost + terms.cost_resolve_link * resolve
         return offer & ~threat & pays
 
 
@@ -301,7 +302,8 @@ class Reciprocator(CoercionTarget):
 
 class PriceTaker(CoercionTarget):
     """Trade at a price: comply iff an offer is attached whose expected value covers the
-    material cost of the concession, ignoring threats altogether. Oye (1992) on political
+    target's cost of complying without a threat (the material cost, plus the share
+    ``target.cost_resolve_link`` of its resolve), ignoring threats altogether. Oye (1992) on political
     exchange; Walt (2013): accepting payment reveals "willing to cooperate if adequately
     compensated"."""
 
@@ -309,7 +311,9 @@ class PriceTaker(CoercionTarget):
     classifier = _target(responds_to_offers=True)
 
     def respond(self, h, terms, threat, offer, pressure, resolve, u):
-        return offer & (terms.reliability * terms.price >= terms.cost)
+        return offer & (
+            terms.reliability * terms.price >= terms.cost + terms.cost_resolve_link * resolve
+        )
 
 
 DEMANDERS: dict[str, type[CoercionDemander]] = {
