@@ -26,28 +26,46 @@ def test_p2_contagion_at_the_reference_and_where_it_holds(reference, oye):
     """P2 as the model finds it (docs/model.md, P2). At the reference shadow δ = 0.9 it
     fails twice: within blackmail, entries after a compliance do not exceed entries after a
     resistance, and paid compliance draws third parties too — under the stable equilibria
-    of the offers game, complying reveals the pliable type. It holds at δ = 0.5 within
-    blackmail, and under offers where paid compliance carries no reputation (a myopic
-    target)."""
+    of the offers game, complying reveals the pliable type. It holds under offers where paid
+    compliance carries no reputation (a myopic target)."""
     p = reference.summaries()
     bm, offers = p["blackmail"], p["backscratching"]
     assert bm["entries_after_compliance"] < bm["entries_after_resistance"] + 0.01
     assert offers["entries_per_period"] > 2 * bm["entries_per_period"] > 0.05
-    short = bs.run(oye, policy="blackmail", overrides={"shadow": 0.5}).summary()
-    assert short["entries_after_compliance"] > short["entries_after_resistance"] + 0.2
     myopic = bs.run(oye, policy="backscratching", overrides={"target.strategy": "myopic"})
     assert myopic.summary()["entries_per_period"] < 0.005
 
 
-def test_p2_entries_rise_with_the_number_of_watchers(oye):
+@pytest.mark.parametrize(
+    ("shadow", "holds"),
+    [(0.5, True), (0.6, True), (0.75, False), (0.85, False), (0.93, True), (0.97, True)],
+)
+def test_p2_within_blackmail_holds_outside_the_band_0_65_to_0_9(oye, shadow, holds):
+    """Entries after a compliance exceed entries after a resistance (all else at the
+    reference) for δ ≤ 0.64 and δ ≥ 0.91, and not in between (docs/model.md, P2, names
+    the band). Each side is asserted with a 20–30% margin."""
+    s = bs.run(oye, policy="blackmail", overrides={"shadow": shadow}).summary()
+    after_yes, after_no = s["entries_after_compliance"], s["entries_after_resistance"]
+    if holds:
+        assert after_yes > 1.3 * after_no, (after_yes, after_no)
+    else:
+        assert after_yes < 0.8 * after_no, (after_yes, after_no)
+
+
+@pytest.mark.parametrize("shadow", [0.5, 0.9])
+def test_p2_entries_rise_with_the_number_of_watchers(oye, shadow):
+    """More watchers, more entries — strongly at δ = 0.5, weakly at the reference δ = 0.9
+    (0.031 a period with 2 watchers, 0.040 with 8), where the target resists harder the more
+    watch."""
     entries = [
         bs.run(
-            oye.with_updates(**{"third_parties.count": m, "shadow": 0.5}), policy="blackmail"
+            oye.with_updates(**{"third_parties.count": m, "shadow": shadow}), policy="blackmail"
         ).summary()["entries_per_period"]
         for m in (0, 2, 8)
     ]
     assert entries[0] == 0.0
-    assert entries[2] > entries[1] + 0.1 > 0.1
+    rise = 0.1 if shadow == 0.5 else 0.005
+    assert entries[2] > entries[1] + rise > rise
 
 
 def test_third_parties_deter_concessions(oye):
