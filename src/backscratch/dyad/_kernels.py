@@ -16,6 +16,8 @@ Private to the dyad: :mod:`backscratch.dyad.stage` (the target's programme) and
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, vectorize
 
@@ -74,7 +76,10 @@ highest."""
 
 @njit(cache=True)
 def _logit(z, noise):
-    return 0.5 * (1.0 + np.tanh(0.5 * z / noise))
+    """The logistic ``1 / (1 + exp(-z / noise))``: about four times faster than the
+    ``tanh`` form, and equal to it within a few units in the last place (``exp``
+    overflowing to infinity for ``z / noise`` below about -709 gives exactly 0)."""
+    return 1.0 / (1.0 + np.exp(-z / noise))
 
 
 EXCLUSION_MARGIN = 1e-12
@@ -270,23 +275,69 @@ def continuation(grid, W, comply, resist, p, discount, noise, flow, W_out):
         W_out[g] = flow[g] + resist[0, g] + discount * w_r + noise * soft
 
 
+SMALL_MEAN = 30.0
+"""Below this mean (``n * min(p, 1 - p)``) a binomial draw searches up from 0; above it,
+from the mode."""
+
+
 @njit(cache=True)
 def binomial_draw(n, p, u):
-    """Inverse-CDF draw of a Binomial(n, p) count from one uniform ``u`` (n up to ~1000)."""
+    """Inverse-CDF draw of a Binomial(n, p) count from one uniform ``u``, exact for any
+    ``n`` (the count returned is the smallest ``k`` with ``u < F(k)``, up to rounding).
+
+    With ``p > 1/2`` it counts failures instead. A small mean searches up from 0 (at most
+    about ``mean + 10 sd`` steps, ``(1 - p)^n`` far from underflow); otherwise the search
+    starts at the mode, whose probability comes from ``lgamma`` in log space, and ``F`` at
+    the mode is summed down to where the terms fall below ``1e-18`` of it: about
+    ``20 sd`` steps in all, so ``n = 10^5`` costs a few hundred multiplications, not
+    ``n`` (and ``q^n`` never underflows to 0 entries, as a search from 0 would)."""
     if n <= 0 or p <= 0.0:
         return 0
     if p >= 1.0:
         return n
-    if p > 0.5:  # keep q^n away from underflow: count failures instead
+    if p > 0.5:
         return n - binomial_draw(n, 1.0 - p, 1.0 - u)
     q = 1.0 - p
-    pk = q**n
-    cdf = pk
-    k = 0
-    while u >= cdf and k < n:
+    if n * p <= SMALL_MEAN:
+        pk = q**n
+        cdf = pk
+        k = 0
+        while u >= cdf and k < n:
+            pk *= (n - k) / (k + 1) * p / q
+            k += 1
+            cdf += pk
+        return k
+    m = int((n + 1) * p)
+    if m > n:
+        m = n
+    p_mode = math.exp(
+        math.lgamma(n + 1.0) - math.lgamma(m + 1.0) - math.lgamma(n - m + 1.0)
+        + m * math.log(p) + (n - m) * math.log(q)
+    )  # fmt: skip
+    cdf_mode = p_mode
+    pk = p_mode
+    k = m
+    while k > 0:  # F(m) = sum of the pmf from m down
+        pk *= k / (n - k + 1) * q / p
+        k -= 1
+        cdf_mode += pk
+        if pk < 1e-18 * cdf_mode:
+            break
+    k, cdf, pk = m, cdf_mode, p_mode
+    if u < cdf_mode:  # walk down: F(k - 1) = F(k) - pmf(k)
+        while k > 0 and u < cdf - pk:
+            cdf -= pk
+            pk *= k / (n - k + 1) * q / p
+            k -= 1
+            if pk < 1e-18 * cdf:
+                break
+        return k
+    while u >= cdf and k < n:  # walk up
         pk *= (n - k) / (k + 1) * p / q
         k += 1
         cdf += pk
+        if pk < 1e-18 * cdf:
+            break
     return k
 
 
