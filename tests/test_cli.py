@@ -122,7 +122,15 @@ def test_demo_prints_a_readable_summary(demo_run):
     assert f"η* = {ref['domestic']['eta_star']:.2f}" in out
     ts = ref["ties"]["moments"]["threat_stage"]
     assert f"threat stage in {ts['observed']:.1%} of {ts['n']} cases" in out
-    assert (folder / "report.html").exists()
+    game = ref["equilibrium"]
+    flat = " ".join(out.split())  # sentences wrap at 120 columns
+    assert f"opens with {game['first_move']['action']}" in flat
+    worst = max(game["lock_in"], key=lambda r: r["lock_in_cost"])
+    assert f"costing the nation {worst['lock_in_cost']:.2f}" in flat
+    # the lock-in table of the report: the nation's choice where the leader's differs
+    assert {r["nation_choice"] for r in game["lock_in"]} == {"backscratching"}
+    assert any(r["instrument"] != r["nation_choice"] for r in game["lock_in"])
+    assert "What would a rational D do?" in (folder / "report.html").read_text()
 
 
 @pytest.mark.parametrize(

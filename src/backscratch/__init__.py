@@ -8,7 +8,7 @@ The flat, keyword-only API (``import backscratch as bs``)::
     c.to_pandas()                                   # one row per policy, run and period
 
 Verbs: :func:`load_scenario`, :func:`run`, :func:`compare`, :func:`threat_frontier`,
-:func:`sweep`,
+:func:`equilibrium`, :func:`phase_map`, :func:`sweep`,
 :func:`load_sweep`, :func:`solve`, :func:`tournament`, :func:`evolve`, :func:`calibrate`;
 every bad input raises :class:`ScenarioError` (one line). Each model lives in its own
 folder (``dyad``, ``tribute``, ``tournaments``, ``theory``); ``core`` holds what they share
@@ -31,6 +31,8 @@ _API = (
     "run",
     "compare",
     "threat_frontier",
+    "equilibrium",
+    "phase_map",
     "sweep",
     "load_sweep",
     "solve",
@@ -44,9 +46,11 @@ if TYPE_CHECKING:
     from backscratch.api import (  # noqa: F401
         calibrate,
         compare,
+        equilibrium,
         evolve,
         load_scenario,
         load_sweep,
+        phase_map,
         run,
         solve,
         sweep,

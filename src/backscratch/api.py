@@ -25,6 +25,9 @@ from backscratch.dyad.frontier import ThreatFrontier
 from backscratch.dyad.policies import DEFAULT_POLICIES
 from backscratch.dyad.results import Comparison, DyadResult
 from backscratch.dyad.scenario import Scenario
+from backscratch.game import api as game_api
+from backscratch.game.api import PhaseMap
+from backscratch.game.results import GameResult
 from backscratch.studies import calibrate_iaea, calibrate_ties
 from backscratch.theory import solve as theory_solve
 from backscratch.tournaments import api as tournaments_api
@@ -185,6 +188,78 @@ def threat_frontier(
     """
     sc = _scenario(scenario, runs, seed, overrides)
     return dyad_frontier.threat_frontier(_dyad(sc, "threat_frontier"))
+
+
+def equilibrium(
+    scenario: ScenarioLike,
+    *,
+    runs: int | None = None,
+    seed: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> GameResult:
+    """What a rational D would do: the demander's-choice game solved and played.
+
+    D chooses its instrument, demand and price each period as a Markov strategy of the public
+    belief about the target, from the menu of ``strategic.*``, and carries out a resisted
+    threat only when that is sequentially rational given its known cost (docs/model.md,
+    "The demander's choice").
+
+    Parameters
+    ----------
+    scenario
+        A dyad scenario, a built-in name or a file.
+    runs, seed, overrides
+        Override the scenario's runs, root seed and dotted fields.
+
+    Returns
+    -------
+    A :class:`~backscratch.game.results.GameResult`: per-period records of equilibrium play
+    and their summary; ``.solution`` is the solved game (D's policy by state, values,
+    diagnostics).
+    """
+    sc = _scenario(scenario, runs, seed, overrides)
+    return game_api.equilibrium(_dyad(sc, "equilibrium"))
+
+
+def phase_map(
+    scenario: ScenarioLike,
+    *,
+    axes: Mapping[str, Sequence[float]],
+    overrides: Mapping[str, Any] | None = None,
+    backend: str = "serial",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PhaseMap:
+    """D's equilibrium first move over a grid of two scenario fields.
+
+    Parameters
+    ----------
+    scenario
+        A dyad scenario, a built-in name or a file.
+    axes
+        Two dotted fields and their values, e.g. ``{"threat.punishment": [0.5, 1, 2],
+        "shadow": [0.5, 0.9]}``.
+    overrides
+        Dotted fields to set in every cell.
+    backend, workers, scheduler
+        ``serial``, ``local`` (a process pool of ``workers``) or ``dask``, as for sweeps;
+        the map is the same on every backend and worker count.
+    progress
+        Called as ``progress(done, total)`` after each cell.
+
+    Returns
+    -------
+    A :class:`~backscratch.game.api.PhaseMap`: one row per cell with D's first move
+    (instrument, demand, price, credibility), the cooperation it meets and both sides'
+    values; with ``strategic.objective: leader`` also the nation's optimum and the lock-in
+    cost.
+    """
+    sc = _scenario(scenario, None, None, overrides)
+    return game_api.phase_map(
+        _dyad(sc, "phase_map"), axes=axes, backend=backend, workers=workers,
+        scheduler=scheduler, progress=progress,
+    )  # fmt: skip
 
 
 def sweep(

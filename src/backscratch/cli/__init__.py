@@ -1,7 +1,7 @@
 """The ``backscratch`` command line: typer + rich, calling only the library's verbs.
 
 One module per group of commands (:mod:`.simulate`, :mod:`.sweep`, :mod:`.data`,
-:mod:`.games`, :mod:`.dashboard`, :mod:`.tribute`); they register on :data:`.common.app`
+:mod:`.games`, :mod:`.game`, :mod:`.dashboard`, :mod:`.tribute`); they register on :data:`.common.app`
 when imported here. Every bad input ends in one line on stderr
 (``backscratch: error: FIELD: problem``) and exit code 2, with no traceback and nothing
 half-written.
@@ -19,7 +19,7 @@ from backscratch.core.errors import ScenarioError
 
 # isort: off
 # Importing a module registers its commands; `--help` lists them in this order.
-from backscratch.cli import simulate, sweep, data, games, dashboard  # noqa: F401
+from backscratch.cli import simulate, sweep, game, data, games, dashboard  # noqa: F401
 # isort: on
 
 __all__ = ["app", "main"]

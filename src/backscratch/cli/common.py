@@ -76,6 +76,17 @@ SetOpt = Annotated[
 ]
 
 
+BackendOpt = Annotated[str, typer.Option("--backend", help="serial, local or dask.")]
+
+WorkersOpt = Annotated[
+    int | None, typer.Option("--workers", help="Processes (local) or workers (dask).")
+]
+
+SchedulerOpt = Annotated[
+    str | None, typer.Option("--scheduler", help="Address of an existing dask scheduler.")
+]
+
+
 def parse_values(text: str, option: str) -> list[float]:
     """``a:b:n`` (n evenly spaced values from a to b) or a comma-separated list of numbers."""
     try:

@@ -577,7 +577,22 @@ def demo(
             else ""
         )
         + _ties_line(d.ties.summary() if d.ties is not None else None)
+        + _choice_line(d.choice, d.lock_in.rows)
         + f"Report: {out_dir / 'report.html'}  (summary.json, reference.json beside it)"
+    )
+
+
+def _choice_line(choice: dict, lock_in: list[dict]) -> str:
+    """The demander's-choice game in two lines: the nation's first move, and the costliest
+    lock-in of its leader."""
+    worst = max(lock_in, key=lambda r: r["lock_in_cost"])
+    return (
+        f"- A rational unitary D (its cost of punishing known) opens with {choice['action']} "
+        f"(cooperation {choice['cooperation']:.3f}); its leader at hawk bias "
+        f"{worst['domestic.hawk_bias']:g} and audience cost "
+        f"{worst['domestic.audience_cost']:g} chooses {worst['instrument']} instead "
+        f"(credibility {worst['credibility'] or 0:.2f}, cooperation {worst['cooperation']:.3f}), "
+        f"costing the nation {worst['lock_in_cost']:.2f} of {worst['nation_optimum']:.2f}.\n"
     )
 
 

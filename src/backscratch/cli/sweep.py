@@ -12,10 +12,13 @@ import typer
 from rich.table import Table
 
 from backscratch.cli.common import (
+    BackendOpt,
     RunsOpt,
     ScenarioArg,
+    SchedulerOpt,
     SeedOpt,
     SetOpt,
+    WorkersOpt,
     app,
     check_figure_path,
     out,
@@ -46,13 +49,9 @@ def sweep(
     runs: RunsOpt = None,
     seed: SeedOpt = None,
     set_: SetOpt = None,
-    backend: Annotated[str, typer.Option("--backend", help="serial, local or dask.")] = "serial",
-    workers: Annotated[
-        int | None, typer.Option("--workers", help="Processes (local) or workers (dask).")
-    ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option("--scheduler", help="Address of an existing dask scheduler.")
-    ] = None,
+    backend: BackendOpt = "serial",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Run every grid point × policy as a task, one Parquet part each; re-running resumes."""
     from backscratch import api

@@ -434,6 +434,59 @@ class Solver(Section):
     )
 
 
+Factor = Annotated[float, Field(gt=0.0, le=100.0)]
+"""A positive multiplier of a scenario value."""
+
+
+class Strategic(Section):
+    """What D may choose in ``backscratch equilibrium`` (docs/model.md, "The demander's
+    choice"): each period, as a Markov strategy of the public belief about the target, an
+    instrument, a demand and (with an offer) a price; whether to carry out a resisted
+    threat is its sequentially rational choice, so ``threat.credibility`` is not used
+    there. Not used by ``run``/``compare``/``sweep`` (fixed policies)."""
+
+    instruments: Annotated[list[Policy], Field(min_length=1, max_length=4)] = Field(
+        default_factory=lambda: ["none", "blackmail", "backscratching", "mixed"],
+        description=(
+            "Instruments D may choose among each period (`none` = make no demand) [list of "
+            "choices]. Oye (1979)."
+        ),
+    )
+    demand_factors: Annotated[list[Factor], Field(min_length=1, max_length=8)] = Field(
+        default_factory=lambda: [0.5, 1.0, 1.5],
+        description="Demands D may make, as multiples of `demander.demand` [list of factors].",
+    )
+    price_factors: Annotated[list[Factor], Field(min_length=1, max_length=8)] = Field(
+        default_factory=lambda: [0.5, 1.0, 1.5],
+        description=(
+            "Rewards per unit D may offer, as multiples of `offer.price` [list of factors]."
+        ),
+    )
+    objective: Literal["nation", "leader"] = Field(
+        "nation",
+        description=(
+            "Whose payoff D maximises: the `nation`'s material payoff, or its `leader`'s "
+            "(plus hawk bias x toughness, minus audience costs of backing down from threats "
+            "and promises, `domestic.*`) [choice]."
+        ),
+    )
+    choice_noise: NonNegative = Field(
+        0.0,
+        description=(
+            "Scale of logit noise in D's choices (its action; whether to carry out a "
+            "threat) [payoff units]. 0: exact best replies, ties to the earlier action of "
+            "the menu (instruments in the order listed, then demands, then prices) and to "
+            "carrying out. McKelvey & Palfrey (1998)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Strategic:
+        if len(set(self.instruments)) != len(self.instruments):
+            raise ValueError("instruments: each instrument once")
+        return self
+
+
 class Scenario(ScenarioBase):
     """A complete, validated description of one experiment."""
 
@@ -491,6 +544,10 @@ class Scenario(ScenarioBase):
         ),
     )
     solver: Solver = Field(default_factory=Solver, description="Numerical settings.")
+    strategic: Strategic = Field(
+        default_factory=Strategic,
+        description="What D may choose in the equilibrium game (`backscratch equilibrium`).",
+    )
 
     @model_validator(mode="after")
     def _schedules_in_order(self) -> Scenario:

@@ -231,6 +231,35 @@ class StageGame:
         return p
 
 
+def respond(
+    grid: np.ndarray,
+    W: np.ndarray,
+    comply: np.ndarray,
+    resist: np.ndarray,
+    *,
+    discount: float,
+    noise: float,
+    resolution: int,
+    selection: str,
+    flow: np.ndarray,
+    p_out: np.ndarray,
+    roots_out: np.ndarray,
+    W_out: np.ndarray,
+) -> float:
+    """One period of the target's programme for any demand: the equilibrium compliance
+    ``p_out[type, g]`` at every grid belief (every stable root, the one ``selection`` names;
+    ``roots_out[g]`` their number) given the stage payoffs ``comply``/``resist`` (2 x grid)
+    and the pliable type's continuation ``W``; then its value this period, ``W_out``, with
+    ``flow`` its expected payoff from third parties at each belief. The step :meth:`StageGame.solve` takes in each
+    period, for other models' use (the demander's-choice game). Returns the residual."""
+    worst = kernels.solve_period(
+        grid, W, comply, resist, discount, noise, StageGame.tol, resolution,
+        SELECTION_CODES[selection], p_out, roots_out,
+    )  # fmt: skip
+    kernels.continuation(grid, W, comply, resist, p_out, discount, noise, flow, W_out)
+    return float(worst)
+
+
 def equilibrium_of(stage: StageGame) -> dict[str, Any]:
     """What a solved stage game says about its equilibrium: the selection rule, the largest
     fixed-point residual and the share of cells with several stable equilibria."""

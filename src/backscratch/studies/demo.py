@@ -22,7 +22,9 @@ from backscratch.dyad.frontier import FRONTIER_HEADER, frontier_rows, threat_fro
 from backscratch.dyad.policies import POLICY_NAMES
 from backscratch.dyad.results import METRICS, Comparison
 from backscratch.dyad.scenario import Scenario
+from backscratch.game.api import PhaseMap, first_move, phase_map
 from backscratch.report import figures, html
+from backscratch.report.game_figures import phase_figure
 from backscratch.studies import calibrate_ties
 from backscratch.studies.casestudy import CASE_METRICS, CaseStudy, iran_case
 
@@ -43,6 +45,8 @@ SHOWN = (
 )
 """The reference comparison's rows in the report."""
 AT_A_GLANCE = ("cooperation_rate", "demander_payoff", "target_payoff", "final_latency")
+LOCK_IN_AXES = {"domestic.hawk_bias": [0.0, 0.5, 1.0], "domestic.audience_cost": [0.0, 0.5]}
+"""The leader's objective in the demander's-choice game, over hawk bias and audience costs."""
 
 
 @dataclass
@@ -56,11 +60,16 @@ class Demo:
     domestic: dict[str, Any]
     shadows: dict[float, dict[str, dict[str, Any]]]
     ties: calibrate_ties.TiesFit | None
+    choice: dict[str, Any]
+    """D's equilibrium first move in ``oye-dyad``'s demander's-choice game (the nation)."""
+    lock_in: PhaseMap
+    """The leader's first move over :data:`LOCK_IN_AXES`, with what it costs the nation."""
 
     def reference_json(self) -> dict[str, Any]:
         """The ``reference.json`` contract."""
         s = self.reference.summary()
         out = {**s, "domestic": self.domestic, "threat_frontier": self.reference.frontier}
+        out["equilibrium"] = {"first_move": self.choice, "lock_in": self.lock_in.rows}
         if self.ties is not None:
             out["ties"] = self.ties.summary()
         return out
@@ -294,7 +303,14 @@ shadow is short and the threat overwhelming, blackmail does as well
 (<code>backscratch compare blackmail-works</code>).</li>
 <li><b>Leaders may choose threats anyway.</b> A leader who values looking tough weighs the
 value of the demands it backs with threats; past the hawk bias η* reported above, threats
-win inside the government although every other instrument does better abroad.</li>
+win inside the government although every other instrument does better abroad. Where the
+leader chooses (the demander's-choice game), a hawkish leader without audience costs keeps
+issuing a threat it will not carry out: the target refuses and the nation loses almost all
+it could have had — failing coercion locked in, derived rather than assumed.</li>
+<li><b>A rational unitary D pays.</b> With its cost of punishing known and positive, it
+never carries a threat out, so it offers; threats are its choice only when punishing is free
+and the threat large. Here the model disagrees with the idea that threats are a rational
+state's natural first resort.</li>
 </ul>
 """
 
@@ -313,10 +329,65 @@ the record only from the date they diverge.</li>
 """
 
 
+def strategic(overrides: dict | None = None) -> tuple[dict[str, Any], PhaseMap]:
+    """What a rational D does in ``oye-dyad``'s demander's-choice game (its first move), and
+    what its leader does over :data:`LOCK_IN_AXES`."""
+    sc = load_scenario("oye-dyad", overrides)
+    if not isinstance(sc, Scenario):  # pragma: no cover - the built-in is a dyad scenario
+        raise ScenarioError("oye-dyad: not a dyad scenario")
+    leader = sc.with_updates(**{"strategic.objective": "leader"})
+    return first_move(sc), phase_map(leader, axes=LOCK_IN_AXES)
+
+
 def run(overrides: dict | None = None) -> Demo:
-    """Compute the demo: the Iran case, the reference comparison and the TIES check."""
+    """Compute the demo: the Iran case, the reference comparison, the TIES check and the
+    demander's-choice game."""
     cmp, dom, shadows = reference(overrides)
-    return Demo(iran_case(overrides), cmp, dom, shadows, ties_check(overrides))
+    choice, lock_in = strategic(overrides)
+    return Demo(iran_case(overrides), cmp, dom, shadows, ties_check(overrides), choice, lock_in)
+
+
+def _strategic_sections(demo: Demo) -> list[tuple[str, str]]:
+    c, lock = demo.choice, demo.lock_in
+    sc = demo.reference.scenario
+    rows = [
+        [r["domestic.hawk_bias"], r["domestic.audience_cost"], r["instrument"],
+         "–" if r["credibility"] is None else r["credibility"], r["cooperation"],
+         r["demander_payoff"], r["nation_choice"], r["lock_in_cost"]]
+        for r in lock.rows
+    ]  # fmt: skip
+    head = ["hawk bias η", "audience cost", "leader's first move", "credibility",
+            "cooperation", "nation's payoff", "nation's own choice", "lock-in cost"]  # fmt: skip
+    return [
+        (
+            "What would a rational D do?",
+            (
+                "<p>In the demander's-choice game (<code>backscratch equilibrium oye-dyad"
+                "</code>) D chooses its instrument, demand and price each period, and carries "
+                "out a resisted threat only if that pays. Its cost of doing so is known "
+                f"(k = {sc.threat.execution_cost:g} per unit of punishment), so nothing about D "
+                "is left to learn and a unitary D never carries a threat out: at the reference "
+                f"it opens with <b>{html.esc(c['action'])}</b> (cooperation "
+                f"{c['cooperation']:.3f}) at every belief. Threats become its choice only when "
+                "carrying them out costs it nothing and they are large enough "
+                "(<code>--set threat.execution_cost=0 --map threat.punishment=0.5:3:6 --map "
+                "shadow=0.5,0.9</code>: offers up to P = 1, both at 1.5, blackmail from P = 2, at "
+                "either shadow). "
+                "A private execution cost, which would let threats build credibility, is not "
+                "modelled yet.</p>"
+                "<p>Its leader values toughness (hawk bias η) and pays audience costs for "
+                "backing down. Where the leader's choice differs from the nation's, the "
+                "nation loses the lock-in cost (expected discounted payoff from the initial "
+                "belief):</p>"
+                + html.table(head, rows)
+                + html.figure(
+                    figures.png(phase_figure(lock)),
+                    "The leader's first move over hawk bias and audience cost; cells: the "
+                    "probability its first demand is met.",
+                )
+            ),
+        ),
+    ]
 
 
 def write(out: str | Path, overrides: dict | None = None) -> Demo:
@@ -339,6 +410,7 @@ def write(out: str | Path, overrides: dict | None = None) -> Demo:
         *_case_sections(demo.case),
         *_reference_sections(demo),
         *_ties_sections(demo.ties),
+        *_strategic_sections(demo),
         ("What it means", MEANING),
         ("Caveats", CAVEATS),
         (

@@ -1,0 +1,206 @@
+"""``backscratch equilibrium``: what a rational D would do (the demander's-choice game)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from backscratch.cli.common import (
+    BackendOpt,
+    Format,
+    RunsOpt,
+    ScenarioArg,
+    SchedulerOpt,
+    SeedOpt,
+    SetOpt,
+    WorkersOpt,
+    app,
+    check_figure_path,
+    out,
+    parse_values,
+    progress_printer,
+    scenario_from,
+)
+from backscratch.core.errors import ScenarioError
+
+MAP_COLUMNS = (
+    ("instrument", "instrument"),
+    ("credibility", "cred."),
+    ("cooperation", "coop."),
+    ("demander_payoff", "D"),
+    ("leader_payoff", "leader"),
+    ("target_payoff", "T"),
+    ("nation_choice", "nation's"),
+    ("lock_in_cost", "lock-in"),
+)
+"""The columns of a phase map's table, in order, with their headers."""
+
+
+def _num(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def _parse_map(items: list[str]) -> dict[str, list[float]]:
+    axes: dict[str, list[float]] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ScenarioError(f"--map '{item}': expected KEY=start:stop:count or KEY=a,b,c")
+        axes[key.strip()] = parse_values(text, f"--map {key.strip()}")
+    if len(axes) != 2:
+        raise ScenarioError(f"--map: give two different fields (got {len(axes)})")
+    return axes
+
+
+@app.command()
+def equilibrium(
+    scenario: ScenarioArg,
+    runs: RunsOpt = None,
+    seed: SeedOpt = None,
+    set_: SetOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="Twice: KEY=start:stop:count (or KEY=a,b,c): a phase diagram of D's first "
+            "move over the two fields, with cooperation and both sides' payoffs.",
+        ),
+    ] = None,
+    backend: BackendOpt = "serial",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="With --map: draw the phase diagram (.png, .svg, .pdf)."),
+    ] = None,
+) -> None:
+    """What a rational D would do: it chooses instrument, demand and price each period.
+
+    With --map, the cells run on the sweep backends (--backend serial|local|dask); each is
+    deterministic, so the map is the same on every backend and worker count.
+
+    The game is solved by backward induction over the public belief about the target (D's
+    execution cost known; docs/model.md, "The demander's choice"), then played for the
+    scenario's runs. Prints D's first move, its policy by belief, the equilibrium path and
+    how the game was solved.
+    """
+    check_figure_path(plot)
+    if plot is not None and not map_:
+        raise ScenarioError("--plot: draws the phase diagram of --map; give --map twice")
+    sc = scenario_from(scenario, runs, seed, set_, "equilibrium")
+    if map_:
+        _phase(sc, _parse_map(map_), (backend, workers, scheduler), fmt, plot)
+        return
+    from backscratch.game.api import equilibrium as play
+
+    result = play(sc)
+    s = result.solution
+    mu0 = sc.target.prior_pliable
+    first = s.choice_at(0, mu0)
+    summary = result.summary()
+    if fmt is Format.json:
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "scenario": sc.name,
+                    "objective": sc.strategic.objective,
+                    "first_move": first,
+                    "policy": s.policy(0),
+                    "summary": summary,
+                    "instrument_shares": result.instrument_shares(),
+                    "diagnostics": s.diagnostics(),
+                }
+            )
+            + "\n"
+        )
+        return
+    obj = sc.strategic.objective
+    table = Table(
+        title=f"{sc.name}: D's equilibrium policy in period 1 ({obj}'s objective; D's "
+        f"execution cost {sc.threat.execution_cost:g} per unit of punishment, known)",
+        title_justify="left",
+    )
+    for col in ("belief", "action", "credibility", "T complies (pliable)", "(resolute)"):
+        table.add_column(col, justify="left" if col == "action" else "right", no_wrap=True)
+    for row in s.policy(0):
+        table.add_row(
+            f"{row['belief']:.1f}",
+            row["action"],
+            _num(row["credibility"]),
+            _num(row["comply_pliable"]),
+            _num(row["comply_resolute"]),
+        )
+    table.caption = (
+        f"the initial belief is {mu0:g}; credibility: the probability D carries out its threat "
+        "if resisted (sequentially rational)"
+    )
+    out.print(table)
+    path = Table(
+        title=f"Equilibrium play: {sc.runs} runs × {sc.horizon} periods, seed {sc.seed}",
+        title_justify="left",
+    )
+    path.add_column("metric", no_wrap=True)
+    path.add_column("value", justify="right")
+    for m in result.metrics:
+        path.add_row(m.title, _num(summary[m.name]))
+    for name, share in result.instrument_shares().items():
+        path.add_row(f"periods with {name}", f"{share:.3f}")
+    out.print(path)
+    d = s.diagnostics()
+    out.print(
+        f"solved in {d['seconds']:.2f} s: {d['actions']} actions x {d['grid']} beliefs x "
+        f"{sc.horizon} periods; target's equilibria by '{d['selection']}', several stable "
+        f"in {100 * d['multiple_equilibria']:.1f}% of cells, residual {d['residual']:.1e}"
+    )
+
+
+def _phase(sc: Any, axes: dict[str, list[float]], where: tuple, fmt: Format, plot: Path | None):
+    from backscratch.game.api import phase_map
+
+    backend, workers, scheduler = where
+    result = phase_map(
+        sc, axes=axes, backend=backend, workers=workers, scheduler=scheduler,
+        progress=progress_printer("equilibrium map", unit="cells"),
+    )  # fmt: skip
+    k1, k2 = result.keys
+    if plot is not None:
+        from backscratch.report.game_figures import phase_figure
+
+        phase_figure(result).savefig(plot, dpi=150, bbox_inches="tight")
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps({"scenario": sc.name, "keys": [k1, k2], "cells": result.rows}))
+        sys.stdout.write("\n")
+        return
+    shown = [(k, h) for k, h in MAP_COLUMNS if k in result.rows[0]]
+    if sc.strategic.objective == "nation":  # the leader's payoff is the nation's
+        shown = [(k, h) for k, h in shown if k != "leader_payoff"]
+    table = Table(
+        title=f"{sc.name}: D's first move over {k1} × {k2} ({sc.strategic.objective}'s objective)",
+        title_justify="left",
+    )
+    short = [k.rsplit(".", 1)[-1] for k in (k1, k2)]
+    for col in short if short[0] != short[1] else (k1, k2):
+        table.add_column(col, justify="right")
+    for _, col in shown:
+        table.add_column(col, justify="right")
+    for row in result.rows:
+        table.add_row(f"{row[k1]:g}", f"{row[k2]:g}", *(_num(row[k]) for k, _ in shown))
+    table.caption = (
+        "cred.: probability D carries out its threat if resisted; coop.: probability the first "
+        "demand is met; D, leader, T (pliable type): expected discounted payoffs from the "
+        "initial belief; nation's: the nation's own choice, lock-in: what the leader's costs "
+        "it (payoff units); --format json adds demand and price"
+    )
+    out.print(table)
+    if plot is not None:
+        out.print(f"wrote {plot}")

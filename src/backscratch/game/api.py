@@ -1,0 +1,172 @@
+"""The demander's-choice game's verbs: :func:`equilibrium` (solve and play) and
+:func:`phase_map` (D's first move over two parameters)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from backscratch.core.backends import check_backend, run_tasks
+from backscratch.core.errors import ScenarioError
+from backscratch.core.results import Result
+from backscratch.dyad.scenario import Scenario
+from backscratch.game.model import GameModel, solve
+from backscratch.game.results import Equilibrium, GameResult
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+MAX_CELLS = 10_000
+"""Most cells a phase map may have (each is one solve of the game, about 0.7 s at the
+reference)."""
+
+
+def equilibrium(scenario: Scenario) -> GameResult:
+    """Solve the demander's-choice game of ``scenario`` and play it for ``scenario.runs``
+    runs (docs/model.md, "The demander's choice").
+
+    Returns
+    -------
+    A :class:`~backscratch.game.results.GameResult`: the per-period records of equilibrium
+    play, its summary, and the solved
+    :class:`~backscratch.game.model.Equilibrium` (``.solution``) with D's policy by state.
+    """
+    return GameModel(scenario).run()
+
+
+def first_move(scenario: Scenario) -> dict[str, Any]:
+    """D's equilibrium first move and both sides' values at the scenario's initial state;
+    with ``strategic.objective: leader`` also the nation's value under its own optimum and
+    what the leader's choice costs the nation (``lock_in_cost``)."""
+    s = solve(scenario)
+    mu = scenario.target.prior_pliable
+    c = s.choice_at(0, mu)
+    yes = None
+    if c["comply_pliable"] is not None:
+        yes = mu * c["comply_pliable"] + (1 - mu) * c["comply_resolute"]
+    row = {
+        **{k: c[k] for k in ("instrument", "action", "demand", "price", "credibility")},
+        "cooperation": yes,
+        "demander_payoff": s.value_at(s.N[0], mu),
+        "leader_payoff": s.value_at(s.V[0], mu),
+        "target_payoff": s.value_at(s.W[0], mu),
+    }
+    if scenario.strategic.objective == "leader":
+        nation = _nation(scenario)
+        row["nation_optimum"] = nation.value_at(nation.N[0], mu)
+        best = nation.choice_at(0, mu)
+        row["nation_choice"] = best["instrument"]
+        row["nation_action"] = best["action"]
+        row["lock_in_cost"] = row["nation_optimum"] - row["demander_payoff"]
+    return row
+
+
+def _nation(scenario: Scenario) -> Equilibrium:
+    """The game solved for the nation's own objective (the leader's domestic terms do not
+    enter it, so they are reset, and the solution is shared by every scenario that differs
+    only in them)."""
+    plain = scenario.with_updates(**NATION)
+    return _solve_cached(plain.model_dump_json())
+
+
+NATION = {
+    "strategic.objective": "nation",
+    "domestic.hawk_bias": 0.0,
+    "domestic.audience_cost": 0.0,
+    "domestic.promise_cost": 0.0,
+}
+"""What the nation's problem is: the leader's domestic terms play no part in it."""
+
+
+@functools.lru_cache(maxsize=8)
+def _solve_cached(text: str) -> Equilibrium:
+    return solve(Scenario.model_validate_json(text))
+
+
+@dataclass
+class PhaseMap(Result):
+    """D's equilibrium first move over a grid of two scenario fields: ``rows`` holds one
+    dict per cell (the two fields' values, then :func:`first_move`'s keys)."""
+
+    scenario: Scenario
+    keys: tuple[str, str]
+    values: tuple[list[float], list[float]]
+    rows: list[dict[str, Any]]
+
+    def _headline(self) -> str:
+        a, b = self.keys
+        return f"{self.scenario.name}, {a} x {b}, {len(self.rows)} cells"
+
+    def summary(self) -> dict[str, Any]:
+        """How many cells D opens with each instrument."""
+        counts: dict[str, int] = {}
+        for r in self.rows:
+            counts[r["instrument"]] = counts.get(r["instrument"], 0) + 1
+        return {"cells": len(self.rows), "instrument_cells": counts}
+
+    def grid(self, column: str) -> np.ndarray:
+        """``column`` as an array ``[i, j]`` over the first key's ``i``-th and the
+        second's ``j``-th value (instrument names as an object array)."""
+        n1, n2 = len(self.values[0]), len(self.values[1])
+        return np.array([r[column] for r in self.rows], dtype=object).reshape(n1, n2)
+
+    def to_arrow(self) -> pa.Table:
+        import pyarrow as pa
+
+        return pa.Table.from_pylist(self.rows)
+
+
+def _cell(args: tuple[int, Scenario, dict[str, Any]]) -> tuple[int, dict[str, Any]]:
+    i, scenario, updates = args
+    return i, {**updates, **first_move(scenario.with_updates(**updates))}
+
+
+def phase_map(
+    scenario: Scenario,
+    *,
+    axes: Mapping[str, Sequence[float]],
+    backend: str = "serial",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PhaseMap:
+    """D's equilibrium first move at every combination of two scenario fields.
+
+    Parameters
+    ----------
+    scenario
+        A dyad scenario.
+    axes
+        Exactly two dotted fields and their values, e.g. ``{"threat.punishment": [0.5, 1,
+        2], "shadow": [0.5, 0.9]}``; each value is validated as the field requires before
+        any cell is solved.
+    backend, workers, scheduler
+        Where the cells are solved, as for sweeps (:mod:`backscratch.core.backends`); each
+        cell is deterministic, so the map is the same on every backend and worker count.
+    progress
+        Called as ``progress(done, total)`` after each cell.
+    """
+    if len(axes) != 2:
+        raise ScenarioError.bad("axes", f"a phase map takes two fields, not {len(axes)}")
+    (k1, v1), (k2, v2) = axes.items()
+    if not v1 or not v2:
+        raise ScenarioError.bad("axes", "each field needs at least one value")
+    if len(v1) * len(v2) > MAX_CELLS:
+        raise ScenarioError.bad(
+            "axes", f"{len(v1)} x {len(v2)} cells is more than the limit of {MAX_CELLS}"
+        )
+    check_backend(backend, workers, scheduler)
+    cells = [{k1: a, k2: b} for a in v1 for b in v2]
+    for c in cells:  # every value checked before any work
+        scenario.with_updates(**c)
+    done: dict[int, dict[str, Any]] = {}
+    jobs = [(i, scenario, c) for i, c in enumerate(cells)]
+    for i, row in run_tasks(_cell, jobs, backend, workers, scheduler):
+        done[i] = row
+        if progress is not None:
+            progress(len(done), len(jobs))
+    return PhaseMap(scenario, (k1, k2), (list(v1), list(v2)), [done[i] for i in range(len(jobs))])

@@ -1,0 +1,239 @@
+"""What the demander's-choice game records and reports: columns and metrics declared once,
+the solved game (:class:`Equilibrium`) and its play (:class:`GameResult`)."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from backscratch.core.results import Column, Metric, Result
+from backscratch.dyad.codes import COMPLIED, NO_DEMAND, RESISTED
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from backscratch.dyad.scenario import Scenario
+    from backscratch.game.menu import Menu
+
+COLUMNS: tuple[Column, ...] = (
+    Column("action", "int16", "index", "D's action: its row in the menu (the `action` labels)"),
+    Column("belief", "float64", "probability", "public belief that T is pliable, at the start"),
+    Column("demand", "float64", "units of concession", "demand x made this period (0: none)"),
+    Column("price", "float64", "payoff units per unit", "reward per unit offered (0: none)"),
+    Column("response", "int8", "code", "-1 no demand, 0 T resisted, 1 T complied"),
+    Column("punished", "int8", "0/1", "1 if D carried out its threat"),
+    Column("backed_down", "int8", "0/1", "1 if T resisted a threat and D did not carry it out"),
+    Column("transfer", "float64", "payoff units", "reward delivered by D to T"),
+    Column("payoff_demander", "float64", "payoff units", "the nation D's material payoff"),
+    Column(
+        "payoff_leader",
+        "float64",
+        "payoff units",
+        "D's leader's payoff (material + hawk bias x toughness - audience costs)",
+    ),
+    Column("payoff_target", "float64", "payoff units", "T's material payoff this period"),
+)
+"""The per-period data collection of the game, in the order the kernel fills it."""
+
+Records = namedtuple("Records", [c.name for c in COLUMNS])  # type: ignore[misc]
+"""The record arrays (horizon, runs), one field per column: what the kernel writes into."""
+
+METRICS: tuple[Metric, ...] = (
+    Metric("cooperation_rate", "cooperation", "share", "share of D's demands T complied with"),
+    Metric("demands_per_period", "demands", "share", "share of periods in which D demanded"),
+    Metric("threat_share", "threats", "share", "share of periods with a threat (alone or mixed)"),
+    Metric("offer_share", "offers", "share", "share of periods with an offer (alone or mixed)"),
+    Metric("credibility", "credibility", "share", "share of resisted threats D carried out"),
+    Metric("demander_payoff", "D payoff", "payoff units", "the nation D's discounted payoff"),
+    Metric("leader_payoff", "leader payoff", "payoff units", "D's leader's discounted payoff"),
+    Metric("target_payoff", "T payoff", "payoff units", "T's discounted material payoff"),
+    Metric("final_belief", "final belief", "probability", "public belief after the last period"),
+)
+"""The game's summary metrics."""
+
+
+@dataclass
+class Equilibrium:
+    """The solved game: tables over period ``t``, action ``a`` and grid belief ``g``.
+
+    ``Q[t, a, g]``: D's value of action ``a`` under its objective; ``choice[t, a, g]``: the
+    probability it takes it; ``comply[t, a, type, g]``: the target's equilibrium
+    compliance (type 0 pliable); ``carry[a]``: D's probability of carrying out a resisted
+    threat; ``V``/``N``/``W[t, g]``: the value at the start of period ``t`` to D under its
+    objective, to the nation under that policy, and to the pliable target.
+    """
+
+    scenario: Scenario
+    menu: Menu
+    grid: np.ndarray
+    Q: np.ndarray
+    choice: np.ndarray
+    comply: np.ndarray
+    carry: np.ndarray
+    V: np.ndarray
+    N: np.ndarray
+    W: np.ndarray
+    stable_roots: np.ndarray
+    residual: float
+    seconds: float = field(default=0.0)
+
+    def value_at(self, table: np.ndarray, mu: float) -> float:
+        """A value table ``[g]`` at belief ``mu`` (linear interpolation, as the kernels)."""
+        return float(np.interp(mu, self.grid, table))
+
+    def action_at(self, t: int, mu: float) -> int:
+        """D's most likely action in period ``t`` at belief ``mu`` (the first maximum of its
+        interpolated action values, as equilibrium play uses when choices are exact)."""
+        q = np.array([self.value_at(self.Q[t, a], mu) for a in range(len(self.menu))])
+        return int(np.argmax(q))
+
+    def choice_at(self, t: int, mu: float) -> dict[str, Any]:
+        """D's choice in period ``t`` at belief ``mu``: instrument, demand, price, the
+        probability it carries out its threat, and the target's compliance by type."""
+        a = self.action_at(t, mu)
+        m = self.menu
+        return {
+            "action": m.labels[a],
+            "instrument": m.instrument[a],
+            "demand": float(m.x[a]) if m.demands[a] else 0.0,
+            "price": float(m.price[a]) if m.offer[a] else 0.0,
+            "credibility": float(self.carry[a]) if m.threat[a] else None,
+            "comply_pliable": self.value_at(self.comply[t, a, 0], mu) if m.demands[a] else None,
+            "comply_resolute": self.value_at(self.comply[t, a, 1], mu) if m.demands[a] else None,
+        }
+
+    def policy(self, t: int = 0, beliefs: Any = None) -> list[dict[str, Any]]:
+        """D's equilibrium choice in period ``t`` at each belief of ``beliefs`` (default
+        0, 0.1, ..., 1)."""
+        mus = np.linspace(0.0, 1.0, 11) if beliefs is None else np.asarray(beliefs, float)
+        return [{"belief": float(mu), **self.choice_at(t, float(mu))} for mu in mus]
+
+    @property
+    def multiplicity(self) -> float:
+        """Share of the (period, action, belief) cells with a demand where the target's
+        response has several stable equilibria."""
+        cells = self.stable_roots > 0
+        return float((self.stable_roots > 1).sum() / cells.sum()) if cells.any() else 0.0
+
+    def diagnostics(self) -> dict[str, Any]:
+        """How the game was solved."""
+        sc = self.scenario
+        return {
+            "concept": (
+                "Markov perfect equilibrium in the public belief about the target; D's cost "
+                "known; the target's stable equilibria by solver.selection"
+            ),
+            "selection": sc.solver.selection,
+            "grid": len(self.grid),
+            "actions": len(self.menu),
+            "choice_noise": sc.strategic.choice_noise,
+            "residual": self.residual,
+            "multiple_equilibria": self.multiplicity,
+            "seconds": self.seconds,
+        }
+
+
+class GameResult(Result):
+    """Equilibrium play of the demander's-choice game: ``records[column]`` of shape
+    ``(horizon, runs)``, each run's target type in ``pliable``, and the solved
+    :class:`~backscratch.game.model.Equilibrium` in ``solution``."""
+
+    metrics = METRICS
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        solution: Equilibrium,
+        records: dict[str, np.ndarray],
+        pliable: np.ndarray,
+    ):
+        self.scenario = scenario
+        self.solution = solution
+        self.records = records
+        self.pliable = pliable
+
+    def _headline(self) -> str:
+        c = self.solution.choice_at(0, self.scenario.target.prior_pliable)
+        return (
+            f"{self.scenario.name}, D's first move {c['action']}, "
+            f"{self.scenario.runs} runs x {self.scenario.horizon} periods"
+        )
+
+    def discounted(self, column: str) -> np.ndarray:
+        """Per-run discounted total of a column."""
+        return (self.scenario.shadow ** np.arange(self.scenario.horizon)) @ self.records[column]
+
+    def summary(self) -> dict[str, Any]:
+        r = self.records
+        menu = self.solution.menu
+        demanded = r["response"] != NO_DEMAND
+        resisted_threat = (r["response"] == RESISTED) & menu.threat[r["action"]]
+        n_cells = r["response"].size
+        return {
+            "cooperation_rate": _share(r["response"] == COMPLIED, demanded),
+            "demands_per_period": float(demanded.sum() / n_cells),
+            "threat_share": float(menu.threat[r["action"]].sum() / n_cells),
+            "offer_share": float(menu.offer[r["action"]].sum() / n_cells),
+            "credibility": _share(r["punished"] == 1, resisted_threat),
+            "demander_payoff": float(self.discounted("payoff_demander").mean()),
+            "leader_payoff": float(self.discounted("payoff_leader").mean()),
+            "target_payoff": float(self.discounted("payoff_target").mean()),
+            "final_belief": float(_final_belief(self).mean()),
+        }
+
+    def instrument_shares(self) -> dict[str, float]:
+        """Share of run-periods in which D used each instrument of its menu."""
+        menu = self.solution.menu
+        names = list(dict.fromkeys(menu.instrument))
+        used = np.array(menu.instrument)[self.records["action"]]
+        return {n: float((used == n).mean()) for n in names}
+
+    def to_arrow(self) -> pa.Table:
+        """One row per (run, period), ordered by run then period; ``action`` as its label."""
+        import pyarrow as pa
+
+        H, n = self.scenario.horizon, self.scenario.runs
+        cols: dict[str, Any] = {
+            "run": np.repeat(np.arange(n, dtype=np.int64), H),
+            "period": np.tile(np.arange(H, dtype=np.int32), n),
+            "pliable": np.repeat(self.pliable, H),
+        }
+        for c in COLUMNS:
+            values = np.ascontiguousarray(self.records[c.name].T).reshape(-1)
+            if c.name == "action":
+                cols[c.name] = pa.DictionaryArray.from_arrays(
+                    values.astype(np.int32), pa.array(list(self.solution.menu.labels))
+                )
+            else:
+                cols[c.name] = values
+        return pa.table(cols)
+
+
+def _share(hits: np.ndarray, among: np.ndarray) -> float | None:
+    total = int(among.sum())
+    return float((hits & among).sum() / total) if total else None
+
+
+def _final_belief(result: GameResult) -> np.ndarray:
+    """Each run's belief after its last period (Bayes' rule on the last response)."""
+    from backscratch.core.kernels import posterior
+
+    r, s = result.records, result.solution
+    t = result.scenario.horizon - 1
+    mu = r["belief"][t]
+    a = r["action"][t]
+    p_pl = np.array([np.interp(m, s.grid, s.comply[t, k, 0]) for m, k in zip(mu, a, strict=True)])
+    p_re = np.array([np.interp(m, s.grid, s.comply[t, k, 1]) for m, k in zip(mu, a, strict=True)])
+    out = np.where(
+        r["response"][t] == NO_DEMAND,
+        mu,
+        np.where(
+            r["response"][t] == COMPLIED,
+            posterior(mu, p_pl, p_re, True),
+            posterior(mu, p_pl, p_re, False),
+        ),
+    )
+    return np.asarray(out)

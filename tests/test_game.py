@@ -1,0 +1,180 @@
+"""The demander's choice: D picks its instrument, demand and price; credibility is its
+sequentially rational choice (docs/model.md, "The demander's choice")."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import backscratch as bs
+from backscratch.cli import main
+from backscratch.dyad._kernels import posterior
+from backscratch.game.api import equilibrium, first_move, phase_map
+from backscratch.game.model import GameModel, solve
+
+
+def scenario(runs: int = 300, **overrides):
+    return bs.load_scenario("oye-dyad", runs=runs, overrides=overrides)
+
+
+def test_at_the_reference_a_unitary_d_never_carries_out_a_threat_and_pays_instead():
+    # Known cost k = 0.5 > 0 and no audience cost: backing down is always cheaper than
+    # punishing (nothing about D is left to learn), so no threat is credible — the chain-store
+    # paradox (Selten 1978) — and D opens with an offer at every belief.
+    s = solve(scenario())
+    threats = s.menu.threat
+    assert np.all(s.carry[threats] == 0.0)
+    for row in s.policy(0):
+        assert row["instrument"] == "backscratching"
+    # Rational targets do not comply with a threat alone that will not be carried out: at
+    # every period and belief each type complies no more than with a bare demand (the
+    # logit floor L(-c x / noise); reputation only lowers it), and in the noise -> 0 limit
+    # not at all.
+    alone = np.flatnonzero(threats & ~s.menu.offer)
+    tgt = s.scenario.target
+    costs = np.array([tgt.cost + tgt.resolve_pliable, tgt.cost + tgt.resolve_resolute])
+    for a in alone:
+        floor = 1 / (1 + np.exp(costs * s.menu.x[a] / tgt.noise))
+        assert np.all(s.comply[:, a] <= floor[None, :, None] + 1e-12)
+    sharp = solve(scenario(**{"target.noise": 0.005}))
+    assert sharp.comply[:, alone].max() < 1e-6
+    r = GameModel(s.scenario, s).run()
+    assert r.records["punished"].sum() == 0
+    assert r.summary()["threat_share"] == 0.0
+
+
+@pytest.mark.parametrize(("k", "audience", "punishment"), [(0.5, 0.2, 1.0), (0.2, 0.2, 1.0),
+                                                          (0.1, 0.2, 2.0), (0.0, 0.0, 1.0)])  # fmt: skip
+def test_credibility_is_fearons_closed_form(k, audience, punishment):
+    # The leader carries out iff k * P <= the audience cost of backing down (Fearon 1994).
+    sc = scenario(**{
+        "threat.execution_cost": k, "domestic.audience_cost": audience,
+        "threat.punishment": punishment, "strategic.objective": "leader",
+    })  # fmt: skip
+    s = solve(sc)
+    expect = (k * s.menu.punishment <= audience).astype(float)
+    assert np.array_equal(s.carry[s.menu.threat], expect[s.menu.threat])
+    # with noise, the logit of the same payoff difference
+    noisy = solve(sc.with_updates(**{"strategic.choice_noise": 0.1}))
+    gain = audience - k * noisy.menu.punishment
+    want = 1 / (1 + np.exp(-gain / 0.1))
+    assert np.allclose(noisy.carry[noisy.menu.threat], want[noisy.menu.threat], atol=1e-12)
+
+
+def test_a_known_costless_threat_is_always_carried_out_and_a_large_one_is_chosen():
+    r = equilibrium(scenario(**{"threat.execution_cost": 0.0, "threat.punishment": 2.0}))
+    summary = r.summary()
+    assert summary["credibility"] == 1.0  # every resisted threat punished
+    assert r.solution.choice_at(0, 0.5)["instrument"] == "blackmail"
+    assert summary["threat_share"] > 0.9
+
+
+@pytest.mark.parametrize("shadow", [0.5, 0.9])
+def test_both_regions_of_the_threat_size_by_shadow_map(shadow):
+    # With costless punishment: a small threat loses to an offer, a large one wins.
+    small = first_move(scenario(**{"threat.execution_cost": 0.0, "threat.punishment": 0.5,
+                                   "shadow": shadow}))  # fmt: skip
+    large = first_move(scenario(**{"threat.execution_cost": 0.0, "threat.punishment": 2.0,
+                                   "shadow": shadow}))  # fmt: skip
+    assert small["instrument"] == "backscratching"
+    assert large["instrument"] == "blackmail"
+    # the threat saves D the price: at least a tenth more than the offer's payoff
+    assert large["demander_payoff"] > 1.1 * small["demander_payoff"]
+
+
+def test_one_period_values_are_the_closed_form():
+    # Horizon 1: no future, both target types play the myopic logit reply, and D's value of
+    # each action is c * (v x - rho R x) + (1 - c) * (-q k P).
+    sc = scenario(horizon=1, **{"threat.execution_cost": 0.0})
+    s = solve(sc)
+    p = sc.target
+    noise, v, rho = p.noise, sc.demander.value, sc.offer.reliability
+    mu = s.grid
+    for a in range(len(s.menu)):
+        if not s.menu.demands[a]:
+            assert np.all(s.Q[0, a] == 0.0)
+            continue
+        x, price, P = s.menu.x[a], s.menu.price[a], s.menu.punishment[a]
+        paid = rho * price * x if s.menu.offer[a] else 0.0
+        q = s.carry[a]
+        costs = np.array([p.cost + p.resolve_pliable, p.cost + p.resolve_resolute])
+        if not s.menu.threat[a]:
+            costs = np.array([p.cost, p.cost])  # cost_resolve_link 0
+        u_c = paid - costs * x
+        u_r = -q * P if s.menu.threat[a] else 0.0
+        yes_types = 1 / (1 + np.exp(-(u_c - u_r) / noise))
+        assert np.allclose(s.comply[0, a, :, 0], yes_types, atol=1e-9)
+        c = mu * yes_types[0] + (1 - mu) * yes_types[1]
+        want = c * (v * x - paid) + (1 - c) * (-q * 0.0 * P)
+        assert np.allclose(s.Q[0, a], want, atol=1e-9)
+    best = np.argmax(s.Q[0], axis=0)
+    assert np.array_equal(s.choice[0].argmax(axis=0), best)
+
+
+def test_beliefs_move_by_bayes_rule_on_the_equilibrium_path():
+    r = equilibrium(scenario(runs=200, **{"threat.execution_cost": 0.0, "threat.punishment": 1.0}))
+    s, rec = r.solution, r.records
+    t = 0
+    a = rec["action"][t]
+    mu = rec["belief"][t]
+    p_pl = np.array([np.interp(m, s.grid, s.comply[t, k, 0]) for m, k in zip(mu, a, strict=True)])
+    p_re = np.array([np.interp(m, s.grid, s.comply[t, k, 1]) for m, k in zip(mu, a, strict=True)])
+    complied = rec["response"][t] == 1
+    want = np.where(complied, posterior(mu, p_pl, p_re, True), posterior(mu, p_pl, p_re, False))
+    assert np.allclose(rec["belief"][t + 1], want, atol=1e-15)
+
+
+def test_the_leaders_choice_can_cost_the_nation():
+    # A hawkish leader (eta = 1) values the toughness of a threat: with costless punishment
+    # at P = 1 it adds a threat where the nation would only pay, and the nation pays for it.
+    base = {"threat.execution_cost": 0.0, "threat.punishment": 1.0, "strategic.objective": "leader",
+            "domestic.audience_cost": 0.0, "domestic.promise_cost": 0.0}  # fmt: skip
+    dove = first_move(scenario(**base, **{"domestic.hawk_bias": 0.0}))
+    hawk = first_move(scenario(**base, **{"domestic.hawk_bias": 1.0}))
+    assert dove["lock_in_cost"] == pytest.approx(0.0, abs=1e-9)
+    assert dove["action"] == dove["nation_action"]
+    assert hawk["nation_choice"] == "backscratching"
+    assert hawk["instrument"] in ("blackmail", "mixed")
+    assert hawk["lock_in_cost"] > 0.05 * hawk["nation_optimum"]
+
+
+def test_play_is_deterministic_and_the_map_does_not_depend_on_workers():
+    a = equilibrium(scenario(runs=100))
+    b = equilibrium(scenario(runs=100))
+    for name, values in a.records.items():
+        assert np.array_equal(values, b.records[name]), name
+    sc = scenario(**{"threat.execution_cost": 0.0})
+    axes = {"threat.punishment": [0.5, 2.0], "shadow": [0.5, 0.9]}
+    one = phase_map(sc, axes=axes)
+    two = phase_map(sc, axes=axes, backend="local", workers=2)
+    assert one.rows == two.rows
+    assert {r["instrument"] for r in one.rows} == {"backscratching", "blackmail"}
+
+
+def test_bad_maps_are_one_line_errors(capsys):
+    for args, fragment in [
+        (["--map", "shadow=0.5,0.9"], "--map: give two different fields"),
+        (["--map", "shadow=0.5", "--map", "threat.nope=1,2"], "threat.nope"),
+        (["--map", "shadow=0.5", "--map", "threat.punishment=1:2:x"], "--map threat.punishment"),
+        (["--plot", "x.png"], "--plot"),
+        (["--map", "shadow=0.5", "--map", "threat.punishment=-1,1"], "threat.punishment"),
+        (["--map", "shadow=0.5", "--map", "shadow=0.9"], "--map: give two different fields"),
+        (["--map", "shadow=0.5", "--map", "threat.punishment=1", "--backend", "gpu"], "--backend"),
+        (["--map", "shadow=0.5", "--map", "threat.punishment=1", "--workers", "0"], "--workers"),
+    ]:
+        code = main(["equilibrium", "oye-dyad", *args])
+        err = capsys.readouterr().err
+        assert code == 2, args
+        assert err.count("\n") == 1 and fragment in err, (args, err)
+
+
+def test_equilibrium_json(capsys):
+    code = main(["equilibrium", "oye-dyad", "--runs", "50", "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert data["first_move"]["instrument"] == "backscratching"
+    assert len(data["policy"]) == 11
+    assert data["diagnostics"]["residual"] < 1e-9
+    assert 0.95 < data["summary"]["cooperation_rate"] <= 1.0
