@@ -12,6 +12,7 @@ import backscratch as bs
 from backscratch.cli import main
 from backscratch.dyad._kernels import posterior
 from backscratch.game.api import equilibrium, first_move, phase_map
+from backscratch.game.menu import Menu
 from backscratch.game.model import GameModel, solve
 
 
@@ -178,3 +179,47 @@ def test_equilibrium_json(capsys):
     assert len(data["policy"]) == 11
     assert data["diagnostics"]["residual"] < 1e-9
     assert 0.95 < data["summary"]["cooperation_rate"] <= 1.0
+
+
+GAMBIT_MENU = {
+    "strategic.instruments": ["none", "blackmail", "backscratching"],
+    "strategic.demand_factors": [1.0],
+    "strategic.price_factors": [1.0],
+    "third_parties.count": 0,
+    "domestic.promise_cost": 0.0,
+}
+
+
+@pytest.mark.parametrize(
+    ("case", "instrument"),
+    [
+        ({}, "backscratching"),  # the reference: no threat is credible, D pays
+        ({"strategic.objective": "leader", "threat.execution_cost": 0.2,
+          "domestic.audience_cost": 0.5}, "backscratching"),  # credible but small: D pays
+        ({"strategic.objective": "leader", "threat.execution_cost": 0.0,
+          "domestic.audience_cost": 0.1, "threat.punishment": 2.0}, "blackmail"),
+        ({"strategic.objective": "leader", "threat.execution_cost": 0.0,
+          "domestic.audience_cost": 0.1, "threat.punishment": 1.5, "shadow": 0.5}, "blackmail"),
+    ],
+)  # fmt: skip
+def test_two_periods_agree_with_gambit(case, instrument):
+    # The two-period game as a Gambit tree (D strategic, information sets by public
+    # history), solved by logit_solve, against backscratch's backward induction on its
+    # belief grid with the target's noise 1e-4: the same first move, the same responses to
+    # it, the same punishments, the same second move after a yes.
+    from backscratch.game.extensive import backscratch_two_period, gambit_two_period
+
+    sc = scenario(**GAMBIT_MENU, **case)
+    g, b = gambit_two_period(sc), backscratch_two_period(sc)
+    a = b["first"]
+    assert g["first"] == a and g["first_probabilities"][a] > 0.999
+    assert Menu.from_scenario(sc).instrument[a] == instrument
+    mu = sc.target.prior_pliable
+    if a in b["comply"]:
+        assert g["comply"][a] == pytest.approx(b["comply"][a], abs=1e-4)
+        # a punishment decision is compared where the path reaches it (the end of the logit
+        # branch refines only what is reached with some probability)
+        resisted = mu * (1 - b["comply"][a][0]) + (1 - mu) * (1 - b["comply"][a][1])
+        if a in b["carry"] and resisted > 1e-3:
+            assert g["carry"][a] == pytest.approx(b["carry"][a], abs=1e-4)
+    assert g["second_after_yes"] == b["second_after_yes"]
