@@ -223,3 +223,44 @@ def test_two_periods_agree_with_gambit(case, instrument):
         if a in b["carry"] and resisted > 1e-3:
             assert g["carry"][a] == pytest.approx(b["carry"][a], abs=1e-4)
     assert g["second_after_yes"] == b["second_after_yes"]
+
+
+def test_equilibrium_out_writes_the_records_and_the_map_its_cells(tmp_path, capsys):
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "eq"
+    assert main(["equilibrium", "oye-dyad", "--runs", "30", "--set", "horizon=5", "--out",
+                 str(out), "--format", "json"]) == 0  # fmt: skip
+    printed = json.loads(capsys.readouterr().out)
+    table = pq.read_table(out / "periods.parquet")
+    assert table.num_rows == 30 * 5
+    assert set(table.column("action").to_pylist()) == {printed["first_move"]["action"]}
+    saved = json.loads((out / "equilibrium.json").read_text())
+    assert saved["summary"] == printed["summary"] and "version" in saved
+    cells = tmp_path / "map"
+    assert main(["equilibrium", "oye-dyad", "--set", "horizon=5", "--map", "shadow=0.5,0.9",
+                 "--map", "threat.punishment=1", "--out", str(cells)]) == 0  # fmt: skip
+    assert pq.read_table(cells / "phase_map.parquet").num_rows == 2
+    assert len(json.loads((cells / "phase_map.json").read_text())["cells"]) == 2
+    file = tmp_path / "file"
+    file.write_text("x")
+    assert main(["equilibrium", "oye-dyad", "--out", str(file)]) == 2
+    assert "--out" in capsys.readouterr().err
+
+
+def test_noisy_choices_are_a_logit_over_action_values():
+    exact = solve(scenario(horizon=5))
+    noisy = solve(scenario(horizon=5, **{"strategic.choice_noise": 0.05}))
+    assert np.allclose(noisy.choice.sum(axis=1), 1.0)
+    # period 0 at the prior: the logit of the action values, and its mode is the exact choice
+    q = np.array([noisy.value_at(noisy.Q[0, a], 0.5) for a in range(len(noisy.menu))])
+    shares = np.array([noisy.value_at(noisy.choice[0, a], 0.5) for a in range(len(noisy.menu))])
+    want = np.exp((q - q.max()) / 0.05)
+    assert np.allclose(shares, want / want.sum(), atol=1e-6)
+    assert int(np.argmax(shares)) == exact.action_at(0, 0.5)
+    loud = solve(scenario(runs=400, horizon=5, **{"strategic.choice_noise": 1.0}))
+    first = GameModel(loud.scenario, loud).run().records["action"][0]
+    # play draws from the choice probabilities: the modal action's share matches them
+    mode = int(np.argmax([loud.value_at(loud.choice[0, a], 0.5) for a in range(len(loud.menu))]))
+    share = loud.value_at(loud.choice[0, mode], 0.5)
+    assert share < 0.9 and np.mean(first == mode) == pytest.approx(share, abs=0.08)

@@ -83,6 +83,14 @@ def equilibrium(
         Path | None,
         typer.Option("--plot", help="With --map: draw the phase diagram (.png, .svg, .pdf)."),
     ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write periods.parquet, scenario.yaml, equilibrium.json here (with --map: "
+            "phase_map.parquet, scenario.yaml, phase_map.json).",
+        ),
+    ] = None,
 ) -> None:
     """What a rational D would do: it chooses instrument, demand and price each period.
 
@@ -95,34 +103,35 @@ def equilibrium(
     how the game was solved.
     """
     check_figure_path(plot)
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        raise ScenarioError(f"--out '{out_dir}': exists and is not a folder")
     if plot is not None and not map_:
         raise ScenarioError("--plot: draws the phase diagram of --map; give --map twice")
     sc = scenario_from(scenario, runs, seed, set_, "equilibrium")
     if map_:
-        _phase(sc, _parse_map(map_), (backend, workers, scheduler), fmt, plot)
+        _phase(sc, _parse_map(map_), (backend, workers, scheduler), fmt, plot, out_dir)
         return
     from backscratch.game.api import equilibrium as play
+    from backscratch.game.api import write_equilibrium
 
     result = play(sc)
     s = result.solution
     mu0 = sc.target.prior_pliable
     first = s.choice_at(0, mu0)
     summary = result.summary()
+    payload = {
+        "scenario": sc.name,
+        "objective": sc.strategic.objective,
+        "first_move": first,
+        "policy": s.policy(0),
+        "summary": summary,
+        "instrument_shares": result.instrument_shares(),
+        "diagnostics": s.diagnostics(),
+    }
+    if out_dir is not None:
+        write_equilibrium(result, out_dir, payload)
     if fmt is Format.json:
-        sys.stdout.write(
-            json.dumps(
-                {
-                    "scenario": sc.name,
-                    "objective": sc.strategic.objective,
-                    "first_move": first,
-                    "policy": s.policy(0),
-                    "summary": summary,
-                    "instrument_shares": result.instrument_shares(),
-                    "diagnostics": s.diagnostics(),
-                }
-            )
-            + "\n"
-        )
+        sys.stdout.write(json.dumps(payload) + "\n")
         return
     obj = sc.strategic.objective
     table = Table(
@@ -164,8 +173,11 @@ def equilibrium(
     )
 
 
-def _phase(sc: Any, axes: dict[str, list[float]], where: tuple, fmt: Format, plot: Path | None):
-    from backscratch.game.api import phase_map
+def _phase(
+    sc: Any, axes: dict[str, list[float]], where: tuple, fmt: Format, plot: Path | None,
+    out_dir: Path | None,
+) -> None:  # fmt: skip
+    from backscratch.game.api import phase_map, write_phase_map
 
     backend, workers, scheduler = where
     result = phase_map(
@@ -173,6 +185,8 @@ def _phase(sc: Any, axes: dict[str, list[float]], where: tuple, fmt: Format, plo
         progress=progress_printer("equilibrium map", unit="cells"),
     )  # fmt: skip
     k1, k2 = result.keys
+    if out_dir is not None:
+        write_phase_map(result, out_dir)
     if plot is not None:
         from backscratch.report.game_figures import phase_figure
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -13,6 +14,7 @@ import numpy as np
 from backscratch.core.backends import check_backend, run_tasks
 from backscratch.core.errors import ScenarioError
 from backscratch.core.results import Result
+from backscratch.core.version import __version__
 from backscratch.dyad.scenario import Scenario
 from backscratch.game.model import GameModel, solve
 from backscratch.game.results import Equilibrium, GameResult
@@ -118,6 +120,34 @@ class PhaseMap(Result):
         import pyarrow as pa
 
         return pa.Table.from_pylist(self.rows)
+
+
+def write_equilibrium(result: GameResult, out: str | Path, payload: dict[str, Any]) -> None:
+    """Write equilibrium play under ``out``: ``periods.parquet`` (one row per run and period,
+    :data:`~backscratch.game.results.COLUMNS`), ``scenario.yaml`` (as solved) and
+    ``equilibrium.json`` (``payload``: the first move, policy, summary and diagnostics)."""
+    from backscratch.core import store
+    from backscratch.core.schema import dump_yaml
+
+    out = Path(out)
+    store.write_parquet(result.to_arrow(), out / "periods.parquet")
+    store.write_text(dump_yaml(result.scenario), out / "scenario.yaml")
+    store.write_json({"version": __version__, **payload}, out / "equilibrium.json")
+
+
+def write_phase_map(result: PhaseMap, out: str | Path) -> None:
+    """Write a phase map under ``out``: ``phase_map.parquet`` (one row per cell),
+    ``scenario.yaml`` (the base scenario) and ``phase_map.json`` (keys, values, cells)."""
+    from backscratch.core import store
+    from backscratch.core.schema import dump_yaml
+
+    out = Path(out)
+    store.write_parquet(result.to_arrow(), out / "phase_map.parquet")
+    store.write_text(dump_yaml(result.scenario), out / "scenario.yaml")
+    payload = {"version": __version__, "scenario": result.scenario.name,
+               "keys": list(result.keys), "values": [list(v) for v in result.values],
+               "cells": result.rows}  # fmt: skip
+    store.write_json(payload, out / "phase_map.json")
 
 
 def _cell(args: tuple[int, Scenario, dict[str, Any]]) -> tuple[int, dict[str, Any]]:
