@@ -47,7 +47,7 @@ def _available_memory() -> int | None:
         return None
 
 
-def _check_memory(scenario: Scenario, need: int) -> None:
+def check_memory(scenario: Scenario, need: int) -> None:
     """A one-line error, before allocating, when the per-period records of every run cannot
     fit in the memory this machine has available."""
     available = _available_memory()
@@ -108,7 +108,7 @@ class DyadModel:
         self.belief = np.full(n, scenario.target.prior_pliable)
         self.capacity = np.full(n, scenario.hedging.initial_capacity)
         self.latency = np.full(n, scenario.hedging.initial)
-        _check_memory(scenario, H * n * sum(np.dtype(c.dtype).itemsize for c in COLUMNS))
+        check_memory(scenario, H * n * sum(np.dtype(c.dtype).itemsize for c in COLUMNS))
         self.records = {c.name: np.empty((H, n), dtype=c.dtype) for c in COLUMNS}
         self._rec = Records(**self.records)
         self.t = 0

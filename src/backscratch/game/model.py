@@ -22,6 +22,7 @@ import numpy as np
 
 from backscratch.core import rng
 from backscratch.core.kernels import posterior
+from backscratch.dyad.model import check_memory
 from backscratch.dyad.params import Params
 from backscratch.dyad.scenario import Scenario
 from backscratch.dyad.stage import StageGame, plan_for, respond
@@ -199,6 +200,7 @@ class GameModel:
         self.streams = rng.Streams(scenario.seed, n)
         self.pliable = self.streams.draw(1)[0] < scenario.target.prior_pliable
         self.mu = np.full(n, scenario.target.prior_pliable)
+        check_memory(scenario, H * n * sum(np.dtype(c.dtype).itemsize for c in COLUMNS))
         self.records = {c.name: np.empty((H, n), dtype=c.dtype) for c in COLUMNS}
         self._rec = Records(**self.records)
         self.t = 0

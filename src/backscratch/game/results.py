@@ -11,6 +11,8 @@ import numpy as np
 
 from backscratch.core.results import Column, Metric, Result
 from backscratch.dyad.codes import COMPLIED, NO_DEMAND, RESISTED
+from backscratch.dyad.results import COLUMNS as DYAD_COLUMNS
+from backscratch.dyad.results import METRICS as DYAD_METRICS
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -18,41 +20,46 @@ if TYPE_CHECKING:
     from backscratch.dyad.scenario import Scenario
     from backscratch.game.menu import Menu
 
+_DYAD = {c.name: c for c in DYAD_COLUMNS}
+
 COLUMNS: tuple[Column, ...] = (
     Column("action", "int16", "index", "D's action: its row in the menu (the `action` labels)"),
-    Column("belief", "float64", "probability", "public belief that T is pliable, at the start"),
-    Column("demand", "float64", "units of concession", "demand x made this period (0: none)"),
+    *(_DYAD[n] for n in ("belief", "demand")),
     Column("price", "float64", "payoff units per unit", "reward per unit offered (0: none)"),
-    Column("response", "int8", "code", "-1 no demand, 0 T resisted, 1 T complied"),
-    Column("punished", "int8", "0/1", "1 if D carried out its threat"),
-    Column("backed_down", "int8", "0/1", "1 if T resisted a threat and D did not carry it out"),
-    Column("transfer", "float64", "payoff units", "reward delivered by D to T"),
-    Column("payoff_demander", "float64", "payoff units", "the nation D's material payoff"),
+    *(_DYAD[n] for n in ("response", "punished", "backed_down", "transfer", "payoff_demander")),
     Column(
         "payoff_leader",
         "float64",
         "payoff units",
         "D's leader's payoff (material + hawk bias x toughness - audience costs)",
     ),
-    Column("payoff_target", "float64", "payoff units", "T's material payoff this period"),
+    _DYAD["payoff_target"],
 )
-"""The per-period data collection of the game, in the order the kernel fills it."""
+"""The per-period data collection of the game, in the order the kernel fills it (the
+columns it shares with the dyad are the dyad's declarations)."""
 
 Records = namedtuple("Records", [c.name for c in COLUMNS])  # type: ignore[misc]
 """The record arrays (horizon, runs), one field per column: what the kernel writes into."""
 
+_SHARED = {m.name: m for m in DYAD_METRICS}
+
 METRICS: tuple[Metric, ...] = (
-    Metric("cooperation_rate", "cooperation", "share", "share of D's demands T complied with"),
+    _SHARED["cooperation_rate"],
     Metric("demands_per_period", "demands", "share", "share of periods in which D demanded"),
     Metric("threat_share", "threats", "share", "share of periods with a threat (alone or mixed)"),
     Metric("offer_share", "offers", "share", "share of periods with an offer (alone or mixed)"),
     Metric("credibility", "credibility", "share", "share of resisted threats D carried out"),
-    Metric("demander_payoff", "D payoff", "payoff units", "the nation D's discounted payoff"),
-    Metric("leader_payoff", "leader payoff", "payoff units", "D's leader's discounted payoff"),
-    Metric("target_payoff", "T payoff", "payoff units", "T's discounted material payoff"),
-    Metric("final_belief", "final belief", "probability", "public belief after the last period"),
+    _SHARED["demander_payoff"],
+    Metric(
+        "leader_payoff",
+        "leader payoff / run",
+        _SHARED["demander_payoff"].unit,
+        "with hawk bias and audience costs",
+    ),
+    _SHARED["target_payoff"],
+    _SHARED["final_belief"],
 )
-"""The game's summary metrics."""
+"""The game's summary metrics (those it shares with the dyad are the dyad's declarations)."""
 
 
 @dataclass
