@@ -98,6 +98,7 @@ def solve(scenario: Scenario) -> Equilibrium:
     start = time.perf_counter()
     menu = Menu.from_scenario(scenario)
     terms = Terms.from_scenario(scenario, menu)
+    # the belief grid and the third parties' flow to the target do not depend on the plan
     stage = StageGame.from_scenario(scenario, plan_for(scenario, "blackmail"))
     flow = stage.third_party_flow()
     grid = stage.grid
