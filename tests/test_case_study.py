@@ -158,3 +158,25 @@ def test_demo_report_is_self_contained_and_matches_the_summary(demo_dir):
     assert f"{summary['fit']['rmse']:.3f}" in page
     for heading in ("What was run", "What it means", "Caveats"):
         assert heading in page
+
+
+def test_replaying_the_hedging_recurrence_equals_a_full_simulation():
+    # The IAEA fit replays the stocks on one simulated play instead of re-simulating: for
+    # any hedging numbers, the records must be the full simulation's, bit for bit.
+    import backscratch as bs
+    from backscratch.dyad.model import DyadModel, replay_hedging
+
+    sc = bs.load_scenario("iran-2003-2013", runs=200)
+    played = DyadModel(sc).run()
+    for hedging in (
+        {"hedging.threat_sensitivity": 0.7, "hedging.relationship_sensitivity": 0.3},
+        {"hedging.base": 0.05, "hedging.rollback": 0.4, "hedging.initial_capacity": 1.0},
+    ):
+        other = sc.with_updates(**hedging)
+        full = DyadModel(other).run().records
+        replayed = replay_hedging(played, other)
+        for column in ("capacity", "latency"):
+            assert np.array_equal(replayed[column], full[column]), column
+        assert not np.array_equal(replayed["latency"], played.records["latency"])
+    with pytest.raises(ValueError, match="outside hedging"):
+        replay_hedging(played, sc.with_updates(shadow=0.5))

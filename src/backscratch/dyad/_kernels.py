@@ -441,3 +441,37 @@ def advance(t, belief, capacity, latency, pliable, u, p_t, threat, offer, reliab
         rec.payoff_demander[t, i] = pay_d
         rec.payoff_target[t, i] = pay_t
         rec.payoff_third_parties[t, i] = pay_3
+
+
+@njit(cache=True)
+def hedge(belief, entries, honoured, threat, offer, reliability, capacity0, latency0, params,
+          capacity_out, latency_out):  # fmt: skip
+    """The hedging recurrence of :func:`advance` alone, over recorded play: from each run's
+    public belief ``belief[t, i]``, third-party entries ``entries[t, i]`` and honoured
+    exchanges ``honoured[t, i]`` under the plan's per-period ``threat``, ``offer`` and
+    ``reliability``, the capacity and latency stocks every period would have under
+    ``params``'s hedging numbers. Hedging feeds back into nothing else (not beliefs,
+    compliance or entries), so for the same play this equals the records a full simulation
+    writes, bit for bit: a fit of hedging parameters can replay it instead of re-simulating."""
+    H, n = belief.shape
+    for i in range(n):
+        cap = capacity0
+        stock = latency0
+        for t in range(H):
+            x = params.demand_a + params.demand_b * belief[t, i]
+            punishment = params.punishment + params.punishment_per_unit * x
+            faced = params.credibility * punishment * ((1.0 if threat[t] else 0.0) + entries[t, i])
+            relation = reliability[t] * params.price * x if offer[t] else 0.0
+            cap = max(
+                0.0,
+                cap
+                + params.hedging_base
+                + params.threat_sensitivity * faced
+                - params.relationship_sensitivity * relation,
+            )
+            capacity_out[t, i] = cap
+            stock = stock + params.productivity * cap
+            if honoured[t, i]:
+                stock -= params.rollback
+            stock = max(0.0, stock)
+            latency_out[t, i] = stock

@@ -25,6 +25,7 @@ import numpy as np
 from backscratch.core import rng
 from backscratch.core.errors import ScenarioError
 from backscratch.dyad import _kernels as kernels
+from backscratch.dyad.codes import COMPLIED
 from backscratch.dyad.results import COLUMNS, DyadResult, Records
 from backscratch.dyad.scenario import Scenario
 from backscratch.dyad.stage import StageGame, equilibrium_of, plan_for
@@ -146,3 +147,28 @@ class DyadModel:
         return DyadResult(
             self.scenario, self.plan, self.records, self.pliable, equilibrium=self.equilibrium
         )
+
+
+def replay_hedging(result: DyadResult, scenario: Scenario) -> dict[str, np.ndarray]:
+    """The ``capacity`` and ``latency`` records ``[t, run]`` that ``scenario`` would give on
+    ``result``'s play, where ``scenario`` differs from ``result.scenario`` in ``hedging.*``
+    only. Hedging feeds back into nothing else, so this equals a full simulation's records
+    bit for bit, at the cost of the stock recurrence alone (no random numbers, no target
+    programme). Needs a positive ``offer.price`` (an honoured exchange is read off the
+    reward paid)."""
+    old = result.scenario
+    if old.model_copy(update={"hedging": scenario.hedging}) != scenario:
+        raise ValueError("replay_hedging: the scenarios differ outside hedging.*")
+    if scenario.offer.price <= 0.0:
+        raise ValueError("replay_hedging: needs offer.price > 0")
+    stage = StageGame.from_scenario(scenario, result.plan)
+    r = result.records
+    honoured = (r["response"] == COMPLIED) & result.plan.offer[:, None] & (r["transfer"] > 0.0)
+    capacity = np.empty_like(r["capacity"])
+    latency = np.empty_like(r["latency"])
+    h = scenario.hedging
+    kernels.hedge(
+        r["belief"], r["entries"], honoured, result.plan.threat, result.plan.offer,
+        stage.reliability, h.initial_capacity, h.initial, stage.params, capacity, latency,
+    )  # fmt: skip
+    return {"capacity": capacity, "latency": latency}

@@ -27,7 +27,7 @@ from backscratch.core.errors import ScenarioError
 from backscratch.core.results import Result
 from backscratch.core.schema import get_field
 from backscratch.data import iran
-from backscratch.dyad.model import DyadModel
+from backscratch.dyad.model import DyadModel, replay_hedging
 from backscratch.dyad.scenario import Scenario
 
 LATENCY_METRIC = "leu_3.5pct_produced_cumulative"
@@ -113,8 +113,11 @@ def _period(scenario: Scenario, date: str, what: str) -> int:
 
 def latency_growth(model_result, dates: list[str], origin: str = LATENCY_ORIGIN) -> np.ndarray:
     """Mean simulated latency at the end of each date's period, minus that at ``origin``."""
-    sc = model_result.scenario
-    lat = model_result.records["latency"].mean(axis=1)
+    return _growth(model_result.records["latency"], model_result.scenario, dates, origin)
+
+
+def _growth(latency: np.ndarray, sc: Scenario, dates: list[str], origin: str) -> np.ndarray:
+    lat = latency.mean(axis=1)
     t0 = _period(sc, origin, "origin")
     base = lat[t0 - 1] if t0 > 0 else sc.hedging.initial
     return np.array([lat[_period(sc, d, "observation")] for d in dates]) - base
@@ -130,12 +133,21 @@ def calibrate_latency(
     origin: str = LATENCY_ORIGIN,
     metric: str = LATENCY_METRIC,
 ) -> LatencyFit:
-    """Fit ``free`` hedging parameters so the mean simulated latency growth matches ``observed``."""
+    """Fit ``free`` hedging parameters so the mean simulated latency growth matches ``observed``.
+
+    Hedging parameters feed back into nothing but the stocks, so the game is simulated once
+    and each trial value replays the stock recurrence on that play
+    (:func:`~backscratch.dyad.model.replay_hedging`: the same records, bit for bit); a free
+    field outside ``hedging.*`` (or an offer of price 0) re-simulates instead."""
     base_model = DyadModel(scenario, policy)
     table = base_model.compliance
+    replay = all(k.startswith("hedging.") for k in free) and scenario.offer.price > 0.0
+    played = base_model.run() if replay else None
 
     def simulate(values) -> tuple[Scenario, np.ndarray]:
         sc = scenario.with_updates(**dict(zip(free, map(float, values), strict=True)))
+        if played is not None:
+            return sc, _growth(replay_hedging(played, sc)["latency"], sc, dates, origin)
         result = DyadModel(sc, policy, compliance=table).run()
         return sc, latency_growth(result, dates, origin)
 
