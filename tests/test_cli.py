@@ -202,3 +202,15 @@ def test_version(capsys):
 
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"backscratch {__version__}"
+
+
+def test_the_command_line_starts_without_its_heavy_dependencies():
+    # `backscratch --help` and `backscratch scenarios` should start fast: importing the
+    # command line loads no model schema and none of numpy, numba, scipy, pyarrow, pydantic.
+    code = (
+        "import sys, backscratch.cli; "
+        "print(sorted(m for m in ('numba', 'scipy', 'pyarrow', 'pydantic', 'numpy', 'pandas') "
+        "if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"

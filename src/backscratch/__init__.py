@@ -12,19 +12,20 @@ Verbs: :func:`load_scenario`, :func:`run`, :func:`compare`, :func:`threat_fronti
 :func:`load_sweep`, :func:`solve`, :func:`tournament`, :func:`evolve`, :func:`calibrate`;
 every bad input raises :class:`ScenarioError` (one line). Each model lives in its own
 folder (``dyad``, ``tribute``, ``tournaments``, ``theory``); ``core`` holds what they share
-(``docs/architecture.md``). Importing ``backscratch`` loads the scenario schemas only; the
-verbs load their models (and numba) on first use.
+(``docs/architecture.md``). Importing ``backscratch`` loads none of them: the scenario schemas
+load when a scenario is first read, the verbs load their models (and numba) on first use.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-# The scenario schemas join the registry of backscratch.core.schema on import.
 from backscratch.core.errors import ScenarioError
 from backscratch.core.version import __version__
-from backscratch.dyad import scenario as _dyad_schema  # noqa: F401
-from backscratch.tribute import scenario as _tribute_schema  # noqa: F401
+
+SCHEMA_MODULES = ("backscratch.dyad.scenario", "backscratch.tribute.scenario")
+"""The modules whose scenario schemas join the registry of :mod:`backscratch.core.schema`;
+it imports them the first time it is read, so importing ``backscratch`` loads no schema."""
 
 _API = (
     "load_scenario",

@@ -8,12 +8,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 from rich.console import Console
 
 from backscratch.core.errors import ScenarioError
-from backscratch.core.schema import load_scenario, parse_assignments
 
 app = typer.Typer(
     name="backscratch",
@@ -89,6 +87,8 @@ SchedulerOpt = Annotated[
 
 def parse_values(text: str, option: str) -> list[float]:
     """``a:b:n`` (n evenly spaced values from a to b) or a comma-separated list of numbers."""
+    import numpy as np
+
     try:
         if ":" in text:
             a, b, n = text.split(":")
@@ -122,6 +122,8 @@ def scenario_from(
 ):
     """Load a scenario with the command line's overrides; a one-line error if ``command``
     does not handle its model (only ``run`` and ``compare`` take the tribute model)."""
+    from backscratch.core.schema import load_scenario, parse_assignments
+
     overrides = parse_assignments(sets)
     if runs is not None:
         overrides["runs"] = runs

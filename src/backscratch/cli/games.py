@@ -21,7 +21,6 @@ from backscratch.cli.common import (
     require_model,
 )
 from backscratch.core.errors import ScenarioError
-from backscratch.core.schema import load_scenario, parse_assignments
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -72,6 +71,8 @@ def _coercion_scenario(game: str, scenario: str | None, set_: list[str] | None, 
             raise ScenarioError("--scenario: only --game coercion takes it")
         return None
     spec = scenario or "oye-dyad"
+    from backscratch.core.schema import load_scenario, parse_assignments
+
     return require_model(load_scenario(spec, parse_assignments(set_)), spec, command)
 
 

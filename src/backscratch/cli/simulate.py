@@ -25,8 +25,7 @@ from backscratch.cli.common import (
     scenario_from,
 )
 from backscratch.core.errors import ScenarioError
-from backscratch.core.schema import builtins, parse_assignments
-from backscratch.dyad.policies import DEFAULT_POLICIES
+from backscratch.dyad.codes import DEFAULT_POLICIES
 
 
 def _domestic_table(dom: dict) -> Table:
@@ -144,8 +143,10 @@ def scenarios() -> None:
     table = Table(title="Built-in scenarios", title_justify="left")
     table.add_column("name", style="bold")
     table.add_column("description")
-    for name, sc in builtins().items():
-        table.add_row(name, sc.description)
+    from backscratch.core.builtins import builtin_descriptions
+
+    for name, description in builtin_descriptions().items():
+        table.add_row(name, description)
     out.print(table)
 
 
@@ -320,6 +321,8 @@ def solve(
     if plot is not None and name != "oye-dyad":
         raise ScenarioError(f"--plot: only oye-dyad has a comparative-statics figure, not {name}")
     check_figure_path(plot)
+    from backscratch.core.schema import parse_assignments
+
     result = api.solve(name, **parse_assignments(set_, scalars_only=False))
     if plot is not None:
         from backscratch.report import figures

@@ -26,7 +26,7 @@ from backscratch.cli.common import (
     scenario_from,
 )
 from backscratch.core.errors import ScenarioError
-from backscratch.dyad.policies import DEFAULT_POLICIES
+from backscratch.dyad.codes import DEFAULT_POLICIES
 
 
 class SummaryFormat(StrEnum):

@@ -15,13 +15,14 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from backscratch.core.builtins import builtin_names as builtin_names  # re-exported
+from backscratch.core.builtins import builtin_text
 from backscratch.core.errors import ScenarioError
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -61,6 +62,21 @@ class ScenarioBase(Section):
 
 _SCHEMAS: dict[str, type[ScenarioBase]] = {}
 _DEFAULT_MODEL: list[str] = []
+_LOADED: list[bool] = []
+
+
+def _ensure() -> None:
+    """Import the model schemas the package names (``backscratch.SCHEMA_MODULES``) the first
+    time the registry is read: importing ``backscratch`` or its command line loads none."""
+    if _LOADED:
+        return
+    _LOADED.append(True)
+    import importlib
+
+    import backscratch
+
+    for name in backscratch.SCHEMA_MODULES:
+        importlib.import_module(name)
 
 
 def register(schema: type[S], *, default: bool = False) -> type[S]:
@@ -74,23 +90,19 @@ def register(schema: type[S], *, default: bool = False) -> type[S]:
 
 def schemas() -> dict[str, type[ScenarioBase]]:
     """Every registered scenario schema, by model name."""
+    _ensure()
     return dict(_SCHEMAS)
 
 
 def schema_for(model: str) -> type[ScenarioBase]:
     """The schema of ``model``; a one-line error naming the known models otherwise."""
+    _ensure()
     if model not in _SCHEMAS:
         raise ScenarioError(f"model: unknown model '{model}' (known: {', '.join(_SCHEMAS)})")
     return _SCHEMAS[model]
 
 
 # ---------------------------------------------------------------------------- loading
-
-
-def builtin_names() -> list[str]:
-    """Names of the scenarios shipped with the package."""
-    folder = resources.files("backscratch") / "scenarios"
-    return sorted(p.name.rsplit(".", 1)[0] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
 def builtins() -> dict[str, ScenarioBase]:
@@ -125,9 +137,7 @@ def read_mapping(text: str, fmt: str, source: str) -> dict[str, Any]:
 def _read_source(spec: str | Path) -> tuple[dict[str, Any], str]:
     spec_str = str(spec)
     if spec_str in builtin_names():
-        text = (resources.files("backscratch") / "scenarios" / f"{spec_str}.yaml").read_text(
-            "utf-8"
-        )
+        text = builtin_text(spec_str)
         return read_mapping(text, "yaml", spec_str), spec_str
     path = Path(spec_str)
     suffix = path.suffix.lower()
@@ -222,6 +232,7 @@ def _format_error(err: Any, root: type[BaseModel]) -> str:
 def validate(data: dict[str, Any], source: str = "scenario") -> ScenarioBase:
     """Validate a mapping into the scenario of its ``model`` (default: the dyad), raising a
     one-line :class:`ScenarioError` that names ``source`` and every field at fault."""
+    _ensure()
     model = data.get("model", _DEFAULT_MODEL[0] if _DEFAULT_MODEL else None)
     if not isinstance(model, str) or model not in _SCHEMAS:
         known = ", ".join(_SCHEMAS)

@@ -6,3 +6,7 @@ NO_DEMAND, RESISTED, COMPLIED = -1, 0, 1
 
 THREAT, OFFER = 1, 2
 """Instrument bit flags as recorded in the ``instrument`` column (0 none, 3 both)."""
+
+DEFAULT_POLICIES: tuple[str, ...] = ("blackmail", "backscratching", "mixed")
+"""What a comparison or a sweep compares when no policies are named: the three instruments
+(here, with the codes, so that the command line can name them without loading numpy)."""

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from backscratch.dyad.codes import DEFAULT_POLICIES as DEFAULT_POLICIES  # re-exported
 from backscratch.dyad.codes import OFFER, THREAT
 
 
@@ -88,9 +89,6 @@ POLICIES: dict[str, type[InstrumentPolicy]] = {
 """Every instrument policy, by name: the one list of the dyad's policy names."""
 
 POLICY_NAMES: tuple[str, ...] = tuple(POLICIES)
-
-DEFAULT_POLICIES: tuple[str, ...] = ("blackmail", "backscratching", "mixed")
-"""What a comparison or a sweep compares when no policies are named: the three instruments."""
 
 
 @dataclass(frozen=True)
