@@ -264,3 +264,15 @@ def test_noisy_choices_are_a_logit_over_action_values():
     mode = int(np.argmax([loud.value_at(loud.choice[0, a], 0.5) for a in range(len(loud.menu))]))
     share = loud.value_at(loud.choice[0, mode], 0.5)
     assert share < 0.9 and np.mean(first == mode) == pytest.approx(share, abs=0.08)
+
+
+def test_the_menu_can_be_set_from_the_command_line(capsys):
+    args = ["equilibrium", "oye-dyad", "--runs", "20", "--set", "horizon=3", "--format", "json",
+            "--set", "strategic.instruments=[none,backscratching]",
+            "--set", "strategic.demand_factors=[1]", "--set", "strategic.price_factors=[1,1.5]"]  # fmt: skip
+    assert main(args) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["diagnostics"]["actions"] == 3  # none + one demand x two prices
+    assert data["first_move"]["instrument"] == "backscratching"
+    assert main(["equilibrium", "oye-dyad", "--set", "schedule=[{policy: blackmail}]"]) == 2
+    assert "--set schedule: expected a value or a list of values" in capsys.readouterr().err

@@ -157,8 +157,9 @@ def _read_source(spec: str | Path) -> tuple[dict[str, Any], str]:
 
 
 def parse_assignments(items: list[str] | None, *, scalars_only: bool = True) -> dict[str, Any]:
-    """Parse ``key=value`` strings (values read as YAML: numbers, booleans, strings; lists
-    too unless ``scalars_only``) into a mapping of dotted fields. Errors are about ``set``."""
+    """Parse ``key=value`` strings (values read as YAML: numbers, booleans, strings, lists of
+    them such as ``strategic.instruments=[none,blackmail]``; mappings and nested lists too
+    unless ``scalars_only``) into a mapping of dotted fields. Errors are about ``set``."""
     out: dict[str, Any] = {}
     for item in items or []:
         key, sep, raw = item.partition("=")
@@ -169,8 +170,11 @@ def parse_assignments(items: list[str] | None, *, scalars_only: bool = True) -> 
             value = yaml.safe_load(raw) if raw.strip() else ""
         except yaml.YAMLError:
             value = raw
-        if scalars_only and isinstance(value, dict | list):
-            raise ScenarioError.bad("set", f"expected a single value, got '{raw}'", key)
+        flat = isinstance(value, list) and not any(isinstance(v, dict | list) for v in value)
+        if scalars_only and isinstance(value, dict | list) and not flat:
+            raise ScenarioError.bad(
+                "set", f"expected a value or a list of values, got '{raw}'", key
+            )
         out[key] = value
     return out
 
