@@ -35,7 +35,7 @@ def equilibrium(scenario: Scenario) -> GameResult:
     -------
     A :class:`~backscratch.game.results.GameResult`: the per-period records of equilibrium
     play, its summary, and the solved
-    :class:`~backscratch.game.model.Equilibrium` (``.solution``) with D's policy by state.
+    :class:`~backscratch.game.results.Equilibrium` (``.solution``) with D's policy by state.
     """
     return GameModel(scenario).run()
 

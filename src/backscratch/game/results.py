@@ -146,7 +146,7 @@ class Equilibrium:
 class GameResult(Result):
     """Equilibrium play of the demander's-choice game: ``records[column]`` of shape
     ``(horizon, runs)``, each run's target type in ``pliable``, and the solved
-    :class:`~backscratch.game.model.Equilibrium` in ``solution``."""
+    :class:`~backscratch.game.results.Equilibrium` in ``solution``."""
 
     metrics = METRICS
 
