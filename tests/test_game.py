@@ -276,3 +276,16 @@ def test_the_menu_can_be_set_from_the_command_line(capsys):
     assert data["first_move"]["instrument"] == "backscratching"
     assert main(["equilibrium", "oye-dyad", "--set", "schedule=[{policy: blackmail}]"]) == 2
     assert "--set schedule: expected a value or a list of values" in capsys.readouterr().err
+
+
+def test_the_noise_limit_settles():
+    from backscratch.game.api import noise_limit
+
+    rows = noise_limit(scenario(**{"threat.execution_cost": 0.0, "threat.punishment": 1.5}))
+    assert [r["noise"] for r in rows] == pytest.approx([0.08, 0.04, 0.02, 0.01])
+    # the same first move at every noise, met ever more surely, its value converging
+    assert len({r["action"] for r in rows}) == 1
+    coop = [r["cooperation"] for r in rows]
+    assert coop == sorted(coop) and coop[-1] > 0.999 > coop[0]
+    pay = [r["demander_payoff"] for r in rows]
+    assert abs(pay[-1] - pay[-2]) < 0.1 * abs(pay[1] - pay[0])

@@ -83,6 +83,14 @@ def equilibrium(
         Path | None,
         typer.Option("--plot", help="With --map: draw the phase diagram (.png, .svg, .pdf)."),
     ] = None,
+    limit: Annotated[
+        bool,
+        typer.Option(
+            "--noise-limit",
+            help="Also solve with the noise halved, quartered and divided by 8: D's first "
+            "move as the logit smoothing vanishes (JSON adds 'noise_limit').",
+        ),
+    ] = False,
     out_dir: Annotated[
         Path | None,
         typer.Option(
@@ -128,6 +136,10 @@ def equilibrium(
         "instrument_shares": result.instrument_shares(),
         "diagnostics": s.diagnostics(),
     }
+    if limit:
+        from backscratch.game.api import noise_limit
+
+        payload["noise_limit"] = noise_limit(sc)
     if out_dir is not None:
         write_equilibrium(result, out_dir, payload)
     if fmt is Format.json:
@@ -165,6 +177,16 @@ def equilibrium(
     for name, share in result.instrument_shares().items():
         path.add_row(f"periods with {name}", f"{share:.3f}")
     out.print(path)
+    if limit:
+        lim = Table(title="As the noise vanishes: D's first move", title_justify="left")
+        for col in ("target noise", "action", "credibility", "cooperation", "D payoff"):
+            lim.add_column(col, justify="left" if col == "action" else "right")
+        for row in payload["noise_limit"]:
+            lim.add_row(
+                f"{row['noise']:g}", row["action"], _num(row["credibility"]),
+                _num(row["cooperation"]), _num(row["demander_payoff"]),
+            )  # fmt: skip
+        out.print(lim)
     d = s.diagnostics()
     out.print(
         f"solved in {d['seconds']:.2f} s: {d['actions']} actions x {d['grid']} beliefs x "

@@ -67,6 +67,24 @@ def first_move(scenario: Scenario) -> dict[str, Any]:
     return row
 
 
+NOISE_FACTORS = (1.0, 0.5, 0.25, 0.125)
+"""Multiples of the scenario's noise at which :func:`noise_limit` solves the game."""
+
+
+def noise_limit(scenario: Scenario) -> list[dict[str, Any]]:
+    """D's first move as the noise shrinks: :func:`first_move` with ``target.noise`` and
+    ``strategic.choice_noise`` both multiplied by each of :data:`NOISE_FACTORS`, so a user
+    sees whether the logit-smoothed answer has settled towards its noise -> 0 limit."""
+    rows = []
+    for f in NOISE_FACTORS:
+        sc = scenario.with_updates(**{
+            "target.noise": scenario.target.noise * f,
+            "strategic.choice_noise": scenario.strategic.choice_noise * f,
+        })  # fmt: skip
+        rows.append({"noise": sc.target.noise, **first_move(sc)})
+    return rows
+
+
 def _nation(scenario: Scenario) -> Equilibrium:
     """The game solved for the nation's own objective (the leader's domestic terms do not
     enter it, so they are reset, and the solution is shared by every scenario that differs
