@@ -151,6 +151,7 @@ def test_play_is_deterministic_and_the_map_does_not_depend_on_workers():
     one = phase_map(sc, axes=axes)
     two = phase_map(sc, axes=axes, backend="local", workers=2)
     assert one.rows == two.rows
+    assert repr(one) == "<PhaseMap: oye-dyad, threat.punishment x shadow, 4 cells>"
     assert {r["instrument"] for r in one.rows} == {"backscratching", "blackmail"}
 
 

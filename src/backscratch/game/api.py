@@ -107,7 +107,7 @@ def _solve_cached(text: str) -> Equilibrium:
     return solve(Scenario.model_validate_json(text))
 
 
-@dataclass
+@dataclass(repr=False)  # the one-line repr of every result
 class PhaseMap(Result):
     """D's equilibrium first move over a grid of two scenario fields: ``rows`` holds one
     dict per cell (the two fields' values, then :func:`first_move`'s keys)."""
