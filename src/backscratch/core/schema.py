@@ -32,9 +32,11 @@ S = TypeVar("S", bound="ScenarioBase")
 
 
 class Section(BaseModel):
-    """A part of a scenario: frozen, and unknown fields are errors."""
+    """A part of a scenario: frozen, unknown fields are errors, every number is finite (NaN
+    and infinity are refused), and a boolean is not a number (``shadow: true`` is an
+    error, not 1.0)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
 
 class ScenarioBase(Section):
