@@ -32,11 +32,10 @@ S = TypeVar("S", bound="ScenarioBase")
 
 
 class Section(BaseModel):
-    """A part of a scenario: frozen, unknown fields are errors, every number is finite (NaN
-    and infinity are refused), and a boolean is not a number (``shadow: true`` is an
-    error, not 1.0)."""
+    """A part of a scenario: frozen, unknown fields are errors, and every number is finite
+    (NaN and infinity are refused)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ScenarioBase(Section):
