@@ -157,3 +157,13 @@ def test_builtin_files_list_every_field_explicitly():
         sc = load_scenario(name)
         raw = yaml.safe_load(dump_yaml(sc))
         assert set(raw) == set(type(sc).model_fields)  # the dyad's or the tribute model's
+
+
+def test_grid_values_are_typed_by_their_field():
+    # a range grid gives floats; a count field takes them as whole numbers
+    from backscratch.dyad.sweep import check_grid
+
+    sc = load_scenario("oye-dyad")
+    grid = check_grid({"third_parties.count": [0.0, 2.0], "shadow": [1]}, sc)
+    assert grid == {"third_parties.count": [0, 2], "shadow": [1.0]}
+    assert all(type(v) is int for v in grid["third_parties.count"])
