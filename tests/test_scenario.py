@@ -167,3 +167,37 @@ def test_grid_values_are_typed_by_their_field():
     grid = check_grid({"third_parties.count": [0.0, 2.0], "shadow": [1]}, sc)
     assert grid == {"third_parties.count": [0, 2], "shadow": [1.0]}
     assert all(type(v) is int for v in grid["third_parties.count"])
+
+
+def test_a_scenario_extends_another(tmp_path):
+    base = load_scenario("iran-2003-2013")
+    (tmp_path / "hawk.yaml").write_text(
+        "extends: iran-2003-2013\ndescription: harsher\nthreat:\n  punishment: 2.0\n"
+    )
+    (tmp_path / "child.yaml").write_text("extends: hawk.yaml\nshadow: 0.5\n")
+    hawk = load_scenario(tmp_path / "hawk.yaml")
+    child = load_scenario(str(tmp_path / "child.yaml"))
+    # sections merge field by field; lists (the schedule) and values come whole
+    assert hawk.name == "hawk" and hawk.description == "harsher"
+    assert hawk.threat.punishment == 2.0 and hawk.threat.credibility == base.threat.credibility
+    assert hawk.schedule == base.schedule and hawk.counterfactuals == base.counterfactuals
+    assert child.name == "child" and child.shadow == 0.5 and child.threat.punishment == 2.0
+    (tmp_path / "loop.yaml").write_text("extends: loop.yaml\n")
+    with pytest.raises(ScenarioError, match="extends: the chain loops"):
+        load_scenario(tmp_path / "loop.yaml")
+    (tmp_path / "bad.yaml").write_text("extends: [1]\n")
+    with pytest.raises(ScenarioError, match="extends: expected a scenario name or file"):
+        load_scenario(tmp_path / "bad.yaml")
+    (tmp_path / "gone.yaml").write_text("extends: nowhere.yaml\n")
+    with pytest.raises(ScenarioError, match="no such file"):
+        load_scenario(tmp_path / "gone.yaml")
+
+
+def test_compare_takes_the_scenarios_own_schedule_as_scheduled():
+    import backscratch as bs
+
+    c = bs.compare("iran-2003-2013", policies=["scheduled", "backscratching-from-2009"], runs=40)
+    own = bs.run("iran-2003-2013", runs=40)
+    assert c["scheduled"].summary() == own.summary()
+    with pytest.raises(ScenarioError, match="unknown policy 'scheduled'"):
+        bs.compare("oye-dyad", policies=["scheduled"], runs=10)

@@ -157,6 +157,44 @@ def _read_source(spec: str | Path) -> tuple[dict[str, Any], str]:
     return read_mapping(text, "toml" if suffix == ".toml" else "yaml", spec_str), spec_str
 
 
+MAX_EXTENDS = 8
+"""Longest chain of ``extends`` a scenario may have."""
+
+
+def _merged(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """``child`` over ``base``: sections merge field by field, every other value (lists
+    included: a schedule is replaced whole) is the child's."""
+    out = dict(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _resolve_extends(data: dict[str, Any], source: str, chain: tuple[str, ...] = ()) -> dict:
+    """The mapping with its ``extends`` (a built-in name, or a file path relative to the
+    extending file) read and merged under it, recursively; one-line errors for a chain that
+    loops or is longer than :data:`MAX_EXTENDS`."""
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str) or not parent:
+        raise ScenarioError(f"{source}: extends: expected a scenario name or file, not {parent!r}")
+    if parent in builtin_names() or Path(parent).is_absolute() or source in builtin_names():
+        spec = parent
+    else:  # a file extends a file beside it
+        spec = str(Path(source).parent / parent)
+    if spec in chain or len(chain) >= MAX_EXTENDS:
+        what = "loops" if spec in chain else f"is longer than {MAX_EXTENDS}"
+        raise ScenarioError(f"{source}: extends: the chain {what} ({' -> '.join((*chain, spec))})")
+    base, base_source = _read_source(spec)
+    base = _resolve_extends(base, base_source, (*chain, spec))
+    base.pop("name", None)  # the extending scenario has its own name
+    return _merged(base, data)
+
+
 def parse_assignments(items: list[str] | None, *, scalars_only: bool = True) -> dict[str, Any]:
     """Parse ``key=value`` strings (values read as YAML: numbers, booleans, strings, lists of
     them such as ``strategic.instruments=[none,blackmail]``; mappings and nested lists too
@@ -258,6 +296,7 @@ def load_scenario(spec: str | Path, overrides: dict[str, Any] | None = None) -> 
     :class:`backscratch.dyad.scenario.Scenario` unless it says ``model: tribute``).
     """
     data, source = _read_source(spec)
+    data = _resolve_extends(data, source, (source,))
     data.setdefault("name", Path(source).stem if source not in builtin_names() else source)
     return validate(apply_overrides(data, overrides or {}), source=source)
 

@@ -43,12 +43,14 @@ def check_policies(
     policies: Sequence[str], scenario: Scenario, *, param: str = "policies"
 ) -> list[str]:
     """The policy (or counterfactual) names without repeats, or a one-line
-    :class:`ScenarioError` about ``param`` naming the unknown one."""
+    :class:`ScenarioError` about ``param`` naming the unknown one; ``scheduled`` names the
+    scenario's own schedule where it has one."""
     if isinstance(policies, str):
         raise ScenarioError.bad(param, f"expected a list of names, got the string '{policies}'")
     if not policies:
         raise ScenarioError.bad(param, "give at least one policy")
-    known = [*POLICIES, *scenario.counterfactuals]
+    scheduled = ["scheduled"] if scenario.schedule else []
+    known = list(dict.fromkeys([*POLICIES, *scheduled, *scenario.counterfactuals]))
     for name in policies:
         if name not in known:
             raise ScenarioError.bad(param, f"unknown policy '{name}' (known: {', '.join(known)})")

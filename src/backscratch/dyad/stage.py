@@ -32,9 +32,12 @@ def plan_for(scenario: Scenario, name: str | None = None) -> InstrumentPlan:
 
     ``None``: the scenario's own plan (its ``schedule`` if it has one, else ``policy``); a
     key of ``scenario.counterfactuals``: that schedule; a policy name (``blackmail``, ...):
-    that policy in every period (a counterfactual of the same name takes precedence).
+    that policy in every period (a counterfactual of the same name takes precedence);
+    ``scheduled``: the scenario's own schedule, by the name its results carry.
     """
     H, g = scenario.horizon, scenario.mediation.guarantor
+    if name == "scheduled" and scenario.schedule and name not in scenario.counterfactuals:
+        name = None
     if name is None:
         if not scenario.schedule:
             return InstrumentPlan.constant(scenario.policy, H, g)
@@ -44,7 +47,8 @@ def plan_for(scenario: Scenario, name: str | None = None) -> InstrumentPlan:
     elif name in POLICIES:
         return InstrumentPlan.constant(name, H, g)
     else:
-        known = [*POLICIES, *scenario.counterfactuals]
+        scheduled = ["scheduled"] if scenario.schedule else []
+        known = list(dict.fromkeys([*POLICIES, *scheduled, *scenario.counterfactuals]))
         raise ScenarioError.bad("policy", f"unknown policy '{name}' (known: {', '.join(known)})")
     return InstrumentPlan.scheduled(name, scenario.policy, entries, scenario.calendar, H, g)
 
