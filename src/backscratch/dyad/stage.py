@@ -27,6 +27,13 @@ SELECTION_CODES = {
 """The kernel's code of each rule of ``solver.selection``."""
 
 
+def multiplicity_of(stable_roots: np.ndarray) -> float:
+    """Share of the cells with a demand (a count of stable equilibria above 0) that have
+    several."""
+    cells = stable_roots > 0
+    return float((stable_roots > 1).sum() / cells.sum()) if cells.any() else 0.0
+
+
 def plan_for(scenario: Scenario, name: str | None = None) -> InstrumentPlan:
     """The instrument plan called ``name`` in ``scenario``.
 
@@ -98,8 +105,7 @@ class StageGame:
     def multiplicity(self) -> float:
         """Share of the (period, belief) cells with a demand where the last :meth:`solve`
         found several stable equilibria."""
-        cells = self.stable_roots > 0
-        return float((self.stable_roots > 1).sum() / cells.sum()) if cells.any() else 0.0
+        return multiplicity_of(self.stable_roots)
 
     @property
     def horizon(self) -> int:

@@ -226,4 +226,4 @@ class GameModel:
         """Play every remaining period and return the result."""
         while not self.done:
             self.step()
-        return GameResult(self.scenario, self.solution, self.records, self.pliable)
+        return GameResult(self.scenario, self.solution, self.records, self.pliable, self.mu.copy())

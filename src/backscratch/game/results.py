@@ -13,6 +13,7 @@ from backscratch.core.results import Column, Metric, Result
 from backscratch.dyad.codes import COMPLIED, NO_DEMAND, RESISTED
 from backscratch.dyad.results import COLUMNS as DYAD_COLUMNS
 from backscratch.dyad.results import METRICS as DYAD_METRICS
+from backscratch.dyad.stage import multiplicity_of
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -122,8 +123,7 @@ class Equilibrium:
     def multiplicity(self) -> float:
         """Share of the (period, action, belief) cells with a demand where the target's
         response has several stable equilibria."""
-        cells = self.stable_roots > 0
-        return float((self.stable_roots > 1).sum() / cells.sum()) if cells.any() else 0.0
+        return multiplicity_of(self.stable_roots)
 
     def diagnostics(self) -> dict[str, Any]:
         """How the game was solved."""
@@ -145,7 +145,8 @@ class Equilibrium:
 
 class GameResult(Result):
     """Equilibrium play of the demander's-choice game: ``records[column]`` of shape
-    ``(horizon, runs)``, each run's target type in ``pliable``, and the solved
+    ``(horizon, runs)``, each run's target type in ``pliable`` and public belief after the
+    last period in ``final_belief``, and the solved
     :class:`~backscratch.game.results.Equilibrium` in ``solution``."""
 
     metrics = METRICS
@@ -156,11 +157,13 @@ class GameResult(Result):
         solution: Equilibrium,
         records: dict[str, np.ndarray],
         pliable: np.ndarray,
+        final_belief: np.ndarray,
     ):
         self.scenario = scenario
         self.solution = solution
         self.records = records
         self.pliable = pliable
+        self.final_belief = final_belief
 
     def _headline(self) -> str:
         c = self.solution.choice_at(0, self.scenario.target.prior_pliable)
@@ -188,7 +191,7 @@ class GameResult(Result):
             "demander_payoff": float(self.discounted("payoff_demander").mean()),
             "leader_payoff": float(self.discounted("payoff_leader").mean()),
             "target_payoff": float(self.discounted("payoff_target").mean()),
-            "final_belief": float(_final_belief(self).mean()),
+            "final_belief": float(self.final_belief.mean()),
         }
 
     def instrument_shares(self) -> dict[str, float]:
@@ -222,25 +225,3 @@ class GameResult(Result):
 def _share(hits: np.ndarray, among: np.ndarray) -> float | None:
     total = int(among.sum())
     return float((hits & among).sum() / total) if total else None
-
-
-def _final_belief(result: GameResult) -> np.ndarray:
-    """Each run's belief after its last period (Bayes' rule on the last response)."""
-    from backscratch.core.kernels import posterior
-
-    r, s = result.records, result.solution
-    t = result.scenario.horizon - 1
-    mu = r["belief"][t]
-    a = r["action"][t]
-    p_pl = np.array([np.interp(m, s.grid, s.comply[t, k, 0]) for m, k in zip(mu, a, strict=True)])
-    p_re = np.array([np.interp(m, s.grid, s.comply[t, k, 1]) for m, k in zip(mu, a, strict=True)])
-    out = np.where(
-        r["response"][t] == NO_DEMAND,
-        mu,
-        np.where(
-            r["response"][t] == COMPLIED,
-            posterior(mu, p_pl, p_re, True),
-            posterior(mu, p_pl, p_re, False),
-        ),
-    )
-    return np.asarray(out)
