@@ -214,3 +214,25 @@ def test_the_command_line_starts_without_its_heavy_dependencies():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "oye-dyad"],
+        ["compare", "oye-dyad"],
+        ["sweep", "oye-dyad", "--grid", "shadow=0.5"],
+        ["equilibrium", "oye-dyad"],
+        ["tournament"],
+        ["evolve"],
+        ["demo"],
+    ],
+)
+def test_an_out_that_is_a_file_is_refused_before_any_work(capsys, tmp_path, args):
+    file = tmp_path / "taken"
+    file.write_text("keep")
+    for out in (file, file / "below"):
+        assert main([*args, "--out", str(out)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("backscratch: error: --out") and "\n" not in err
+    assert file.read_text() == "keep" and sorted(tmp_path.iterdir()) == [file]

@@ -201,3 +201,62 @@ def test_compare_takes_the_scenarios_own_schedule_as_scheduled():
     assert c["scheduled"].summary() == own.summary()
     with pytest.raises(ScenarioError, match="unknown policy 'scheduled'"):
         bs.compare("oye-dyad", policies=["scheduled"], runs=10)
+
+
+def _bomb(levels: int = 9) -> str:
+    """A 'billion laughs' alias bomb: ``levels`` lists of nine aliases of the one before."""
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]")
+    return "\n".join([*lines, f"description: *a{levels - 1}", ""])
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("description: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than 32 deep"),
+        ("strategic: " + "{a: " * 3000 + "1" + "}" * 3000 + "\n", "nested more than 32 deep"),
+        ("description: " + "[" * 40 + "]" * 40 + "\n", "nested more than 32 deep"),
+        (_bomb(), "more than 100,000 values (aliases expanded)"),
+        ("a: &a [*a]\n", "recursive alias"),
+    ],
+)
+def test_yaml_limits_are_checked_before_any_value_is_built(tmp_path, content, message):
+    path = tmp_path / "hostile.yaml"
+    path.write_text(content)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    text = str(err.value)
+    assert message in text and "\n" not in text and len(text) < 200
+
+
+def test_yaml_within_the_limits_and_its_aliases_load(tmp_path):
+    path = tmp_path / "ok.yaml"
+    path.write_text("name: ok\nstrategic:\n  demand_factors: &f [0.5, 1.0]\n  price_factors: *f\n")
+    sc = load_scenario(path)
+    assert sc.strategic.price_factors == [0.5, 1.0]
+
+
+def test_a_huge_file_and_huge_values_are_refused_in_a_short_line(tmp_path):
+    path = tmp_path / "huge.yaml"
+    path.write_text("description: " + "x" * 1_100_000 + "\n")
+    with pytest.raises(ScenarioError, match="more than 1,000,000 characters"):
+        load_scenario(path)
+    with pytest.raises(ScenarioError) as err:  # a bad value is shown only as a short prefix
+        load_scenario("oye-dyad", overrides={"shadow": "y" * 10_000})
+    assert len(str(err.value)) < 250 and "..." in str(err.value)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("oye-dyad", overrides={"shadow": list(range(5000))})
+    assert len(str(err.value)) < 250
+
+
+def test_assignment_and_grid_values_keep_the_limits():
+    with pytest.raises(ScenarioError, match="nested more than 32 deep") as err:
+        parse_assignments(["description=" + "[" * 40 + "]" * 40], scalars_only=False)
+    assert err.value.param == "set"
+    from backscratch.dyad.sweep import parse_grid
+
+    with pytest.raises(ScenarioError) as err:
+        parse_grid(["shadow=[0.5"], load_scenario("oye-dyad"))
+    assert err.value.param == "grid" and "malformed YAML" in str(err.value)
+    assert "at line" not in str(err.value)

@@ -112,6 +112,18 @@ def check_figure_path(path: Path | None, option: str = "--plot") -> None:
         )
 
 
+def check_out_dir(path: Path | None, option: str = "--out") -> None:
+    """Refuse, before any work, an output folder that exists as something other than a
+    folder or lies under a file (one line naming the option)."""
+    if path is None:
+        return
+    if path.exists() and not path.is_dir():
+        raise ScenarioError(f"{option} '{path}': exists and is not a folder")
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise ScenarioError(f"{option} '{path}': '{parent}' is a file, not a folder")
+
+
 def scenario_from(
     spec: str,
     runs: int | None,

@@ -21,6 +21,7 @@ from backscratch.cli.common import (
     WorkersOpt,
     app,
     check_figure_path,
+    check_out_dir,
     out,
     parse_values,
     progress_printer,
@@ -111,8 +112,7 @@ def equilibrium(
     how the game was solved.
     """
     check_figure_path(plot)
-    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
-        raise ScenarioError(f"--out '{out_dir}': exists and is not a folder")
+    check_out_dir(out_dir)
     if plot is not None and not map_:
         raise ScenarioError("--plot: draws the phase diagram of --map; give --map twice")
     sc = scenario_from(scenario, runs, seed, set_, "equilibrium")

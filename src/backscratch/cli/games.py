@@ -16,6 +16,7 @@ from backscratch.cli.common import (
     SeedOpt,
     SetOpt,
     app,
+    check_out_dir,
     out,
     parse_values,
     require_model,
@@ -209,6 +210,7 @@ def tournament(
     from backscratch.report import tournament_figures as tf
     from backscratch.tournaments import api as tour
 
+    check_out_dir(out_dir)
     result = api.tournament(
         _names(strategies),
         **_game_options(
@@ -322,6 +324,7 @@ def evolve(
     from backscratch.report import tournament_figures as tf
     from backscratch.tournaments import api as tour
 
+    check_out_dir(out_dir)
     evo = api.evolve(
         strategies=_names(strategies),
         payoff_matrix=payoff_matrix,

@@ -19,6 +19,7 @@ from backscratch.cli.common import (
     SetOpt,
     app,
     check_figure_path,
+    check_out_dir,
     out,
     parse_values,
     progress_printer,
@@ -193,6 +194,7 @@ def run(
     from backscratch.dyad import io
     from backscratch.dyad.results import DyadResult
 
+    check_out_dir(out_dir)
     sc = scenario_from(scenario, runs, seed, set_, "run", ("dyad", "tribute"))
     if sc.model == "tribute":
         from backscratch.cli.tribute import run_tribute
@@ -249,6 +251,7 @@ def compare(
 
     POLICIES may also name the scenario's counterfactual schedules.
     """
+    check_out_dir(out_dir)
     sc = scenario_from(scenario, runs, seed, set_, "compare", ("dyad", "tribute"))
     names = [p.strip() for p in policies.split(",") if p.strip()]
     if sc.model == "tribute":
@@ -515,6 +518,7 @@ def demo(
     """The main job: the US–Iran case (calibration, counterfactuals) and the reference dyad."""
     from backscratch.studies import demo as demo_job
 
+    check_out_dir(out_dir)
     overrides = {k: v for k, v in (("runs", runs), ("seed", seed)) if v is not None}
     out.print(
         "[bold]backscratch demo[/bold] — blackmail or backscratching? Calibrating the US–Iran "

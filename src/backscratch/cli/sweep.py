@@ -21,6 +21,7 @@ from backscratch.cli.common import (
     WorkersOpt,
     app,
     check_figure_path,
+    check_out_dir,
     out,
     progress_printer,
     scenario_from,
@@ -57,6 +58,7 @@ def sweep(
     from backscratch import api
     from backscratch.dyad.sweep import parse_grid
 
+    check_out_dir(out_dir)
     sc = scenario_from(scenario, runs, seed, set_, "sweep")
     names = [p.strip() for p in policies.split(",") if p.strip()]
     result = api.sweep(

@@ -5,8 +5,9 @@ folder (``backscratch.dyad.scenario``, ``backscratch.tribute.scenario``) and reg
 with :func:`register`. The mapping's ``model`` field says which schema validates it (a
 mapping without one is for the default model, the dyad).
 
-Loading never executes anything from a file: YAML goes through ``yaml.safe_load`` and TOML
-through :mod:`tomllib`. Every problem is raised as :class:`ScenarioError` with a one-line
+Loading never executes anything from a file: YAML goes through the safe loader, with limits
+on nesting, on aliases and on size checked before any value is built (:func:`load_yaml`),
+and TOML through :mod:`tomllib`. Every problem is raised as :class:`ScenarioError` with a one-line
 message that names the field and the problem.
 """
 
@@ -111,14 +112,118 @@ def builtins() -> dict[str, ScenarioBase]:
     return {name: load_scenario(name) for name in builtin_names()}
 
 
+MAX_TEXT = 1_000_000
+"""Most characters of scenario text (a file, an upload) that are read."""
+
+MAX_DEPTH = 32
+"""Deepest nesting of lists and mappings that YAML (or TOML) scenario text may have."""
+
+MAX_VALUES = 100_000
+"""Most values YAML text may stand for, counting every use of an alias (no alias bombs)."""
+
+SHOWN = 60
+"""Most characters of a bad value an error message shows."""
+
+
+def shown(value: Any) -> str:
+    """``repr(value)`` cut to :data:`SHOWN` characters, for messages (never the whole of a
+    huge value: the repr of a nested value is built only as far as it is shown)."""
+    if isinstance(value, list | tuple | dict) and len(value) > SHOWN:
+        value = type(value).__name__ + f" of {len(value)} items"
+        return value
+    text = repr(value)
+    return text if len(text) <= SHOWN else text[: SHOWN - 3] + "..."
+
+
+def _check_nodes(root: yaml.Node, source: str) -> None:
+    """Refuse a YAML node graph nested deeper than :data:`MAX_DEPTH` or standing for more
+    than :data:`MAX_VALUES` values (aliases counted every time they are used; each distinct
+    node is visited once, so a bomb is measured without being expanded)."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in size and not done:
+            continue
+        kids: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            kids = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            kids = [n for pair in node.value for n in pair]
+        if not done:
+            size[key] = -1  # on the stack: a recursive alias
+            stack.append((node, True))
+            stack.extend((k, False) for k in kids if id(k) not in size)
+            continue
+        if any(size.get(id(k)) == -1 for k in kids):
+            raise ScenarioError(f"{source}: YAML with a recursive alias is not accepted")
+        size[key] = 1 + sum(size[id(k)] for k in kids)
+        depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
+        if size[key] > MAX_VALUES:
+            raise ScenarioError(
+                f"{source}: YAML that stands for more than {MAX_VALUES:,} values (aliases "
+                "expanded) is not accepted"
+            )
+        if depth[key] > MAX_DEPTH:
+            raise ScenarioError(f"{source}: YAML nested more than {MAX_DEPTH} deep")
+
+
+def load_yaml(text: str, source: str) -> Any:
+    """YAML text to Python data with the safe loader (plain data only: nothing is executed),
+    after checking that it is at most :data:`MAX_TEXT` characters, nested at most
+    :data:`MAX_DEPTH` deep and stands for at most :data:`MAX_VALUES` values with its aliases
+    expanded; one-line errors (:class:`ScenarioError`) naming ``source`` otherwise (malformed
+    YAML included)."""
+    if len(text) > MAX_TEXT:
+        raise ScenarioError(f"{source}: more than {MAX_TEXT:,} characters")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except RecursionError:
+            raise ScenarioError(f"{source}: YAML nested more than {MAX_DEPTH} deep") from None
+        if node is None:
+            return None
+        _check_nodes(node, source)
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None and "\n" in text else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(f"{source}: malformed YAML{where}: {problem}") from None
+    finally:
+        loader.dispose()
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of parsed data (lists and mappings), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict | list):
+            deepest = max(deepest, d)
+            if d <= MAX_DEPTH:
+                stack.extend((c, d + 1) for c in (v.values() if isinstance(v, dict) else v))
+    return deepest
+
+
 def read_mapping(text: str, fmt: str, source: str) -> dict[str, Any]:
-    """Parse scenario text (``fmt`` yaml or toml; YAML with ``safe_load``) into a mapping,
-    with a one-line :class:`ScenarioError` naming ``source`` if it is malformed."""
+    """Parse scenario text (``fmt`` yaml or toml; YAML by :func:`load_yaml`, with its
+    limits) into a mapping, with a one-line :class:`ScenarioError` naming ``source`` if it
+    is malformed."""
     try:
         if fmt == "toml":
+            if len(text) > MAX_TEXT:
+                raise ScenarioError(f"{source}: more than {MAX_TEXT:,} characters")
             data = tomllib.loads(text)
+            if _depth(data) > MAX_DEPTH:
+                raise ScenarioError(f"{source}: TOML nested more than {MAX_DEPTH} deep")
         else:
-            data = yaml.safe_load(text)
+            data = load_yaml(text, source)
+    except RecursionError:
+        raise ScenarioError(f"{source}: nested more than {MAX_DEPTH} deep") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -181,7 +286,9 @@ def _resolve_extends(data: dict[str, Any], source: str, chain: tuple[str, ...] =
     if parent is None:
         return data
     if not isinstance(parent, str) or not parent:
-        raise ScenarioError(f"{source}: extends: expected a scenario name or file, not {parent!r}")
+        raise ScenarioError(
+            f"{source}: extends: expected a scenario name or file, not {shown(parent)}"
+        )
     if parent in builtin_names() or Path(parent).is_absolute() or source in builtin_names():
         spec = parent
     else:  # a file extends a file beside it
@@ -206,8 +313,10 @@ def parse_assignments(items: list[str] | None, *, scalars_only: bool = True) -> 
         if not sep or not key:
             raise ScenarioError.bad("set", "expected key=value, e.g. shadow=0.9", f"'{item}'")
         try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
+            value = load_yaml(raw, key) if raw.strip() else ""
+        except ScenarioError as exc:
+            if "malformed" not in str(exc):
+                raise ScenarioError.bad("set", str(exc).split(": ", 1)[1], key) from None
             value = raw
         flat = isinstance(value, list) and not any(isinstance(v, dict | list) for v in value)
         if scalars_only and isinstance(value, dict | list) and not flat:
@@ -268,7 +377,7 @@ def _format_error(err: Any, root: type[BaseModel]) -> str:
         msg = msg[len("Value error, ") :]
     msg = msg[:1].lower() + msg[1:]
     if kind != "value_error" and "input" in err and not isinstance(err["input"], dict):
-        msg += f" (got {err['input']!r})"
+        msg += f" (got {shown(err['input'])})"
     return f"{where}: {msg}" if where else msg
 
 

@@ -30,14 +30,13 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
 
 from backscratch.core import store
 from backscratch.core.backends import check_backend, run_tasks
 from backscratch.core.errors import ScenarioError
 from backscratch.core.results import Result
 from backscratch.core.rng import BLOCK
-from backscratch.core.schema import get_field, validate
+from backscratch.core.schema import get_field, load_yaml, validate
 from backscratch.core.version import __version__
 from backscratch.dyad.api import check_policies
 from backscratch.dyad.model import DyadModel
@@ -82,7 +81,10 @@ def parse_grid(items: Sequence[str] | None, scenario: Scenario) -> dict[str, lis
                     "grid", "a range is start:stop:count, e.g. 0.5:0.95:10", f"{key}='{raw}'"
                 ) from None
         else:
-            values = [yaml.safe_load(v) for v in raw.split(",") if v.strip()]
+            try:
+                values = [load_yaml(v, key) for v in raw.split(",") if v.strip()]
+            except ScenarioError as exc:
+                raise ScenarioError.bad("grid", str(exc).split(": ", 1)[1], key) from None
         grid[key] = values
     return check_grid(grid, scenario)
 
