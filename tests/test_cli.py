@@ -236,3 +236,40 @@ def test_an_out_that_is_a_file_is_refused_before_any_work(capsys, tmp_path, args
         err = capsys.readouterr().err.strip()
         assert err.startswith("backscratch: error: --out") and "\n" not in err
     assert file.read_text() == "keep" and sorted(tmp_path.iterdir()) == [file]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["compare", "oye-dyad", "--eta", "nan"], "--eta 'nan': every value must be a finite"),
+        (["compare", "oye-dyad", "--eta", "0,inf"], "--eta '0,inf': every value must be a finite"),
+        (["compare", "oye-dyad", "--eta", "-1"], "--eta '-1': every value must be at least 0"),
+        (["compare", "oye-dyad", "--eta", "0:2:30000000"], "more than 10,000 values"),
+        (["equilibrium", "oye-dyad", "--map", "shadow=0:1:20000", "--map", "horizon=3"],
+         "--map shadow '0:1:20000': more than 10,000 values"),
+        (["sweep", "oye-dyad", "--grid", "shadow=0:1:3000000"],
+         "--grid shadow: 3,000,000 values is more than the limit of 10,000"),
+        (["sweep", "oye-dyad", "--grid", "shadow=[0.5"], "--grid shadow: malformed YAML"),
+        (["solve", "tft-threshold", "--set", "T=.inf"], "T must be a finite number"),
+        (["solve", "chain-store", "--set", "rounds=.inf"], "rounds must be a finite number"),
+        (["solve", "chain-store", "--set", "rounds=100000000"], "rounds must be in [1, 10000]"),
+        (["solve", "drezner", "--set", "rho=-1", "--set", "c_t=-2"], "rho must be in [0, 1]"),
+        (["solve", "drezner", "--set", "rho=2"], "rho must be in [0, 1], got 2"),
+        (["solve", "sechser", "--set", "c_c=-1"], "c_c must be in [0, 1e+06]"),
+        (["evolve", "--t-max", "-1"], "--t-max: -1.0 must be a time span"),
+        (["evolve", "--t-max", "nan"], "--t-max: nan must be a time span"),
+        (["evolve", "--population", "1000000000"], "--population: Z = 1000000000 is more than"),
+        (["evolve", "--game", "coercion", "--target-population", "0"],
+         "--target-population: Z = 0 must be at least 2"),
+        (["evolve", "--dynamics", "moran", "--counts", "1.5,2.7"], "--counts '1.5,2.7'"),
+        (["run", "oye-dyad", "--set", "description=" + "[" * 40 + "]" * 40],
+         "--set description: YAML nested more than 32 deep"),
+    ],
+)  # fmt: skip
+def test_bad_numbers_and_sizes_fail_in_one_line_before_any_work(capsys, tmp_path, args, fragment):
+    out = tmp_path / "out"
+    writes = args[0] in ("run", "compare", "sweep", "equilibrium", "evolve")
+    assert main([*args, *(["--out", str(out)] if writes else [])]) == 2
+    err = capsys.readouterr().err.strip()
+    assert fragment in err and "\n" not in err and "Traceback" not in err
+    assert not out.exists()

@@ -85,21 +85,39 @@ SchedulerOpt = Annotated[
 ]
 
 
-def parse_values(text: str, option: str) -> list[float]:
-    """``a:b:n`` (n evenly spaced values from a to b) or a comma-separated list of numbers."""
+MAX_LIST = 10_000
+"""Most values an option's list or range may hold (checked before any work)."""
+
+
+def parse_values(text: str, option: str, minimum: float | None = None) -> list[float]:
+    """``a:b:n`` (n evenly spaced values from a to b) or a comma-separated list of numbers,
+    each finite (and at least ``minimum`` if given), at most :data:`MAX_LIST` of them; a
+    one-line error naming ``option`` otherwise."""
+    import math
+
     import numpy as np
 
     try:
         if ":" in text:
             a, b, n = text.split(":")
-            if int(n) < 1:
+            count = int(n)
+            if count < 1:
                 raise ValueError
-            return np.linspace(float(a), float(b), int(n)).tolist()
-        return [float(v) for v in text.split(",") if v.strip()]
+            values = np.linspace(float(a), float(b), min(count, MAX_LIST + 1)).tolist()
+        else:
+            values = [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
         raise ScenarioError(
             f"{option} '{text}': expected start:stop:count (e.g. 0:2:11) or a list (e.g. 0,0.5,1)"
         ) from None
+    if len(values) > MAX_LIST:
+        raise ScenarioError(f"{option} '{text}': more than {MAX_LIST:,} values")
+    for v in values:
+        if not math.isfinite(v):
+            raise ScenarioError(f"{option} '{text}': every value must be a finite number")
+        if minimum is not None and v < minimum:
+            raise ScenarioError(f"{option} '{text}': every value must be at least {minimum:g}")
+    return values
 
 
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")

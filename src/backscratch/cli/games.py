@@ -57,7 +57,7 @@ def _game_options(
 
 
 def _counts(text: str) -> list[int]:
-    values = parse_values(text, "--counts")
+    values = parse_values(text, "--counts", minimum=0.0)
     if any(v != int(v) for v in values):
         raise ScenarioError(f"--counts '{text}': expected whole numbers of individuals")
     return [int(v) for v in values]

@@ -262,7 +262,7 @@ def compare(
     from backscratch.dyad import io
     from backscratch.dyad.results import CONTRACT, Comparison
 
-    etas = parse_values(eta, "--eta") if eta is not None else None
+    etas = parse_values(eta, "--eta", minimum=0.0) if eta is not None else None
     result = api.compare(sc, policies=names, etas=etas)
     assert isinstance(result, Comparison)
     domestic = result.domestic()

@@ -56,6 +56,10 @@ def _round(value: float) -> float:
     return float(f"{value:.12g}")
 
 
+MAX_GRID = 10_000
+"""Most values one grid key may take."""
+
+
 def parse_grid(items: Sequence[str] | None, scenario: Scenario) -> dict[str, list[Any]]:
     """``key=v1,v2,...`` or ``key=start:stop:count`` strings as a grid (see :func:`check_grid`);
     errors are about ``grid``."""
@@ -75,11 +79,16 @@ def parse_grid(items: Sequence[str] | None, scenario: Scenario) -> dict[str, lis
                 count = int(n)
                 if count < 1:
                     raise ValueError
-                values = [_round(v) for v in np.linspace(float(a), float(b), count)]
+                start, stop = float(a), float(b)
             except ValueError:
                 raise ScenarioError.bad(
                     "grid", "a range is start:stop:count, e.g. 0.5:0.95:10", f"{key}='{raw}'"
                 ) from None
+            if count > MAX_GRID:
+                raise ScenarioError.bad(
+                    "grid", f"{count:,} values is more than the limit of {MAX_GRID:,}", key
+                )
+            values = [_round(v) for v in np.linspace(start, stop, count)]
         else:
             try:
                 values = [load_yaml(v, key) for v in raw.split(",") if v.strip()]
@@ -100,6 +109,10 @@ def check_grid(grid: Mapping[str, Sequence[Any]], scenario: Scenario) -> dict[st
             values = values.tolist()
         if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
             raise ScenarioError.bad("grid", "expected a non-empty list of values", key)
+        if len(values) > MAX_GRID:
+            raise ScenarioError.bad(
+                "grid", f"{len(values):,} values is more than the limit of {MAX_GRID:,}", key
+            )
         out[key] = [get_field(scenario.with_updates(**{key: v}), key) for v in values]
     return out
 

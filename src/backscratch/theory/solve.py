@@ -7,9 +7,11 @@ checks it.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from backscratch.core.errors import ScenarioError
+from backscratch.core.schema import shown
 from backscratch.theory import analytic
 from backscratch.theory import normal_form as nf
 
@@ -23,6 +25,19 @@ PROBLEMS: dict[str, dict[str, Any]] = {
 """Each problem's parameters and defaults (the dyad's own, ``oye-dyad``, is solved by
 :func:`backscratch.dyad.api.solve`)."""
 
+BIG = 1e6
+"""Largest magnitude of a payoff or cost parameter (the simulations' sums stay exact)."""
+
+RANGES: dict[str, dict[str, tuple[float, float]]] = {
+    "tft-threshold": {k: (-BIG, BIG) for k in ("T", "R", "P", "S")},
+    "chain-store": {"rounds": (1, 10_000)},  # prior and stake: open (0, 1), checked by analytic
+    "drezner": {"rho": (0.0, 1.0), "c_t": (0.0, BIG), "c_s": (0.0, BIG)},
+    "sechser": {"p": (0.0, 1.0), "c_t": (0.0, BIG), "c_c": (0.0, BIG), "R": (0.0, BIG)},
+}
+"""Each number's closed range, checked before any work: probabilities and Drezner's weight
+on relative gains rho in [0, 1], costs and rewards non-negative, every magnitude at most
+:data:`BIG`, the chain store at most 10,000 rounds (its simulation plays every one)."""
+
 
 def _params(name: str, given: dict[str, Any]) -> dict[str, Any]:
     defaults = PROBLEMS[name]
@@ -35,10 +50,15 @@ def _params(name: str, given: dict[str, Any]) -> dict[str, Any]:
             out[key] = value
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ScenarioError(f"solve {name}: {key} must be a number, got {value!r}")
+            raise ScenarioError(f"solve {name}: {key} must be a number, got {shown(value)}")
+        if not math.isfinite(value):
+            raise ScenarioError(f"solve {name}: {key} must be a finite number, got {value}")
+        lo, hi = RANGES[name].get(key, (-math.inf, math.inf))
+        if not lo <= value <= hi:
+            raise ScenarioError(f"solve {name}: {key} must be in [{lo:g}, {hi:g}], got {value}")
         if isinstance(defaults[key], int) and not isinstance(defaults[key], bool):
             if float(value) != int(value):
-                raise ScenarioError(f"solve {name}: {key} must be a whole number, got {value!r}")
+                raise ScenarioError(f"solve {name}: {key} must be a whole number, got {value}")
             value = int(value)
         out[key] = value
     return out

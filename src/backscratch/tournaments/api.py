@@ -323,6 +323,11 @@ def evolve(
     )
     if dynamics not in ("stationary", "moran"):
         raise ScenarioError.bad("dynamics", f"unknown dynamics '{dynamics}' (stationary, moran)")
+    if dynamics == "stationary":  # checked before the tournament is played
+        evolution._check_population(population, beta, rule, mu)
+        if target_population is not None:
+            evolution._check_population(target_population, beta, rule, mu, "target_population")
+        evolution._check_t_max(t_max)
     if dynamics == "stationary":
         for option, value in (("counts", counts), ("generations", generations)):
             if value is not None:

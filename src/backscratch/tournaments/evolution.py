@@ -56,9 +56,26 @@ def _matrix(payoff, name: str = "payoff", square: bool = True) -> np.ndarray:
     return a
 
 
-def _check_population(Z: int, beta: float, rule: str, mu: float = 0.0) -> None:
+MAX_POPULATION = 100_000
+"""Largest population size Z (the stationary distribution and fixation probabilities sum
+over every count of mutants, so the work grows with Z)."""
+
+MAX_T = 1e6
+"""Longest time span of the replicator dynamics."""
+
+
+def _check_t_max(t_max: float) -> None:
+    if not np.isfinite(t_max) or not 0.0 < t_max <= MAX_T:
+        raise ScenarioError.bad("t_max", f"{t_max} must be a time span in (0, {MAX_T:g}]")
+
+
+def _check_population(
+    Z: int, beta: float, rule: str, mu: float = 0.0, name: str = "population"
+) -> None:
     if int(Z) < 2:
-        raise ScenarioError.bad("population", f"Z = {Z} must be at least 2")
+        raise ScenarioError.bad(name, f"Z = {Z} must be at least 2")
+    if int(Z) > MAX_POPULATION:
+        raise ScenarioError.bad(name, f"Z = {Z} is more than the limit of {MAX_POPULATION:,}")
     if not np.isfinite(beta) or beta < 0:
         raise ScenarioError.bad("beta", f"{beta} must be a finite number >= 0")
     if rule not in RULES:
@@ -238,6 +255,7 @@ def _simplex(x0, n: int, name: str) -> np.ndarray:
 
 def replicator(payoff, x0=None, t_max: float = 100.0, points: int = 201):
     """Replicator dynamics from ``x0`` (default: equal shares): ``(t, x[t, i])``."""
+    _check_t_max(t_max)
     a = _matrix(payoff)
     x0 = _simplex(x0, a.shape[0], "x0")
 
@@ -260,6 +278,7 @@ def bimatrix_replicator(A, B, x0=None, y0=None, t_max: float = 100.0, points: in
     """Two-population replicator dynamics: ``A[i, j]`` is row type ``i``'s payoff against
     column type ``j``, ``B[j, i]`` column type ``j``'s against row type ``i``. Returns
     ``(t, x[t, i], y[t, j])``."""
+    _check_t_max(t_max)
     A = _matrix(A, "demander payoffs", square=False)
     B = _matrix(B, "target payoffs", square=False)
     if B.shape != A.shape[::-1]:
