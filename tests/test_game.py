@@ -26,7 +26,7 @@ def test_at_the_reference_a_unitary_d_never_carries_out_a_threat_and_pays_instea
     # paradox (Selten 1978) — and D opens with an offer at every belief.
     s = solve(scenario())
     threats = s.menu.threat
-    assert np.all(s.carry[threats] == 0.0)
+    assert np.all(s.carry[:, threats] == 0.0)
     for row in s.policy(0):
         assert row["instrument"] == "backscratching"
     # Rational targets do not comply with a threat alone that will not be carried out: at
@@ -38,7 +38,7 @@ def test_at_the_reference_a_unitary_d_never_carries_out_a_threat_and_pays_instea
     costs = np.array([tgt.cost + tgt.resolve_pliable, tgt.cost + tgt.resolve_resolute])
     for a in alone:
         floor = 1 / (1 + np.exp(costs * s.menu.x[a] / tgt.noise))
-        assert np.all(s.comply[:, a] <= floor[None, :, None] + 1e-12)
+        assert np.all(s.comply[:, a] <= floor[None, :, None, None] + 1e-12)
     sharp = solve(scenario(**{"target.noise": 0.005}))
     assert sharp.comply[:, alone].max() < 1e-6
     r = GameModel(s.scenario, s).run()
@@ -56,12 +56,13 @@ def test_credibility_is_fearons_closed_form(k, audience, punishment):
     })  # fmt: skip
     s = solve(sc)
     expect = (k * s.menu.punishment <= audience).astype(float)
-    assert np.array_equal(s.carry[s.menu.threat], expect[s.menu.threat])
+    th = s.menu.threat
+    assert np.all(s.carry[:, th] == expect[th][None, :, None, None, None])
     # with noise, the logit of the same payoff difference
     noisy = solve(sc.with_updates(**{"strategic.choice_noise": 0.1}))
     gain = audience - k * noisy.menu.punishment
     want = 1 / (1 + np.exp(-gain / 0.1))
-    assert np.allclose(noisy.carry[noisy.menu.threat], want[noisy.menu.threat], atol=1e-12)
+    assert np.allclose(noisy.carry[:, th], want[th][None, :, None, None, None], atol=1e-12)
 
 
 def test_a_known_costless_threat_is_always_carried_out_and_a_large_one_is_chosen():
@@ -99,17 +100,17 @@ def test_one_period_values_are_the_closed_form():
             continue
         x, price, P = s.menu.x[a], s.menu.price[a], s.menu.punishment[a]
         paid = rho * price * x if s.menu.offer[a] else 0.0
-        q = s.carry[a]
+        q = s.carry[0, a, 0, 0, 0]
         costs = np.array([p.cost + p.resolve_pliable, p.cost + p.resolve_resolute])
         if not s.menu.threat[a]:
             costs = np.array([p.cost, p.cost])  # cost_resolve_link 0
         u_c = paid - costs * x
         u_r = -q * P if s.menu.threat[a] else 0.0
         yes_types = 1 / (1 + np.exp(-(u_c - u_r) / noise))
-        assert np.allclose(s.comply[0, a, :, 0], yes_types, atol=1e-9)
+        assert np.allclose(s.comply[0, a, :, 0, 0], yes_types, atol=1e-9)
         c = mu * yes_types[0] + (1 - mu) * yes_types[1]
         want = c * (v * x - paid) + (1 - c) * (-q * 0.0 * P)
-        assert np.allclose(s.Q[0, a], want, atol=1e-9)
+        assert np.allclose(s.Q[0, a, 0], want, atol=1e-9)
     best = np.argmax(s.Q[0], axis=0)
     assert np.array_equal(s.choice[0].argmax(axis=0), best)
 
@@ -120,8 +121,12 @@ def test_beliefs_move_by_bayes_rule_on_the_equilibrium_path():
     t = 0
     a = rec["action"][t]
     mu = rec["belief"][t]
-    p_pl = np.array([np.interp(m, s.grid, s.comply[t, k, 0]) for m, k in zip(mu, a, strict=True)])
-    p_re = np.array([np.interp(m, s.grid, s.comply[t, k, 1]) for m, k in zip(mu, a, strict=True)])
+    p_pl = np.array(
+        [np.interp(m, s.grid, s.comply[t, k, 0, 0]) for m, k in zip(mu, a, strict=True)]
+    )
+    p_re = np.array(
+        [np.interp(m, s.grid, s.comply[t, k, 1, 0]) for m, k in zip(mu, a, strict=True)]
+    )
     complied = rec["response"][t] == 1
     want = np.where(complied, posterior(mu, p_pl, p_re, True), posterior(mu, p_pl, p_re, False))
     assert np.allclose(rec["belief"][t + 1], want, atol=1e-15)
@@ -290,3 +295,105 @@ def test_the_noise_limit_settles():
     assert coop == sorted(coop) and coop[-1] > 0.999 > coop[0]
     pay = [r["demander_payoff"] for r in rows]
     assert abs(pay[-1] - pay[-2]) < 0.1 * abs(pay[1] - pay[0])
+
+
+# --- D's private cost: credibility as an equilibrium outcome -------------------------------
+
+REPUTATION = {
+    "strategic.cost_types": [0.1, 1.0], "strategic.choice_noise": 0.05,
+    "strategic.objective": "leader", "domestic.audience_cost": 0.5, "domestic.hawk_bias": 0.0,
+    "domestic.promise_cost": 0.0, "threat.punishment": 2.0, "solver.belief_grid": 51,
+    "third_parties.count": 0,
+}  # fmt: skip
+"""Two types of D: the low-cost one strictly prefers carrying out (k P = 0.2 < the audience
+cost 0.5), the high-cost one strictly prefers backing down (k P = 2 > 0.5) when nothing is
+left to learn. No third parties: they are not players of the game yet and judge D by
+``threat.execution_cost``."""
+
+
+@pytest.fixture(scope="module")
+def reputation():
+    return solve(scenario(horizon=4, **REPUTATION))
+
+
+@pytest.mark.parametrize(("j", "k"), [(-1, 0.1), (0, 1.0)])
+def test_a_belief_about_d_that_is_certain_is_the_known_cost_game(reputation, j, k):
+    # When observers are sure of D's type (belief 1 or 0) nothing is learnt from what D does,
+    # so that slice of the private-cost game is the known-cost game with that cost.
+    sc = reputation.scenario
+    known = solve(sc.with_updates(**{"strategic.cost_types": [], "threat.execution_cost": k}))
+    i = 0 if j == -1 else 1
+    assert np.allclose(reputation.comply[:, :, :, j], known.comply[:, :, :, 0], atol=1e-9)
+    assert np.allclose(reputation.carry[:, :, i, j], known.carry[:, :, 0, 0], atol=1e-9)
+    assert np.allclose(reputation.V[:, i, j], known.V[:, 0, 0], atol=1e-9)
+    assert np.allclose(reputation.Q[:, :, j], known.Q[:, :, 0], atol=1e-9)
+
+
+def test_in_the_last_period_each_type_carries_out_by_its_own_cost(reputation):
+    # No future: a resisted threat is carried out by the logit of audience cost - k P.
+    s, last = reputation, reputation.scenario.horizon - 1
+    th = s.menu.threat
+    for i, k in enumerate(s.scenario.strategic.cost_types):
+        want = 1 / (1 + np.exp(-(0.5 - k * s.menu.punishment) / 0.05))
+        assert np.allclose(s.carry[last, th, i], want[th][:, None, None], atol=1e-9)
+
+
+def test_a_high_cost_d_bluffs_early_to_keep_its_reputation(reputation):
+    # Kreps & Wilson (1982), Milgrom & Roberts (1982): a D that would back down if nothing
+    # were left to learn carries out resisted threats early, because being thought the
+    # low-cost type makes later threats work; the bluff fades as the horizon nears.
+    s = reputation
+    a = int(np.flatnonzero(s.menu.threat & ~s.menu.offer)[0])
+    j, g = 5, 25  # belief 0.5 about D and about the target
+    myopic = 1 / (1 + np.exp(-(0.5 - 1.0 * s.menu.punishment[a]) / 0.05))
+    bluff = s.carry[:, a, 1, j, g]
+    assert myopic < 1e-9 and bluff[0] > 0.035  # about 0.07
+    assert bluff[0] > 10 * bluff[2] and bluff[-1] < 1e-9
+    # and what D is believed to be moves its choice: threats when thought low-cost, offers
+    # when thought high-cost
+    assert s.choice_at(0, 0.5, nu=1.0)["instrument"] == "blackmail"
+    assert s.choice_at(0, 0.5, nu=0.0)["instrument"] == "backscratching"
+    d = s.diagnostics()
+    assert d["unsettled_cells"] < 0.05 and d["residual"] < 1e-8
+
+
+def test_play_draws_d_types_and_moves_the_belief_about_d_by_bayes_rule(reputation):
+    s = reputation
+    r = GameModel(s.scenario.with_updates(runs=400), s).run()
+    rec = r.records
+    assert set(np.unique(r.d_cost)) == {0.1, 1.0}
+    assert abs(np.mean(r.d_cost == 0.1) - 0.5) < 0.1
+    nu = rec["d_belief"]
+    assert np.all(nu[0] == 0.5)
+    punished = rec["punished"][:-1] == 1
+    backed = rec["backed_down"][:-1] == 1
+    moved = nu[1:] - nu[:-1]
+    assert punished.any() and backed.any()
+    assert np.all(moved[punished] > 0) and np.all(moved[backed] < 0)
+    assert np.all(moved[~(punished | backed)] == 0)
+    # the low-cost type carries out far more of its resisted threats
+    resisted = (rec["punished"] + rec["backed_down"]) == 1
+    low = np.broadcast_to(r.d_cost == 0.1, resisted.shape)
+    rate = [rec["punished"][resisted & (low == side)].mean() for side in (True, False)]
+    assert rate[0] > 0.9 and rate[1] < 0.5 * rate[0]
+
+
+def test_private_cost_types_are_checked():
+    with pytest.raises(bs.ScenarioError, match="choice_noise: must be > 0 with two cost_types"):
+        scenario(**{"strategic.cost_types": [0.1, 1.0]})
+    with pytest.raises(bs.ScenarioError, match="the low cost first"):
+        scenario(**{"strategic.cost_types": [1.0, 0.1], "strategic.choice_noise": 0.05})
+    with pytest.raises(bs.ScenarioError, match="give two costs"):
+        scenario(**{"strategic.cost_types": [0.1]})
+
+
+def test_the_command_reports_each_types_carrying_out(capsys):
+    sets = [f"{k}={json.dumps(v)}" for k, v in REPUTATION.items()]
+    args = ["equilibrium", "oye-dyad", "--runs", "50", "--set", "horizon=4", "--format", "json"]
+    assert main([*args, *sum((["--set", s] for s in sets), [])]) == 0
+    data = json.loads(capsys.readouterr().out)
+    low, high = data["reputation"]["carry"]
+    assert min(low) > 0.99 and high[0] > 0.035 and high[-1] < 1e-9
+    d = data["diagnostics"]
+    assert d["reputation_grid"] == 11 and 0 <= d["unsettled_cells"] < 0.05
+    assert "final_d_belief" in data["summary"]

@@ -144,9 +144,11 @@ def _period_inputs(stage, t):
     rule = SELECTION_CODES[stage.selection]
     for s in range(stage.horizon - 1, t, -1):
         comply, resist = stage.immediate(s)
-        K.solve_period(stage.grid, W, comply, resist, 0.9, stage.params.noise, stage.tol,
+        K.solve_period(stage.grid, W, W[None], comply, resist, 0.9, stage.params.noise, stage.tol,
                        stage.resolution, rule, p, roots)  # fmt: skip
-        K.continuation(stage.grid, W, comply, resist, p, 0.9, stage.params.noise, flow, W_next)
+        K.continuation(
+            stage.grid, W, W[None], comply, resist, p, 0.9, stage.params.noise, flow, W_next
+        )
         W, W_next = W_next, W
     return W, *stage.immediate(t)
 
@@ -167,7 +169,7 @@ def test_every_stable_equilibrium_is_found_and_the_one_played_is_stable():
     counts = np.zeros(G, dtype=np.int64)
     for rule in ("continuation", "lowest", "highest"):
         p = np.zeros((2, G))
-        K.solve_period(stage.grid, W, comply, resist, 0.9, noise, stage.tol, stage.resolution,
+        K.solve_period(stage.grid, W, W[None], comply, resist, 0.9, noise, stage.tol, stage.resolution,
                        SELECTION_CODES[rule], p, counts)  # fmt: skip
         played[rule] = p[0].copy()
     xs = np.linspace(0.0, 1.0, 20_001)
@@ -176,7 +178,7 @@ def test_every_stable_equilibrium_is_found_and_the_one_played_is_stable():
         mu, p_re = stage.grid[g], K._logit(comply[1, g] - resist[1, g], noise)
 
         def h(x, g=g, mu=mu, p_re=p_re):
-            return K._excess(g, mu, x, p_re, W, comply, resist, 0.9, noise)
+            return K._excess(g, mu, x, p_re, W, W[None], comply, resist, 0.9, noise)
 
         hs = np.array([h(x) for x in xs])
         # every root, in order, as (position, stable?); a pair closer than the resolution
@@ -228,10 +230,12 @@ def test_intervals_ruled_out_by_the_bounds_hold_no_root(policy):
             a = float(rng.uniform(0.0, 1.0))
             b = min(1.0, a + float(rng.choice([1 / 4096, 1 / 256, 1 / 16, 0.5])))
             mu, p_re = stage.grid[g], K._logit(comply[1, g] - resist[1, g], noise)
-            if not K._excluded(g, mu, a, b, p_re, W, mins, maxs, comply, resist, 0.9, noise):
+            if not K._excluded(
+                g, mu, a, b, p_re, W, W, mins, maxs, mins, maxs, comply, resist, 0.9, noise
+            ):
                 continue
             ruled_out += 1
-            hs = [K._excess(g, mu, x, p_re, W, comply, resist, 0.9, noise)
+            hs = [K._excess(g, mu, x, p_re, W, W[None], comply, resist, 0.9, noise)
                   for x in np.linspace(a, b, 400)]  # fmt: skip
             assert min(hs) > 0 or max(hs) < 0, (t, g, a, b)
     assert ruled_out > 300

@@ -106,10 +106,10 @@ def equilibrium(
     With --map, the cells run on the sweep backends (--backend serial|local|dask); each is
     deterministic, so the map is the same on every backend and worker count.
 
-    The game is solved by backward induction over the public belief about the target (D's
-    execution cost known; docs/model.md, "The demander's choice"), then played for the
-    scenario's runs. Prints D's first move, its policy by belief, the equilibrium path and
-    how the game was solved.
+    The game is solved by backward induction over the public beliefs about the target and
+    (with two strategic.cost_types: D's execution cost private) about D; docs/model.md,
+    "The demander's choice". It is then played for the scenario's runs. Prints D's first
+    move, its policy by belief, the equilibrium path and how the game was solved.
     """
     check_figure_path(plot)
     check_out_dir(out_dir)
@@ -136,6 +136,8 @@ def equilibrium(
         "instrument_shares": result.instrument_shares(),
         "diagnostics": s.diagnostics(),
     }
+    if sc.strategic.cost_types:
+        payload["reputation"] = _reputation(s)
     if limit:
         from backscratch.game.api import noise_limit
 
@@ -145,10 +147,15 @@ def equilibrium(
     if fmt is Format.json:
         sys.stdout.write(json.dumps(payload) + "\n")
         return
-    obj = sc.strategic.objective
+    obj, st = sc.strategic.objective, sc.strategic
+    cost = (
+        f"execution cost {st.cost_types[0]:g} or {st.cost_types[1]:g} per unit of punishment, "
+        f"private; believed low with {st.prior_low_cost:g}"
+        if st.cost_types
+        else f"execution cost {sc.threat.execution_cost:g} per unit of punishment, known"
+    )
     table = Table(
-        title=f"{sc.name}: D's equilibrium policy in period 1 ({obj}'s objective; D's "
-        f"execution cost {sc.threat.execution_cost:g} per unit of punishment, known)",
+        title=f"{sc.name}: D's equilibrium policy in period 1 ({obj}'s objective; D's {cost})",
         title_justify="left",
     )
     for col in ("belief", "action", "credibility", "T complies (pliable)", "(resolute)"):
@@ -177,6 +184,20 @@ def equilibrium(
     for name, share in result.instrument_shares().items():
         path.add_row(f"periods with {name}", f"{share:.3f}")
     out.print(path)
+    if "reputation" in payload:
+        rep = payload["reputation"]
+        tab = Table(
+            title=f"P(D carries out '{rep['action']}' if resisted), by type and period, at "
+            "the initial beliefs",
+            title_justify="left",
+        )
+        tab.add_column("period", justify="right")
+        for k in sc.strategic.cost_types:
+            tab.add_column(f"k = {k:g}", justify="right")
+        for t, probs in enumerate(zip(*rep["carry"], strict=True)):
+            tab.add_row(str(t + 1), *(f"{v:.3f}" for v in probs))
+        tab.caption = "above the last period's level: carried out for reputation"
+        out.print(tab)
     if limit:
         lim = Table(title="As the noise vanishes: D's first move", title_justify="left")
         for col in ("target noise", "action", "credibility", "cooperation", "D payoff"):
@@ -192,7 +213,31 @@ def equilibrium(
         f"solved in {d['seconds']:.2f} s: {d['actions']} actions x {d['grid']} beliefs x "
         f"{sc.horizon} periods; target's equilibria by '{d['selection']}', several stable "
         f"in {100 * d['multiple_equilibria']:.1f}% of cells, residual {d['residual']:.1e}"
+        + (
+            f"; {d['reputation_grid']} beliefs about D, D's carrying out unsettled in "
+            f"{100 * d['unsettled_cells']:.1f}% of threat cells (largest gap "
+            f"{d['execution_gap']:.2g}), a type's most to gain by its own action "
+            f"{d['pooling_gain']:.2g}"
+            if "reputation_grid" in d
+            else ""
+        )
     )
+
+
+def _reputation(s: Any) -> dict[str, Any]:
+    """Each type's probability of carrying out, if resisted, the threat of D's most likely
+    threatening action at the initial beliefs, in every period (with two cost types)."""
+    import numpy as np
+
+    sc = s.scenario
+    mu0, threats = sc.target.prior_pliable, np.flatnonzero(s.menu.threat)
+    q = [s.value_at(s.Q[0, a], mu0) for a in threats]
+    a = int(threats[int(np.argmax(q))])
+    carry = [
+        [s.value_at(s.carry[t, a, i], mu0, s.d_prior) for t in range(sc.horizon)]
+        for i in range(len(sc.strategic.cost_types))
+    ]
+    return {"action": s.menu.labels[a], "carry": carry}
 
 
 def _phase(

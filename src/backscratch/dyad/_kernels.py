@@ -29,14 +29,31 @@ DRAWS_PER_PERIOD = 6
 
 
 @njit(cache=True)
-def _excess(g, mu, p_pl, p_re, W, comply, resist, discount, noise):
+def _same(a, b):
+    """Whether two rows are equal element by element."""
+    for i in range(a.shape[0]):
+        if a[i] != b[i]:
+            return False
+    return True
+
+
+@njit(cache=True, inline="always")
+def _row(Wr, g):
+    """The continuation after resistance at grid point ``g``: ``Wr``'s one row, or its
+    ``g``-th when it has one per grid point."""
+    return Wr[0] if Wr.shape[0] == 1 else Wr[g]
+
+
+@njit(cache=True)
+def _excess(g, mu, p_pl, p_re, W, Wr, comply, resist, discount, noise):
     """``BR(p_pl) - p_pl`` for the strategic (pliable) type at grid point ``g``.
 
     ``BR`` is its logit best response when it complies with probability ``p_pl``, the
-    resolute type with ``p_re``, and observers update by Bayes' rule accordingly.
+    resolute type with ``p_re``, and observers update by Bayes' rule accordingly; ``W`` is
+    its continuation after complying, ``Wr`` after resisting (see :func:`solve_period`).
     """
     w_c = _on_grid(W, posterior(mu, p_pl, p_re, True))
-    w_r = _on_grid(W, posterior(mu, p_pl, p_re, False))
+    w_r = _on_grid(_row(Wr, g), posterior(mu, p_pl, p_re, False))
     d = comply[0, g] - resist[0, g] + discount * (w_c - w_r)
     return _logit(d, noise) - p_pl
 
@@ -95,7 +112,9 @@ def _w_range(W, mins, maxs, lo, hi):
 
 
 @njit(cache=True, inline="always")
-def _excluded(g, mu, a, b, p_re, W, mins, maxs, comply, resist, discount, noise):
+def _excluded(
+    g, mu, a, b, p_re, W, Wr_g, mins, maxs, rmins, rmaxs, comply, resist, discount, noise
+):
     """True if ``h = BR - id`` has one strict sign on all of ``[a, b]``, proved by bounds.
 
     On ``[a, b]`` the posterior after compliance rises with the pliable type's compliance
@@ -109,7 +128,7 @@ def _excluded(g, mu, a, b, p_re, W, mins, maxs, comply, resist, discount, noise)
     r_a = posterior(mu, a, p_re, False)
     r_b = posterior(mu, b, p_re, False)
     c_min, c_max = _w_range(W, mins, maxs, min(c_a, c_b), max(c_a, c_b))
-    r_min, r_max = _w_range(W, mins, maxs, min(r_a, r_b), max(r_a, r_b))
+    r_min, r_max = _w_range(Wr_g, rmins, rmaxs, min(r_a, r_b), max(r_a, r_b))
     base = comply[0, g] - resist[0, g]
     br_lo = _logit(base + discount * (c_min - r_max), noise)
     br_hi = _logit(base + discount * (c_max - r_min), noise)
@@ -117,7 +136,7 @@ def _excluded(g, mu, a, b, p_re, W, mins, maxs, comply, resist, discount, noise)
 
 
 @njit(cache=True)
-def _refine(g, mu, lo, hi, h_lo, h_hi, p_re, W, comply, resist, discount, noise, tol):
+def _refine(g, mu, lo, hi, h_lo, h_hi, p_re, W, Wr, comply, resist, discount, noise, tol):
     """The root of ``h`` in ``(lo, hi]``, given ``h(lo) > 0 >= h(hi)``: regula falsi with the
     Illinois modification (Dowell & Jarratt 1971), the bracket kept throughout, to a bracket
     narrower than ``tol`` or an exact zero; a bisection step whenever the secant stalls."""
@@ -129,7 +148,7 @@ def _refine(g, mu, lo, hi, h_lo, h_hi, p_re, W, comply, resist, discount, noise,
         if not (lo < x < hi) or side == 3 or side == -3:
             x = 0.5 * (lo + hi)
             side = 0
-        h_x = _excess(g, mu, x, p_re, W, comply, resist, discount, noise)
+        h_x = _excess(g, mu, x, p_re, W, Wr, comply, resist, discount, noise)
         if h_x == 0.0:
             return x
         if h_x > 0.0:
@@ -147,7 +166,7 @@ def _refine(g, mu, lo, hi, h_lo, h_hi, p_re, W, comply, resist, discount, noise,
 
 @njit(cache=True)
 def solve_period(
-    grid, W, comply, resist, discount, noise, tol, resolution, selection, p_out, n_out
+    grid, W, Wr, comply, resist, discount, noise, tol, resolution, selection, p_out, n_out
 ):
     """Equilibrium compliance probabilities of one period, at every grid belief.
 
@@ -172,6 +191,11 @@ def solve_period(
     depends on the instrument. Writes ``p_out`` (2 x grid) and ``n_out[g]``, the number of
     stable roots at grid belief ``g``, and returns the largest residual ``|BR(p) - p|`` of
     the selected roots.
+
+    ``W`` is the pliable type's continuation value over next period's belief after it
+    complies; ``Wr`` after it resists: one row (the same at every grid belief; the dyad's
+    ``W[None]``) or one row per grid belief (the demander's-choice game, where what the
+    target expects after resisting depends on what D's carrying out reveals about D).
     """
     n = W.shape[0]
     levels = 1
@@ -180,19 +204,28 @@ def solve_period(
     mins = np.empty((levels, n))
     maxs = np.empty((levels, n))
     _range_tables(W, mins, maxs)
+    if Wr.shape[0] == 1 and _same(W, Wr[0]):  # the dyad: one continuation
+        rmins, rmaxs = mins, maxs
+    else:
+        rmins = np.empty((levels, n))
+        rmaxs = np.empty((levels, n))
+        _range_tables(Wr[0], rmins, rmaxs)
     width = 1.0 / resolution
     stack_lo = np.empty(128)
     stack_hi = np.empty(128)
     worst = 0.0
     for g in range(grid.shape[0]):
         mu = grid[g]
+        Wr_g = _row(Wr, g)
+        if Wr.shape[0] > 1:
+            _range_tables(Wr_g, rmins, rmaxs)
         p_re = _logit(comply[1, g] - resist[1, g], noise)
         start = _logit(comply[0, g] - resist[0, g], noise)
         anchor = start if g == 0 else p_out[0, g - 1]
         best = 0.0
         best_key = np.inf
         count = 0
-        if _excess(g, mu, 0.0, p_re, W, comply, resist, discount, noise) <= 0.0:
+        if _excess(g, mu, 0.0, p_re, W, Wr, comply, resist, discount, noise) <= 0.0:
             count = 1  # BR(0) = 0 (the logit underflows): 0 is a stable root
             best_key = anchor if selection == CONTINUATION else 0.0
         top = 0
@@ -200,7 +233,10 @@ def solve_period(
         while top >= 0:
             a, b = stack_lo[top], stack_hi[top]
             top -= 1
-            if _excluded(g, mu, a, b, p_re, W, mins, maxs, comply, resist, discount, noise):
+            if _excluded(
+                g, mu, a, b, p_re, W, Wr_g, mins, maxs, rmins, rmaxs, comply, resist, discount,
+                noise,
+            ):  # fmt: skip
                 continue
             if b - a > width:  # halve; the left half is examined first (roots in order)
                 m = 0.5 * (a + b)
@@ -208,11 +244,11 @@ def solve_period(
                 stack_lo[top + 2], stack_hi[top + 2] = a, m
                 top += 2
                 continue
-            h_a = _excess(g, mu, a, p_re, W, comply, resist, discount, noise)
-            h_b = _excess(g, mu, b, p_re, W, comply, resist, discount, noise)
+            h_a = _excess(g, mu, a, p_re, W, Wr, comply, resist, discount, noise)
+            h_b = _excess(g, mu, b, p_re, W, Wr, comply, resist, discount, noise)
             if not (h_a > 0.0 and h_b <= 0.0):
                 continue
-            root = _refine(g, mu, a, b, h_a, h_b, p_re, W, comply, resist, discount, noise, tol)
+            root = _refine(g, mu, a, b, h_a, h_b, p_re, W, Wr, comply, resist, discount, noise, tol)
             count += 1
             if selection == CONTINUATION:
                 key = abs(root - anchor)
@@ -226,12 +262,12 @@ def solve_period(
         p_out[0, g] = best
         p_out[1, g] = p_re
         n_out[g] = count
-        worst = max(worst, abs(_excess(g, mu, best, p_re, W, comply, resist, discount, noise)))
+        worst = max(worst, abs(_excess(g, mu, best, p_re, W, Wr, comply, resist, discount, noise)))
     return worst
 
 
 @njit(cache=True)
-def continuation(grid, W, comply, resist, p, discount, noise, flow, W_out):
+def continuation(grid, W, Wr, comply, resist, p, discount, noise, flow, W_out):
     """The strategic (pliable) type's expected value at every grid belief, given ``p``.
 
     ``W_t = flow + u_R + discount * W_{t+1}(mu_R) + noise * log(1 + exp(d / noise))``, with
@@ -242,7 +278,7 @@ def continuation(grid, W, comply, resist, p, discount, noise, flow, W_out):
     for g in range(grid.shape[0]):
         mu = grid[g]
         w_c = _on_grid(W, posterior(mu, p[0, g], p[1, g], True))
-        w_r = _on_grid(W, posterior(mu, p[0, g], p[1, g], False))
+        w_r = _on_grid(_row(Wr, g), posterior(mu, p[0, g], p[1, g], False))
         z = (comply[0, g] - resist[0, g] + discount * (w_c - w_r)) / noise
         soft = z + np.log1p(np.exp(-z)) if z > 0 else np.log1p(np.exp(z))
         W_out[g] = flow[g] + resist[0, g] + discount * w_r + noise * soft

@@ -480,10 +480,48 @@ class Strategic(Section):
         ),
     )
 
+    cost_types: Annotated[list[NonNegative], Field(max_length=2)] = Field(
+        default_factory=list,
+        description=(
+            "D's private cost of carrying out a threat: two possible values of k, the lower "
+            "first [payoff units per unit of punishment]. Empty: D's cost is "
+            "`threat.execution_cost`, known to all. With two, the target and observers hold "
+            "a public belief that D is the low-cost type, updated by Bayes' rule from the "
+            "punishments it carries out and the threats it backs down from, so credibility "
+            "is an equilibrium outcome. Needs `choice_noise` > 0. Fearon (1994); Sartori "
+            "(2002); Sechser (2010)."
+        ),
+    )
+    prior_low_cost: Probability = Field(
+        0.5,
+        description=(
+            "Prior probability that D is the low-cost type of `cost_types` [probability]."
+        ),
+    )
+    reputation_grid: Annotated[int, Field(ge=3, le=101)] = Field(
+        11,
+        description=(
+            "Points of the grid on [0, 1] for the public belief about D's cost (with two "
+            "`cost_types`; values between points are interpolated) [count]."
+        ),
+    )
+
     @model_validator(mode="after")
     def _distinct(self) -> Strategic:
         if len(set(self.instruments)) != len(self.instruments):
             raise ValueError("instruments: each instrument once")
+        if len(self.cost_types) == 1:
+            raise ValueError(
+                "cost_types: give two costs (low, high), or none for a known threat.execution_cost"
+            )
+        if len(self.cost_types) == 2:
+            if self.cost_types[0] >= self.cost_types[1]:
+                raise ValueError("cost_types: the low cost first, and the two different")
+            if self.choice_noise <= 0.0:
+                raise ValueError(
+                    "choice_noise: must be > 0 with two cost_types (the high-cost type "
+                    "mixes in equilibrium; the logit smoothing is the solution concept)"
+                )
         return self
 
 

@@ -230,11 +230,13 @@ class StageGame:
             worst = max(
                 worst,
                 kernels.solve_period(
-                    self.grid, W, comply, resist, discount, noise, self.tol, self.resolution, rule,
-                    p[t], roots[t],
+                    self.grid, W, W[None], comply, resist, discount, noise, self.tol,
+                    self.resolution, rule, p[t], roots[t],
                 ),
             )  # fmt: skip
-            kernels.continuation(self.grid, W, comply, resist, p[t], discount, noise, flow, W_next)
+            kernels.continuation(
+                self.grid, W, W[None], comply, resist, p[t], discount, noise, flow, W_next
+            )
             W, W_next = W_next, W
         self.residual = worst
         self.stable_roots = roots
@@ -255,18 +257,22 @@ def respond(
     p_out: np.ndarray,
     roots_out: np.ndarray,
     W_out: np.ndarray,
+    W_resist: np.ndarray | None = None,
 ) -> float:
     """One period of the target's programme for any demand: the equilibrium compliance
     ``p_out[type, g]`` at every grid belief (every stable root, the one ``selection`` names;
     ``roots_out[g]`` their number) given the stage payoffs ``comply``/``resist`` (2 x grid)
     and the pliable type's continuation ``W``; then its value this period, ``W_out``, with
-    ``flow`` its expected payoff from third parties at each belief. The step :meth:`StageGame.solve` takes in each
-    period, for other models' use (the demander's-choice game). Returns the residual."""
+    ``flow`` its expected payoff from third parties at each belief. ``W_resist[g, :]``, if
+    given, is its continuation after resisting at grid belief ``g`` (else ``W``). The step
+    :meth:`StageGame.solve` takes in each period, for other models' use (the
+    demander's-choice game). Returns the residual."""
+    Wr = W[None] if W_resist is None else W_resist
     worst = kernels.solve_period(
-        grid, W, comply, resist, discount, noise, StageGame.tol, resolution,
+        grid, W, Wr, comply, resist, discount, noise, StageGame.tol, resolution,
         SELECTION_CODES[selection], p_out, roots_out,
     )  # fmt: skip
-    kernels.continuation(grid, W, comply, resist, p_out, discount, noise, flow, W_out)
+    kernels.continuation(grid, W, Wr, comply, resist, p_out, discount, noise, flow, W_out)
     return float(worst)
 
 

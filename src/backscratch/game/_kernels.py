@@ -1,8 +1,12 @@
-"""Numba kernel of the demander's-choice game: one period of equilibrium play for every run.
+"""Numba kernels of the demander's-choice game: D's side of one period of the solution
+(carrying out a resisted threat, the value of each action) and one period of equilibrium
+play for every run.
 
-Private to :mod:`backscratch.game`. The solved tables come from
-:func:`backscratch.game.model.solve`; the target's responses and Bayes' rule are the dyad's
-(:mod:`backscratch.core.kernels`).
+Private to :mod:`backscratch.game`. Tables over the public state are ``[..., j, g]``: the
+``j``-th point of the grid of beliefs that D is its low-cost type (one point when D's cost
+is known) and the ``g``-th of beliefs that the target is pliable, both uniform on [0, 1].
+Type index 0 of D is the low-cost type. The target's responses and Bayes' rule are the
+dyad's (:mod:`backscratch.core.kernels`).
 """
 
 from __future__ import annotations
@@ -40,25 +44,186 @@ def choose(q_row, noise, u):
     return n - 1
 
 
+@njit(cache=True, inline="always")
+def on_grid2(table, nu, mu):
+    """Linear interpolation of ``table[j, g]`` at the belief ``nu`` about D and ``mu``
+    about the target (a table with one row is constant in ``nu``)."""
+    n = table.shape[0]
+    if n == 1:
+        return on_grid(table[0], mu)
+    pos = nu * (n - 1)
+    j = min(int(pos), n - 2)
+    w = pos - j
+    return on_grid(table[j], mu) * (1.0 - w) + on_grid(table[j + 1], mu) * w
+
+
+@njit(cache=True, inline="always")
+def _carry(gain, noise):
+    """The probability of carrying out a threat whose net gain is ``gain``: exact (ties carry
+    out) when ``noise`` is 0, else its logit."""
+    if noise <= 0.0:
+        return 1.0 if gain >= 0.0 else 0.0
+    return 1.0 / (1.0 + np.exp(-gain / noise))
+
+
+@njit(cache=True, inline="always")
+def _gain(i, nu, mu_r, s0, s1, V_next, P, costs, audience, delta):
+    """Type ``i``'s net gain from carrying out a resisted threat: its cost ``k_i * P`` saved
+    by backing down, against the audience cost and the value of the belief about D that
+    punishing rather than backing down leaves (Bayes' rule on the types' probabilities
+    ``s0``, ``s1`` of carrying out)."""
+    gain = audience - costs[i] * P
+    if costs.shape[0] == 2:
+        up = posterior(nu, s0, s1, True)
+        down = posterior(nu, s0, s1, False)
+        gain += delta * (on_grid2(V_next[i], up, mu_r) - on_grid2(V_next[i], down, mu_r))
+    return gain
+
+
+BISECTIONS = 50
+"""Bisection steps for a type's probability of carrying out a threat (to about 1e-15)."""
+
+
 @njit(cache=True)
-def advance(t, mu, pliable, u, Q_t, p_t, carry, gm, rec):
-    """Play period ``t`` for every run: D picks the action its values ``Q_t[a, g]`` favour
-    at the run's belief (interpolated), the target responds with the equilibrium
-    probability ``p_t[a, type, g]`` of its type, D carries out a resisted threat with
-    probability ``carry[a]``, a promised reward is delivered with probability
-    ``gm.reliability``, and observers update the belief. ``gm`` holds the menu's columns and
-    the payoff numbers (:class:`backscratch.game.model.Terms`); ``rec`` the record arrays
+def execute(nu, mu_r, V_next, P, costs, audience, delta, noise, sigma, prev, prev_move, weight):
+    """D's equilibrium probabilities of carrying out a resisted threat, ``sigma[type, g]``,
+    at the belief ``nu`` about D, given the belief about the target after resistance
+    ``mu_r[g]`` and each type's value next period ``V_next[type, j, g]``.
+
+    One round of the fixed point between the target's response and D's: a Gauss-Seidel
+    sweep over the types, each type's best reply the root of ``L(gain / noise) - s`` (it is
+    positive at 0 and negative at 1), found by bisection; then, in each cell, a secant step
+    on the move ``best reply - sigma`` through the previous round's (``prev``,
+    ``prev_move``; a move of 0 there means none yet), kept in [0, 1], which settles both
+    the two-cycles and the slow drifts that plain repetition falls into; or, with
+    ``weight`` > 0, that share of the move (averaging, for the longer cycles the secant
+    can fall into). Updates ``sigma``,
+    ``prev`` and ``prev_move`` in place; returns the largest move a best reply asked for."""
+    worst = 0.0
+    K = costs.shape[0]
+    for g in range(mu_r.shape[0]):
+        m = mu_r[g]
+        for i in range(K):
+            old = sigma[i, g]
+            if K == 1:
+                new = _carry(_gain(0, nu, m, 1.0, 1.0, V_next, P, costs, audience, delta), noise)
+            else:
+                lo, hi = 0.0, 1.0
+                for _ in range(BISECTIONS):
+                    s = 0.5 * (lo + hi)
+                    s0 = s if i == 0 else sigma[0, g]
+                    s1 = s if i == 1 else sigma[1, g]
+                    gain = _gain(i, nu, m, s0, s1, V_next, P, costs, audience, delta)
+                    if _carry(gain, noise) > s:
+                        lo = s
+                    else:
+                        hi = s
+                new = 0.5 * (lo + hi)
+            move = new - old
+            nxt = new
+            r0 = prev_move[i, g]
+            if weight > 0.0:
+                nxt = old + weight * move
+            elif r0 != 0.0 and move != r0:
+                nxt = old - move * (old - prev[i, g]) / (move - r0)
+                if not (0.0 <= nxt <= 1.0):
+                    nxt = old + 0.5 * move
+            prev[i, g] = old
+            prev_move[i, g] = move
+            sigma[i, g] = nxt
+            worst = max(worst, abs(move))
+    return worst
+
+
+@njit(cache=True)
+def resist_terms(grid, nu, sigma, W_next, P, resist, table):
+    """What the target faces if it resists, given D's types' probabilities of carrying out
+    ``sigma[type, g]`` at the belief ``nu`` about D: the expected punishment,
+    ``resist[type, g] = -q * P`` (``q`` D's public probability of carrying out), and the
+    pliable type's continuation over next period's belief about it, ``table[g, m]`` at the
+    ``m``-th grid point: next period's value ``W_next[j, m]`` at the belief about D that a
+    punishment (probability ``q``) or a back-down leaves (filled only with two types, when
+    ``table`` has a row per grid point)."""
+    K = sigma.shape[0]
+    for g in range(grid.shape[0]):
+        s0, s1 = sigma[0, g], sigma[K - 1, g]
+        q = nu * s0 + (1.0 - nu) * s1 if K == 2 else s0
+        resist[0, g] = -q * P
+        resist[1, g] = -q * P
+        if table.shape[0] != grid.shape[0]:
+            continue  # D's cost known: the target's continuation is next period's own
+        up = posterior(nu, s0, s1, True)
+        down = posterior(nu, s0, s1, False)
+        for m in range(grid.shape[0]):
+            table[g, m] = q * on_grid2(W_next, up, grid[m]) + (1.0 - q) * on_grid2(
+                W_next, down, grid[m]
+            )
+
+
+@njit(cache=True)
+def action_values(
+    grid, nu, p, sigma, V_next, N_next, threat, x, P, paid, value, costs, audience, extra,
+    tough, delta, Q_out, N_out,
+):  # fmt: skip
+    """Each type's value of one action, ``Q_out[type, g]`` under D's objective and
+    ``N_out[type, g]`` for the nation, given the target's compliance ``p[type, g]``, D's
+    probabilities of carrying out ``sigma`` (threats only) and next period's values: the
+    demand's gain ``value * x`` less the reward ``paid`` (and the leader's ``extra`` on a
+    deal) if the target complies; if it resists, the threat carried out (cost ``k * P``)
+    or backed down from (``audience`` cost), each with the belief about D it leaves; plus
+    the leader's ``tough`` bonus for threatening."""
+    K = costs.shape[0]
+    for g in range(grid.shape[0]):
+        mu = grid[g]
+        p_pl, p_re = p[0, g], p[1, g]
+        yes = mu * p_pl + (1.0 - mu) * p_re
+        mc = posterior(mu, p_pl, p_re, True)
+        mr = posterior(mu, p_pl, p_re, False)
+        for i in range(K):
+            q_c = value * x - paid + extra + delta * on_grid2(V_next[i], nu, mc)
+            n_c = value * x - paid + delta * on_grid2(N_next[i], nu, mc)
+            if threat:
+                s0 = sigma[0, g]
+                s1 = sigma[K - 1, g]
+                s = sigma[i, g]
+                up = posterior(nu, s0, s1, True) if K == 2 else nu
+                down = posterior(nu, s0, s1, False) if K == 2 else nu
+                cost = costs[i] * P
+                q_r = s * (-cost + delta * on_grid2(V_next[i], up, mr)) + (1.0 - s) * (
+                    -audience + delta * on_grid2(V_next[i], down, mr)
+                )
+                n_r = s * (-cost + delta * on_grid2(N_next[i], up, mr)) + (1.0 - s) * (
+                    delta * on_grid2(N_next[i], down, mr)
+                )
+            else:
+                q_r = delta * on_grid2(V_next[i], nu, mr)
+                n_r = delta * on_grid2(N_next[i], nu, mr)
+            Q_out[i, g] = yes * q_c + (1.0 - yes) * q_r + tough
+            N_out[i, g] = yes * n_c + (1.0 - yes) * n_r
+
+
+@njit(cache=True)
+def advance(t, mu, nu, pliable, d_type, u, Q_t, p_t, carry_t, gm, rec):
+    """Play period ``t`` for every run: D picks the action its values ``Q_t[a, j, g]``
+    favour at the run's public state (interpolated), the target responds with the
+    equilibrium probability ``p_t[a, type, j, g]`` of its type, D's type ``d_type[i]``
+    carries out a resisted threat with probability ``carry_t[a, type, j, g]``, a promised
+    reward is delivered with probability ``gm.reliability``, and observers update both
+    beliefs. ``gm`` holds the menu's columns and the payoff numbers
+    (:class:`backscratch.game.model.Terms`); ``rec`` the record arrays
     (:class:`backscratch.game.results.Records`)."""
     n_a = Q_t.shape[0]
+    K = carry_t.shape[1]
     q_row = np.empty(n_a)
     for i in range(mu.shape[0]):
-        m = mu[i]
+        m, v = mu[i], nu[i]
         for a in range(n_a):
-            q_row[a] = on_grid(Q_t[a], m)
+            q_row[a] = on_grid2(Q_t[a], v, m)
         a = choose(q_row, gm.choice_noise, u[0, i])
         x = gm.x[a]
         rec.action[t, i] = a
         rec.belief[t, i] = m
+        rec.d_belief[t, i] = v
         rec.demand[t, i] = x if gm.demands[a] else 0.0
         rec.price[t, i] = gm.price[a] if gm.offer[a] else 0.0
         rec.punished[t, i] = 0
@@ -68,8 +233,8 @@ def advance(t, mu, pliable, u, Q_t, p_t, carry, gm, rec):
         if not gm.demands[a]:
             rec.response[t, i] = NO_DEMAND
         else:
-            p_pl = on_grid(p_t[a, 0], m)
-            p_re = on_grid(p_t[a, 1], m)
+            p_pl = on_grid2(p_t[a, 0], v, m)
+            p_re = on_grid2(p_t[a, 1], v, m)
             tau = 0 if pliable[i] else 1
             complied = u[1, i] < (p_pl if pliable[i] else p_re)
             cost = gm.c_threat[tau] if gm.threat[a] else gm.c_offer[tau]
@@ -91,13 +256,18 @@ def advance(t, mu, pliable, u, Q_t, p_t, carry, gm, rec):
             else:
                 rec.response[t, i] = RESISTED
                 if gm.threat[a]:
-                    if u[2, i] < carry[a]:
+                    s0 = on_grid2(carry_t[a, 0], v, m)
+                    s1 = on_grid2(carry_t[a, K - 1], v, m)
+                    punished = u[2, i] < (s0 if d_type[i] == 0 else s1)
+                    if punished:
                         rec.punished[t, i] = 1
-                        pay_d -= gm.execution_cost * gm.punishment[a]
+                        pay_d -= gm.costs[d_type[i]] * gm.punishment[a]
                         pay_t -= gm.punishment[a]
                     else:
                         rec.backed_down[t, i] = 1
                         pay_l -= gm.audience_cost
+                    if K == 2:
+                        nu[i] = posterior(v, s0, s1, punished)
             mu[i] = posterior(m, p_pl, p_re, complied)
         rec.payoff_demander[t, i] = pay_d
         rec.payoff_leader[t, i] = pay_d + pay_l

@@ -86,7 +86,7 @@ class _Tree:
                     f'p "" 1 {self.iset(1, (t, h, "R"))} "D carries {h}" '
                     '{ "carry out" "back down" } 0'
                 )
-                self.period(tau, t + 1, (*h, "P"), [*flows, (-g.execution_cost * P, -P)])
+                self.period(tau, t + 1, (*h, "P"), [*flows, (-g.costs[0] * P, -P)])
                 self.period(tau, t + 1, (*h, "B"), [*flows, (-g.audience_cost, 0.0)])
             else:
                 self.period(tau, t + 1, (*h, "R"), [*flows, (0.0, 0.0)])
@@ -157,7 +157,7 @@ def backscratch_two_period(scenario: Scenario, noise: float = 1e-4) -> dict[str,
         for a in range(len(s.menu))
         if s.menu.demands[a]
     }
-    carry = carry_probabilities(Terms.from_scenario(sc, s.menu))
+    carry = carry_probabilities(Terms.from_scenario(sc, s.menu))[0]
     a = s.action_at(0, mu)
     after = mu
     if s.menu.demands[a]:

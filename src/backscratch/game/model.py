@@ -5,10 +5,12 @@ public belief about the target, D choosing its action at every belief) and
 
 The game is stated in ``docs/model.md``, "The demander's choice". Its numbers are the dyad
 scenario's (the target, the threat, the offer, domestic politics) with the ``strategic``
-section for what D may choose. D's cost of carrying out a threat is known to everyone, so
+section for what D may choose. When D's cost of carrying out a threat is known to everyone,
 whether it carries one out is a static choice (the belief after resistance does not depend
 on it): it does iff the cost ``k * P`` is at most what backing down costs it (Fearon 1994's
-audience costs; 0 for a unitary nation). The target's side is the dyad's programme
+audience costs; 0 for a unitary nation). With two ``strategic.cost_types`` the cost is
+private, observers hold a public belief about it, and carrying out also buys reputation:
+each type's choice is a logit best reply given the beliefs each outcome leaves. The target's side is the dyad's programme
 (:mod:`backscratch.dyad.stage`): for each action, every stable equilibrium of the pliable
 type's response is found and one chosen by ``solver.selection``.
 """
@@ -32,7 +34,8 @@ from backscratch.game.results import COLUMNS, Equilibrium, GameResult, Records
 
 
 class Terms(NamedTuple):
-    """The numbers the game's kernel reads by field name: the menu's columns and the payoff
+    """The numbers the game's kernel reads by field name: the menu's columns, D's possible
+    execution costs ``costs`` (the low first; one when it is known) and the payoff
     parameters of D's chosen objective (zeros for a unitary nation)."""
 
     demands: np.ndarray
@@ -45,7 +48,7 @@ class Terms(NamedTuple):
     c_threat: np.ndarray
     c_offer: np.ndarray
     reliability: float
-    execution_cost: float
+    costs: np.ndarray
     choice_noise: float
     hawk_bias: float
     audience_cost: float
@@ -67,7 +70,7 @@ class Terms(NamedTuple):
             c_threat=np.array(p.threat_costs),
             c_offer=np.array(p.offer_costs),
             reliability=p.reliability_with(scenario.mediation.guarantor),
-            execution_cost=p.execution_cost,
+            costs=np.array(st.cost_types or [p.execution_cost], dtype=float),
             choice_noise=st.choice_noise,
             hawk_bias=d.hawk_bias if leader else 0.0,
             audience_cost=d.audience_cost if leader else 0.0,
@@ -76,97 +79,154 @@ class Terms(NamedTuple):
 
 
 def carry_probabilities(terms: Terms) -> np.ndarray:
-    """D's probability of carrying out each action's threat when the target resists: the
-    sequentially rational choice ``audience_cost - k * P >= 0`` (ties carry out), or its
-    logit with ``strategic.choice_noise`` (0 for actions without a threat)."""
-    gain = terms.audience_cost - terms.execution_cost * terms.punishment
+    """Each type's probability ``[type, a]`` of carrying out each action's threat when the
+    target resists, leaving reputation aside: ``audience_cost - k * P >= 0`` (ties carry
+    out), or its logit with ``strategic.choice_noise`` (0 for actions without a threat).
+    When D's cost is known this is its sequentially rational choice (the belief about the
+    target after resistance does not depend on it); with two cost types it is where the
+    solver starts."""
+    gain = terms.audience_cost - terms.costs[:, None] * terms.punishment[None, :]
     if terms.choice_noise > 0.0:
         q = 1.0 / (1.0 + np.exp(-gain / terms.choice_noise))
     else:
         q = (gain >= 0.0).astype(float)
-    return np.where(terms.threat, q, 0.0)
+    return np.where(terms.threat[None, :], q, 0.0)
+
+
+def d_grid(scenario: Scenario) -> np.ndarray:
+    """The grid of public beliefs that D is its low-cost type: ``strategic.reputation_grid``
+    points on [0, 1] with two cost types, the single point 1 when D's cost is known."""
+    st = scenario.strategic
+    return np.linspace(0.0, 1.0, st.reputation_grid) if st.cost_types else np.ones(1)
+
+
+SECANT_ROUNDS = 15
+"""Rounds of secant steps before the fixed point switches to averaging (the ``n``-th round
+after them moves ``1 / n`` of the way)."""
+
+MAX_ROUNDS = 60
+
+UNSETTLED = 1e-6
+"""A cell whose best reply still asks D's probability of carrying out to move by more than
+this when the rounds end counts as unsettled (reported: ``unsettled``)."""
+"""Most rounds of the fixed point between the target's response and D's decision to carry
+out a threat in one (period, action, belief about D) slice (two cost types only)."""
+
+TOLERANCE = 1e-9
+"""The fixed point stops when no probability of carrying out and no belief after
+resistance would change by more than this."""
 
 
 def solve(scenario: Scenario) -> Equilibrium:
     """Solve the demander's-choice game of ``scenario`` by backward induction.
 
-    In each period, from the last: for every action of the menu, the target's equilibrium
-    response at every grid belief (the dyad's :func:`~backscratch.dyad.stage.respond`,
-    given the pliable type's continuation value) and each side's value of it; D then takes
-    the action of highest value at each belief (or the logit mixture), and the values roll
-    back under that choice."""
+    In each period, from the last, at every point ``j`` of the grid of beliefs about D and
+    for every action of the menu: the target's equilibrium response at every grid belief
+    about it (the dyad's :func:`~backscratch.dyad.stage.respond`, given the pliable type's
+    continuation value) and, for a threat, each type of D's sequentially rational
+    probability of carrying it out when resisted, given the beliefs that punishing or
+    backing down leaves; the two are a fixed point when D's cost is private (rounds to
+    :data:`TOLERANCE`: secant steps in each cell for :data:`SECANT_ROUNDS`, then averaging,
+    at most :data:`MAX_ROUNDS`; where it stops short is reported). Each
+    type's value of the action follows; D takes the action of highest value to its types
+    under the public belief (or the logit mixture), and the values roll back."""
     start = time.perf_counter()
     menu = Menu.from_scenario(scenario)
     terms = Terms.from_scenario(scenario, menu)
     # the belief grid and the third parties' flow to the target do not depend on the plan
     stage = StageGame.from_scenario(scenario, plan_for(scenario, "blackmail"))
     flow = stage.third_party_flow()
-    grid = stage.grid
-    H, A, G = scenario.horizon, len(menu), len(grid)
-    delta, noise = scenario.shadow, scenario.target.noise
-    carry = carry_probabilities(terms)
-    Q = np.zeros((H, A, G))
-    choice = np.zeros((H, A, G))
-    comply = np.zeros((H, A, 2, G))
-    roots = np.zeros((H, A, G), dtype=np.int64)
-    V = np.zeros((H + 1, G))
-    N = np.zeros((H + 1, G))
-    W = np.zeros((H + 1, G))
-    Na = np.empty((A, G))
-    Wa = np.empty((A, G))
-    worst = 0.0
-    v, rho, k = terms.value, terms.reliability, terms.execution_cost
+    grid, nus = stage.grid, d_grid(scenario)
+    H, A, G, J, K = scenario.horizon, len(menu), len(grid), len(nus), len(terms.costs)
+    weight = np.stack([nus, 1.0 - nus]) if K == 2 else np.ones((1, J))  # [type, j]
+    delta, noise, xi = scenario.shadow, scenario.target.noise, terms.choice_noise
+    myopic = carry_probabilities(terms)
+    Q = np.zeros((H, A, J, G))
+    choice = np.zeros((H, A, J, G))
+    comply = np.zeros((H, A, 2, J, G))
+    carry = np.zeros((H, A, K, J, G))
+    roots = np.zeros((H, A, J, G), dtype=np.int64)
+    V = np.zeros((H + 1, K, J, G))
+    N = np.zeros((H + 1, K, J, G))
+    W = np.zeros((H + 1, J, G))
+    Qk = np.empty((A, K, J, G))
+    Nk = np.empty((A, K, J, G))
+    Wa = np.empty((A, J, G))
+    resist = np.empty((2, G))
+    table = np.empty((G, G)) if K == 2 else np.empty((1, 1))
+    prev, moved = np.empty((K, G)), np.empty((K, G))
+    worst, gap, stuck, cells, pooling = 0.0, 0.0, 0, 0, 0.0
+    v, rho, aud = terms.value, terms.reliability, terms.audience_cost
+    options = {"discount": delta, "noise": noise, "resolution": scenario.solver.resolution,
+               "selection": scenario.solver.selection, "flow": flow}  # fmt: skip
     for t in range(H - 1, -1, -1):
-        for a in range(A):
-            if not menu.demands[a]:
-                Q[t, a] = delta * V[t + 1]
-                Na[a] = delta * N[t + 1]
-                Wa[a] = flow + delta * W[t + 1]
-                continue
-            x, P = menu.x[a], menu.punishment[a]
-            costs = terms.c_threat if menu.threat[a] else terms.c_offer
-            paid = rho * menu.price[a] * x if menu.offer[a] else 0.0
-            u_c = np.repeat((paid - costs * x)[:, None], G, axis=1)
-            u_r = np.full((2, G), -carry[a] * P if menu.threat[a] else 0.0)
-            residual = respond(
-                grid, W[t + 1], u_c, u_r, discount=delta, noise=noise,
-                resolution=scenario.solver.resolution, selection=scenario.solver.selection,
-                flow=flow, p_out=comply[t, a], roots_out=roots[t, a], W_out=Wa[a],
-            )  # fmt: skip
-            worst = max(worst, residual)
-            p_pl, p_re = comply[t, a, 0], comply[t, a, 1]
-            yes = grid * p_pl + (1.0 - grid) * p_re
-            mu_c = posterior(grid, p_pl, p_re, True)
-            mu_r = posterior(grid, p_pl, p_re, False)
-            # the nation's material payoff, and the leader's additions (0 for a nation)
-            nation_r = -carry[a] * k * P if menu.threat[a] else 0.0
-            Na[a] = yes * (v * x - paid + delta * np.interp(mu_c, grid, N[t + 1])) + (1.0 - yes) * (
-                nation_r + delta * np.interp(mu_r, grid, N[t + 1])
-            )
-            extra_c = -terms.hawk_bias * paid
-            if menu.offer[a] and menu.price[a] > 0.0:
-                extra_c -= terms.promise_cost * (1.0 - rho)
-            extra_r = -(1.0 - carry[a]) * terms.audience_cost if menu.threat[a] else 0.0
-            tough = terms.hawk_bias * v * x if menu.threat[a] else 0.0
-            Q[t, a] = (
-                yes * (v * x - paid + extra_c + delta * np.interp(mu_c, grid, V[t + 1]))
-                + (1.0 - yes) * (nation_r + extra_r + delta * np.interp(mu_r, grid, V[t + 1]))
-                + tough
-            )
-        if terms.choice_noise > 0.0:
-            z = (Q[t] - Q[t].max(axis=0)) / terms.choice_noise
+        for j, nu in enumerate(nus):
+            for a in range(A):
+                if not menu.demands[a]:
+                    Qk[a, :, j] = delta * V[t + 1, :, j]
+                    Nk[a, :, j] = delta * N[t + 1, :, j]
+                    Wa[a, j] = flow + delta * W[t + 1, j]
+                    continue
+                x, P = menu.x[a], menu.punishment[a]
+                costs = terms.c_threat if menu.threat[a] else terms.c_offer
+                paid = rho * menu.price[a] * x if menu.offer[a] else 0.0
+                u_c = np.repeat((paid - costs * x)[:, None], G, axis=1)
+                sigma = carry[t, a, :, j]
+                sigma[:] = myopic[:, a, None]
+                prev[:], moved[:] = 0.0, 0.0
+                private = K == 2 and menu.threat[a]
+                for rounds in range(1, MAX_ROUNDS + 1):
+                    kernels.resist_terms(grid, nu, sigma, W[t + 1], P, resist, table)
+                    residual = respond(
+                        grid, W[t + 1, j], u_c, resist, p_out=comply[t, a, :, j],
+                        roots_out=roots[t, a, j], W_out=Wa[a, j],
+                        W_resist=table if private else None, **options,
+                    )  # fmt: skip
+                    if not menu.threat[a]:
+                        break
+                    after = posterior(grid, comply[t, a, 0, j], comply[t, a, 1, j], False)
+                    share = 1.0 / (rounds - SECANT_ROUNDS) if rounds > SECANT_ROUNDS else 0.0
+                    change = kernels.execute(
+                        nu, after, V[t + 1], P, terms.costs, aud, delta, xi, sigma, prev, moved,
+                        share,
+                    )  # fmt: skip
+                    if change <= TOLERANCE:
+                        break
+                if private:
+                    cells += G
+                    off = np.abs(moved).max(axis=0)  # each cell's last best-reply move
+                    stuck += int((off > UNSETTLED).sum())
+                    gap = max(gap, float(off.max()))
+                worst = max(worst, residual)
+                extra = -terms.hawk_bias * paid
+                if menu.offer[a] and menu.price[a] > 0.0:
+                    extra -= terms.promise_cost * (1.0 - rho)
+                tough = terms.hawk_bias * v * x if menu.threat[a] else 0.0
+                kernels.action_values(
+                    grid, nu, comply[t, a, :, j], sigma, V[t + 1], N[t + 1], menu.threat[a],
+                    x, P, paid, v, terms.costs, aud, extra, tough, delta, Qk[a, :, j],
+                    Nk[a, :, j],
+                )  # fmt: skip
+        Q[t] = (weight[None, :, :, None] * Qk).sum(axis=1)
+        if xi > 0.0:
+            z = (Q[t] - Q[t].max(axis=0)) / xi
             e = np.exp(z)
             choice[t] = e / e.sum(axis=0)
         else:
             best = np.argmax(Q[t], axis=0)  # the first maximum: ties to the earlier action
-            choice[t, best, np.arange(G)] = 1.0
-        V[t] = (choice[t] * Q[t]).sum(axis=0)
-        N[t] = (choice[t] * Na).sum(axis=0)
+            np.put_along_axis(choice[t], best[None], 1.0, axis=0)
+        V[t] = (choice[t][:, None] * Qk).sum(axis=0)
+        N[t] = (choice[t][:, None] * Nk).sum(axis=0)
         W[t] = (choice[t] * Wa).sum(axis=0)
+        if K == 2:  # what a type would gain by taking its own best action, not the pooled one
+            pick = np.argmax(Q[t], axis=0)[None, None]
+            mine = np.take_along_axis(Qk, pick, axis=0)[0]
+            pooling = max(pooling, float((Qk.max(axis=0) - mine).max()))
     return Equilibrium(
         scenario=scenario,
         menu=menu,
         grid=grid,
+        d_grid=nus,
         Q=Q,
         choice=choice,
         comply=comply,
@@ -176,6 +236,9 @@ def solve(scenario: Scenario) -> Equilibrium:
         W=W[:H],
         stable_roots=roots,
         residual=worst,
+        execution_gap=gap,
+        unsettled=stuck / cells if cells else 0.0,
+        pooling_gain=pooling,
         seconds=time.perf_counter() - start,
     )
 
@@ -183,8 +246,9 @@ def solve(scenario: Scenario) -> Equilibrium:
 class GameModel:
     """Every run of a scenario's demander's-choice game in equilibrium, advancing together.
 
-    Each run draws the target's type (prior ``target.prior_pliable``) from the scenario's
-    seeded streams; each period D takes its equilibrium action at the run's belief.
+    Each run draws the target's type (prior ``target.prior_pliable``) and, with two
+    ``strategic.cost_types``, D's (prior ``strategic.prior_low_cost``) from the scenario's
+    seeded streams; each period D takes its equilibrium action at the run's public state.
 
     >>> import backscratch as bs
     >>> model = GameModel(bs.load_scenario("oye-dyad", runs=50, overrides={"horizon": 3}))
@@ -195,12 +259,18 @@ class GameModel:
 
     def __init__(self, scenario: Scenario, solution: Equilibrium | None = None):
         self.scenario = scenario
-        self.solution = solve(scenario) if solution is None else solution
-        self.terms = Terms.from_scenario(scenario, self.solution.menu)
+        self.solution = solution = solve(scenario) if solution is None else solution
+        self.terms = Terms.from_scenario(scenario, solution.menu)
         H, n = scenario.horizon, scenario.runs
         self.streams = rng.Streams(scenario.seed, n)
         self.pliable = self.streams.draw(1)[0] < scenario.target.prior_pliable
+        self.d_type = np.zeros(n, dtype=np.int64)
+        if (
+            len(self.terms.costs) == 2
+        ):  # drawn only then: a known cost leaves the draws as they were
+            self.d_type[self.streams.draw(1)[0] >= scenario.strategic.prior_low_cost] = 1
         self.mu = np.full(n, scenario.target.prior_pliable)
+        self.nu = np.full(n, solution.d_prior)
         check_memory(scenario, H * n * sum(np.dtype(c.dtype).itemsize for c in COLUMNS))
         self.records = {c.name: np.empty((H, n), dtype=c.dtype) for c in COLUMNS}
         self._rec = Records(**self.records)
@@ -217,8 +287,9 @@ class GameModel:
             raise RuntimeError("the horizon is reached; no period left to play")
         s, t = self.solution, self.t
         kernels.advance(
-            t, self.mu, self.pliable, self.streams.draw(kernels.DRAWS_PER_PERIOD), s.Q[t],
-            s.comply[t], s.carry, self.terms, self._rec,
+            t, self.mu, self.nu, self.pliable, self.d_type,
+            self.streams.draw(kernels.DRAWS_PER_PERIOD), s.Q[t], s.comply[t], s.carry[t],
+            self.terms, self._rec,
         )  # fmt: skip
         self.t += 1
 
@@ -226,4 +297,7 @@ class GameModel:
         """Play every remaining period and return the result."""
         while not self.done:
             self.step()
-        return GameResult(self.scenario, self.solution, self.records, self.pliable, self.mu.copy())
+        return GameResult(
+            self.scenario, self.solution, self.records, self.pliable, self.mu.copy(),
+            self.terms.costs[self.d_type], self.nu.copy(),
+        )  # fmt: skip

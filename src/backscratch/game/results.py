@@ -25,7 +25,15 @@ _DYAD = {c.name: c for c in DYAD_COLUMNS}
 
 COLUMNS: tuple[Column, ...] = (
     Column("action", "int16", "index", "D's action: its row in the menu (the `action` labels)"),
-    *(_DYAD[n] for n in ("belief", "demand")),
+    _DYAD["belief"],
+    Column(
+        "d_belief",
+        "float64",
+        "probability",
+        "public belief at the start of the period that D is its low-cost type (1: D's cost "
+        "is known)",
+    ),
+    _DYAD["demand"],
     Column("price", "float64", "payoff units per unit", "reward per unit offered (0: none)"),
     *(_DYAD[n] for n in ("response", "punished", "backed_down", "transfer", "payoff_demander")),
     Column(
@@ -59,24 +67,40 @@ METRICS: tuple[Metric, ...] = (
     ),
     _SHARED["target_payoff"],
     _SHARED["final_belief"],
+    Metric(
+        "final_d_belief",
+        "final belief about D",
+        "probability",
+        "mean public belief after the last period that D is its low-cost type",
+    ),
 )
 """The game's summary metrics (those it shares with the dyad are the dyad's declarations)."""
 
 
 @dataclass
 class Equilibrium:
-    """The solved game: tables over period ``t``, action ``a`` and grid belief ``g``.
+    """The solved game: tables over period ``t``, action ``a``, D's type ``k`` (0 = low
+    cost; one type when its cost is known), grid belief about D ``j`` and about the
+    target ``g``.
 
-    ``Q[t, a, g]``: D's value of action ``a`` under its objective; ``choice[t, a, g]``: the
-    probability it takes it; ``comply[t, a, type, g]``: the target's equilibrium
-    compliance (type 0 pliable); ``carry[a]``: D's probability of carrying out a resisted
-    threat; ``V``/``N``/``W[t, g]``: the value at the start of period ``t`` to D under its
-    objective, to the nation under that policy, and to the pliable target.
+    ``Q[t, a, j, g]``: D's value of action ``a`` under its objective, in expectation over
+    its types under the public belief; ``choice[t, a, j, g]``: the probability it takes it;
+    ``comply[t, a, type, j, g]``: the target's equilibrium compliance (type 0 pliable);
+    ``carry[t, a, k, j, g]``: type ``k``'s probability of carrying out the threat if the
+    target resists; ``V``/``N[t, k, j, g]``: type ``k``'s value at the start of period ``t``
+    under its objective and the nation's under that policy; ``W[t, j, g]``: the pliable
+    target's. ``execution_gap`` and ``unsettled`` say how far and in what share of the
+    threat cells the fixed point between the target's response and D's carrying out
+    stopped short (a best reply that jumps where the target's selected equilibrium
+    switches has no fixed point);
+    ``pooling_gain`` is the most a type of D would gain by taking its own best action
+    rather than the one the public state prescribes.
     """
 
     scenario: Scenario
     menu: Menu
     grid: np.ndarray
+    d_grid: np.ndarray
     Q: np.ndarray
     choice: np.ndarray
     comply: np.ndarray
@@ -86,38 +110,63 @@ class Equilibrium:
     W: np.ndarray
     stable_roots: np.ndarray
     residual: float
+    execution_gap: float = 0.0
+    unsettled: float = 0.0
+    pooling_gain: float = 0.0
     seconds: float = field(default=0.0)
 
-    def value_at(self, table: np.ndarray, mu: float) -> float:
-        """A value table ``[g]`` at belief ``mu`` (linear interpolation, as the kernels)."""
-        return float(np.interp(mu, self.grid, table))
+    @property
+    def d_prior(self) -> float:
+        """The public belief about D at the start (1 when its cost is known)."""
+        st = self.scenario.strategic
+        return st.prior_low_cost if st.cost_types else 1.0
 
-    def action_at(self, t: int, mu: float) -> int:
-        """D's most likely action in period ``t`` at belief ``mu`` (the first maximum of its
-        interpolated action values, as equilibrium play uses when choices are exact)."""
-        q = np.array([self.value_at(self.Q[t, a], mu) for a in range(len(self.menu))])
+    def _weights(self, nu: float) -> np.ndarray:
+        return np.array([nu, 1.0 - nu]) if len(self.d_grid) > 1 else np.ones(1)
+
+    def value_at(self, table: np.ndarray, mu: float, nu: float | None = None) -> float:
+        """A table ``[j, g]`` at the beliefs ``mu`` about the target and ``nu`` about D
+        (default: the prior), linear in each as the kernels; a table ``[k, j, g]`` over
+        D's types in expectation under ``nu``."""
+        nu = self.d_prior if nu is None else nu
+        if table.ndim == 3:
+            w = self._weights(nu)
+            return float(sum(w[k] * self.value_at(table[k], mu, nu) for k in range(len(w))))
+        rows = [np.interp(mu, self.grid, row) for row in table]
+        return float(np.interp(nu, self.d_grid, rows)) if len(rows) > 1 else float(rows[0])
+
+    def action_at(self, t: int, mu: float, nu: float | None = None) -> int:
+        """D's most likely action in period ``t`` at the public state (the first maximum of
+        its interpolated action values, as equilibrium play uses when choices are exact)."""
+        q = [self.value_at(self.Q[t, a], mu, nu) for a in range(len(self.menu))]
         return int(np.argmax(q))
 
-    def choice_at(self, t: int, mu: float) -> dict[str, Any]:
-        """D's choice in period ``t`` at belief ``mu``: instrument, demand, price, the
-        probability it carries out its threat, and the target's compliance by type."""
-        a = self.action_at(t, mu)
+    def choice_at(self, t: int, mu: float, nu: float | None = None) -> dict[str, Any]:
+        """D's choice in period ``t`` at the public state: instrument, demand, price, the
+        public probability that it carries out its threat if resisted, and the target's
+        compliance by type."""
+        a = self.action_at(t, mu, nu)
         m = self.menu
         return {
             "action": m.labels[a],
             "instrument": m.instrument[a],
             "demand": float(m.x[a]) if m.demands[a] else 0.0,
             "price": float(m.price[a]) if m.offer[a] else 0.0,
-            "credibility": float(self.carry[a]) if m.threat[a] else None,
-            "comply_pliable": self.value_at(self.comply[t, a, 0], mu) if m.demands[a] else None,
-            "comply_resolute": self.value_at(self.comply[t, a, 1], mu) if m.demands[a] else None,
+            "credibility": self.value_at(self.carry[t, a], mu, nu) if m.threat[a] else None,
+            "comply_pliable": self.value_at(self.comply[t, a, 0], mu, nu) if m.demands[a] else None,
+            "comply_resolute": self.value_at(self.comply[t, a, 1], mu, nu)
+            if m.demands[a]
+            else None,
         }
 
-    def policy(self, t: int = 0, beliefs: Any = None) -> list[dict[str, Any]]:
-        """D's equilibrium choice in period ``t`` at each belief of ``beliefs`` (default
-        0, 0.1, ..., 1)."""
+    def policy(
+        self, t: int = 0, beliefs: Any = None, nu: float | None = None
+    ) -> list[dict[str, Any]]:
+        """D's equilibrium choice in period ``t`` at each belief about the target of
+        ``beliefs`` (default 0, 0.1, ..., 1) and the belief ``nu`` about D (default: the
+        prior)."""
         mus = np.linspace(0.0, 1.0, 11) if beliefs is None else np.asarray(beliefs, float)
-        return [{"belief": float(mu), **self.choice_at(t, float(mu))} for mu in mus]
+        return [{"belief": float(mu), **self.choice_at(t, float(mu), nu)} for mu in mus]
 
     @property
     def multiplicity(self) -> float:
@@ -128,10 +177,16 @@ class Equilibrium:
     def diagnostics(self) -> dict[str, Any]:
         """How the game was solved."""
         sc = self.scenario
-        return {
+        private = bool(sc.strategic.cost_types)
+        out: dict[str, Any] = {
             "concept": (
-                "Markov perfect equilibrium in the public belief about the target; D's cost "
-                "known; the target's stable equilibria by solver.selection"
+                "Markov perfect equilibrium in the public beliefs about the target and about "
+                "D's cost; D's action a function of the public state, its types carrying out "
+                "threats by logit best replies (agent QRE); the target's stable equilibria by "
+                "solver.selection"
+                if private
+                else "Markov perfect equilibrium in the public belief about the target; D's "
+                "cost known; the target's stable equilibria by solver.selection"
             ),
             "selection": sc.solver.selection,
             "grid": len(self.grid),
@@ -139,14 +194,22 @@ class Equilibrium:
             "choice_noise": sc.strategic.choice_noise,
             "residual": self.residual,
             "multiple_equilibria": self.multiplicity,
-            "seconds": self.seconds,
         }
+        if private:
+            out |= {
+                "reputation_grid": len(self.d_grid),
+                "execution_gap": self.execution_gap,
+                "unsettled_cells": self.unsettled,
+                "pooling_gain": self.pooling_gain,
+            }
+        return out | {"seconds": self.seconds}
 
 
 class GameResult(Result):
     """Equilibrium play of the demander's-choice game: ``records[column]`` of shape
-    ``(horizon, runs)``, each run's target type in ``pliable`` and public belief after the
-    last period in ``final_belief``, and the solved
+    ``(horizon, runs)``, each run's target type in ``pliable``, D's execution cost in
+    ``d_cost``, the public beliefs after the last period in ``final_belief`` (about the
+    target) and ``final_d_belief`` (about D), and the solved
     :class:`~backscratch.game.results.Equilibrium` in ``solution``."""
 
     metrics = METRICS
@@ -158,15 +221,19 @@ class GameResult(Result):
         records: dict[str, np.ndarray],
         pliable: np.ndarray,
         final_belief: np.ndarray,
+        d_cost: np.ndarray,
+        final_d_belief: np.ndarray,
     ):
         self.scenario = scenario
         self.solution = solution
         self.records = records
         self.pliable = pliable
         self.final_belief = final_belief
+        self.d_cost = d_cost
+        self.final_d_belief = final_d_belief
 
     def _headline(self) -> str:
-        c = self.solution.choice_at(0, self.scenario.target.prior_pliable)
+        c = self.solution.choice_at(0, self.scenario.target.prior_pliable)  # at D's prior
         return (
             f"{self.scenario.name}, D's first move {c['action']}, "
             f"{self.scenario.runs} runs x {self.scenario.horizon} periods"
@@ -192,6 +259,7 @@ class GameResult(Result):
             "leader_payoff": float(self.discounted("payoff_leader").mean()),
             "target_payoff": float(self.discounted("payoff_target").mean()),
             "final_belief": float(self.final_belief.mean()),
+            "final_d_belief": float(self.final_d_belief.mean()),
         }
 
     def instrument_shares(self) -> dict[str, float]:
@@ -210,6 +278,7 @@ class GameResult(Result):
             "run": np.repeat(np.arange(n, dtype=np.int64), H),
             "period": np.tile(np.arange(H, dtype=np.int32), n),
             "pliable": np.repeat(self.pliable, H),
+            "d_cost": np.repeat(self.d_cost, H),
         }
         for c in COLUMNS:
             values = np.ascontiguousarray(self.records[c.name].T).reshape(-1)
