@@ -273,3 +273,52 @@ def test_bad_numbers_and_sizes_fail_in_one_line_before_any_work(capsys, tmp_path
     err = capsys.readouterr().err.strip()
     assert fragment in err and "\n" not in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_results_folders_are_sealed_and_trusted_only_when_whole(capsys, tmp_path):
+    folder = tmp_path / "r"
+    assert main(["compare", "oye-dyad", "--runs", "10", "--out", str(folder)]) == 0
+    contents = json.loads((folder / "contents.json").read_text())
+    assert contents["kind"] == "compare"
+    assert set(contents["files"]) == {"compare.json", "scenario.yaml", "periods.parquet"}
+    capsys.readouterr()
+    # another kind of result over it: refused before any work, untouched, unless --force
+    before = (folder / "compare.json").read_bytes()
+    assert main(["run", "oye-dyad", "--runs", "10", "--out", str(folder)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("backscratch: error: --out") and "holds a compare result" in err
+    assert (folder / "compare.json").read_bytes() == before
+    assert main(["run", "oye-dyad", "--runs", "10", "--out", str(folder), "--force"]) == 0
+    assert not (folder / "compare.json").exists()
+    assert json.loads((folder / "contents.json").read_text())["kind"] == "run"
+    assert main(["report", str(folder), "--output", str(tmp_path / "ok.html")]) == 0
+    capsys.readouterr()
+
+    def refused(fragment):
+        html = tmp_path / "bad.html"
+        assert main(["report", str(folder), "--output", str(html)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert fragment in err and "\n" not in err and not html.exists()
+
+    summary = folder / "summary.json"
+    good = summary.read_bytes()
+    summary.write_bytes(good.replace(b'"runs": 10', b'"runs": 11'))
+    refused("summary.json: changed or corrupted since it was written")
+    summary.write_bytes(good)
+    (folder / "compare.json").write_text("{}")
+    refused("compare.json: another result mixed into this run folder")
+    (folder / "compare.json").unlink()
+    (folder / "periods.parquet").rename(tmp_path / "moved.parquet")
+    refused("periods.parquet: missing (listed in contents.json)")
+    (tmp_path / "moved.parquet").rename(folder / "periods.parquet")
+    (folder / "contents.json").write_text("[1, 2]")
+    refused("contents.json: unreadable")
+    (folder / "contents.json").unlink()
+    refused("incomplete results folder (no contents.json")
+    # a sweep folder is never overwritten by another verb
+    sweep = tmp_path / "s"
+    assert main(["sweep", "oye-dyad", "--runs", "5", "--set", "horizon=3",
+                 "--grid", "shadow=0.5", "--out", str(sweep)]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["run", "oye-dyad", "--out", str(sweep), "--force"]) == 2
+    assert "holds a sweep" in capsys.readouterr().err

@@ -243,11 +243,19 @@ def test_equilibrium_out_writes_the_records_and_the_map_its_cells(tmp_path, caps
     assert set(table.column("action").to_pylist()) == {printed["first_move"]["action"]}
     saved = json.loads((out / "equilibrium.json").read_text())
     assert saved["summary"] == printed["summary"] and "version" in saved
+    from backscratch.core import store
+
+    assert store.verify(out)["kind"] == "equilibrium"
+    assert set(store.verify(out)["files"]) == {"periods.parquet", "scenario.yaml",
+                                                "equilibrium.json"}  # fmt: skip
     cells = tmp_path / "map"
     assert main(["equilibrium", "oye-dyad", "--set", "horizon=5", "--map", "shadow=0.5,0.9",
                  "--map", "threat.punishment=1", "--out", str(cells)]) == 0  # fmt: skip
     assert pq.read_table(cells / "phase_map.parquet").num_rows == 2
     assert len(json.loads((cells / "phase_map.json").read_text())["cells"]) == 2
+    assert store.verify(cells)["kind"] == "phase-map"
+    assert main(["equilibrium", "oye-dyad", "--set", "horizon=5", "--out", str(cells)]) == 2
+    assert "holds a phase-map result" in capsys.readouterr().err
     file = tmp_path / "file"
     file.write_text("x")
     assert main(["equilibrium", "oye-dyad", "--out", str(file)]) == 2
@@ -388,9 +396,9 @@ def test_private_cost_types_are_checked():
 
 
 def test_the_command_reports_each_types_carrying_out(capsys):
-    sets = [f"{k}={json.dumps(v)}" for k, v in REPUTATION.items()]
+    sets = [a for k, v in REPUTATION.items() for a in ("--set", f"{k}={json.dumps(v)}")]
     args = ["equilibrium", "oye-dyad", "--runs", "50", "--set", "horizon=4", "--format", "json"]
-    assert main([*args, *sum((["--set", s] for s in sets), [])]) == 0
+    assert main([*args, *sets]) == 0
     data = json.loads(capsys.readouterr().out)
     low, high = data["reputation"]["carry"]
     assert min(low) > 0.99 and high[0] > 0.035 and high[-1] < 1e-9

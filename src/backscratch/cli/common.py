@@ -58,6 +58,13 @@ ScenarioArg = Annotated[
 ]
 
 
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Replace another kind of result already in --out (default: refuse)."
+    ),
+]
+
 RunsOpt = Annotated[
     int | None, typer.Option("--runs", help="Number of runs (overrides the scenario).")
 ]
@@ -140,6 +147,15 @@ def check_out_dir(path: Path | None, option: str = "--out") -> None:
     for parent in path.parents:
         if parent.exists() and not parent.is_dir():
             raise ScenarioError(f"{option} '{path}': '{parent}' is a file, not a folder")
+
+
+def claim_out(path: Path | None, kind: str, force: bool) -> None:
+    """Make ``--out`` ready for a ``kind`` result before the work starts: refused if it holds
+    another kind of result unless ``--force`` (:func:`backscratch.core.store.begin`)."""
+    if path is not None:
+        from backscratch.core import store
+
+        store.begin(path, kind, force=force)
 
 
 def scenario_from(

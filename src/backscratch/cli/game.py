@@ -12,6 +12,7 @@ from rich.table import Table
 
 from backscratch.cli.common import (
     BackendOpt,
+    ForceOpt,
     Format,
     RunsOpt,
     ScenarioArg,
@@ -22,6 +23,7 @@ from backscratch.cli.common import (
     app,
     check_figure_path,
     check_out_dir,
+    claim_out,
     out,
     parse_values,
     progress_printer,
@@ -100,6 +102,7 @@ def equilibrium(
             "phase_map.parquet, scenario.yaml, phase_map.json).",
         ),
     ] = None,
+    force: ForceOpt = False,
 ) -> None:
     """What a rational D would do: it chooses instrument, demand and price each period.
 
@@ -117,8 +120,11 @@ def equilibrium(
         raise ScenarioError("--plot: draws the phase diagram of --map; give --map twice")
     sc = scenario_from(scenario, runs, seed, set_, "equilibrium")
     if map_:
-        _phase(sc, _parse_map(map_), (backend, workers, scheduler), fmt, plot, out_dir)
+        axes = _parse_map(map_)
+        claim_out(out_dir, "phase-map", force)
+        _phase(sc, axes, (backend, workers, scheduler), fmt, plot, out_dir)
         return
+    claim_out(out_dir, "equilibrium", force)
     from backscratch.game.api import equilibrium as play
     from backscratch.game.api import write_equilibrium
 

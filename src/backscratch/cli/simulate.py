@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from backscratch.cli.common import (
+    ForceOpt,
     Format,
     RunsOpt,
     ScenarioArg,
@@ -20,6 +21,7 @@ from backscratch.cli.common import (
     app,
     check_figure_path,
     check_out_dir,
+    claim_out,
     out,
     parse_values,
     progress_printer,
@@ -188,6 +190,7 @@ def run(
         Path | None,
         typer.Option("--out", help="Write periods.parquet, scenario.yaml, summary.json here."),
     ] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Simulate a scenario, print a summary and optionally write per-period Parquet results."""
     from backscratch import api
@@ -196,6 +199,7 @@ def run(
 
     check_out_dir(out_dir)
     sc = scenario_from(scenario, runs, seed, set_, "run", ("dyad", "tribute"))
+    claim_out(out_dir, "run", force)
     if sc.model == "tribute":
         from backscratch.cli.tribute import run_tribute
 
@@ -246,6 +250,7 @@ def compare(
             "the two; JSON adds a 'threat_frontier' key).",
         ),
     ] = True,
+    force: ForceOpt = False,
 ) -> None:
     """Run several policies on the same seeds and compare cooperation, escalation and payoffs.
 
@@ -254,6 +259,9 @@ def compare(
     check_out_dir(out_dir)
     sc = scenario_from(scenario, runs, seed, set_, "compare", ("dyad", "tribute"))
     names = [p.strip() for p in policies.split(",") if p.strip()]
+    if eta is not None and sc.model == "dyad":
+        parse_values(eta, "--eta", minimum=0.0)  # checked before anything is replaced
+    claim_out(out_dir, "compare", force)
     if sc.model == "tribute":
         from backscratch.cli.tribute import compare_tribute
 

@@ -65,3 +65,99 @@ def file_sha256(path: str | Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+# ---------------------------------------------------------------- sealed results folders
+
+CONTENTS = "contents.json"
+"""The file that proves a results folder whole: its kind, the version that wrote it and the
+SHA-256 of every file, written last (:func:`seal`)."""
+
+MARKERS = {
+    "reference.json": "demo",
+    "compare.json": "compare",
+    "equilibrium.json": "equilibrium",
+    "phase_map.json": "phase-map",
+    "summary.json": "run",
+}
+"""Files whose presence says a folder holds some result, and of which kind (the first
+found; sweeps have their own ``manifest.json`` and per-part checksums,
+:mod:`backscratch.dyad.sweep`)."""
+
+
+def held_kind(folder: Path) -> str | None:
+    """The kind of result ``folder`` holds: its seal's, else what its files say (an unsealed
+    folder: a write cut short), else ``None``."""
+    try:
+        return str(json.loads((folder / CONTENTS).read_text("utf-8"))["kind"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return next((k for m, k in MARKERS.items() if (folder / m).exists()), None)
+
+
+def begin(folder: str | Path, kind: str, *, force: bool = False) -> Path:
+    """Prepare ``folder`` to receive a ``kind`` result, before anything is written: refuse in
+    one line (about ``out``) a folder holding another kind of result, or a sweep, unless
+    ``force`` (which removes the other result's files); then drop the old seal, so that a
+    rewrite cut short is never taken for whole."""
+    from backscratch.core.errors import ScenarioError
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        return folder
+    if (folder / "manifest.json").exists():
+        raise ScenarioError.bad("out", "holds a sweep; choose another folder", f"'{folder}'")
+    held = held_kind(folder)
+    if held is not None and held != kind:
+        if not force:
+            raise ScenarioError.bad(
+                "out", f"holds a {held} result; choose another folder, or --force to replace it",
+                f"'{folder}'",
+            )  # fmt: skip
+        for name in (*MARKERS, "periods.parquet", "phase_map.parquet", "report.html"):
+            (folder / name).unlink(missing_ok=True)
+    (folder / CONTENTS).unlink(missing_ok=True)
+    return folder
+
+
+def seal(folder: str | Path, kind: str, files) -> Path:
+    """Write ``folder``'s :data:`CONTENTS` after its ``files`` (paths inside it): the kind,
+    the version and each file's SHA-256."""
+    from backscratch.core.version import __version__
+
+    folder = Path(folder)
+    listed = {Path(f).relative_to(folder).as_posix(): file_sha256(f) for f in files}
+    return write_json({"kind": kind, "version": __version__, "files": listed}, folder / CONTENTS)
+
+
+def verify(folder: str | Path) -> dict:
+    """A sealed folder's contents (``kind``, ``version``, ``files``) after checking that every
+    file it lists is there with the same SHA-256 and that no other result is mixed in; a
+    one-line error naming the file otherwise."""
+    from backscratch.core.errors import ScenarioError
+
+    folder = Path(folder)
+    path = folder / CONTENTS
+    if not path.is_file():
+        raise ScenarioError(
+            f"{folder}: incomplete results folder (no {CONTENTS}: the write was cut short, "
+            "or an older backscratch wrote it)"
+        )
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        kind, files = str(data["kind"]), dict(data["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ScenarioError(f"{path}: unreadable (not the contents of a results folder)") from None
+    for name, digest in files.items():
+        file = folder / name
+        if not file.is_file():
+            raise ScenarioError(f"{file}: missing (listed in {CONTENTS})")
+        if file_sha256(file) != digest:
+            raise ScenarioError(
+                f"{file}: changed or corrupted since it was written (its checksum differs "
+                f"from {CONTENTS})"
+            )
+    for marker in MARKERS:
+        if (folder / marker).exists() and marker not in files:
+            raise ScenarioError(f"{folder / marker}: another result mixed into this {kind} folder")
+    return {"kind": kind, "version": data.get("version"), "files": files}

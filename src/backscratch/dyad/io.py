@@ -11,7 +11,9 @@ sweep     ``manifest.json``, ``parts/`` and ``done/`` (:mod:`backscratch.dyad.sw
 demo      ``reference.json`` and ``summary.json`` (:mod:`backscratch.studies.demo`)
 ========  ===============================================================================
 
-:func:`load_run` and :func:`load_compare` read a folder back into the result objects that
+Every kind but a sweep is sealed by ``contents.json`` (kind, version, each file's SHA-256;
+:func:`backscratch.core.store.seal`), written last; :func:`kind` trusts a folder only when
+its seal checks out. :func:`load_run` and :func:`load_compare` read a folder back into the result objects that
 wrote it (:class:`~backscratch.dyad.results.DyadResult`,
 :class:`~backscratch.dyad.results.Comparison`).
 """
@@ -38,19 +40,21 @@ KINDS = ("run", "compare", "sweep", "demo")
 
 
 def kind(folder: str | Path) -> str:
-    """Which verb wrote ``folder`` (one of :data:`KINDS`); a one-line error if none did."""
+    """Which verb wrote ``folder`` (one of :data:`KINDS`), after checking it is whole: a
+    sweep by its manifest, every other folder by its seal (:func:`backscratch.core.store.verify`:
+    every file there, unchanged, nothing mixed in); a one-line error otherwise."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ScenarioError(f"{folder}: no such folder")
     if (folder / "manifest.json").is_file():
         return "sweep"
-    if (folder / "compare.json").is_file():
-        return "compare"
-    if (folder / "reference.json").is_file():
-        return "demo"
-    summary = folder / "summary.json"
-    if summary.is_file() and "policy" in read_json(summary):
-        return "run"
+    if (folder / store.CONTENTS).exists() or any((folder / m).exists() for m in store.MARKERS):
+        held = store.verify(folder)["kind"]
+        if held not in KINDS:
+            raise ScenarioError(
+                f"{folder}: holds a {held} result, which this command does not read"
+            )
+        return held
     raise ScenarioError(
         f"{folder}: not a results folder (expected summary.json from a run, compare.json "
         "from a comparison, manifest.json from a sweep or reference.json from the demo)"
@@ -76,14 +80,16 @@ def read_scenario(folder: str | Path) -> ScenarioBase:
     return load_scenario(path)
 
 
-def write_run(result: DyadResult, out: str | Path) -> dict[str, Path]:
+def write_run(result: DyadResult, out: str | Path, *, force: bool = False) -> dict[str, Path]:
     """Write a run's per-period records, resolved scenario and summary under ``out``.
 
     Files: ``periods.parquet`` (one row per run and period, see
     :data:`backscratch.dyad.results.COLUMNS`), ``scenario.yaml`` (the scenario exactly as
-    run, overrides applied) and ``summary.json``.
+    run, overrides applied) and ``summary.json``, then the seal ``contents.json``
+    (:func:`backscratch.core.store.seal`). A folder holding another kind of result is
+    refused unless ``force``.
     """
-    out = Path(out)
+    out = store.begin(out, "run", force=force)
     summary = {
         "scenario": result.scenario.name,
         "policy": result.policy,
@@ -92,11 +98,13 @@ def write_run(result: DyadResult, out: str | Path) -> dict[str, Path]:
         "version": __version__,
         "summary": result.summary(),
     }
-    return {
+    paths = {
         "periods": store.write_parquet(result.to_arrow(), out / "periods.parquet"),
         "scenario": store.write_text(dump_yaml(result.scenario), out / "scenario.yaml"),
         "summary": store.write_json(summary, out / "summary.json"),
     }
+    store.seal(out, "run", paths.values())
+    return paths
 
 
 def write_compare(
@@ -104,12 +112,14 @@ def write_compare(
     out: str | Path,
     *,
     diagnostics: dict[str, Any] | None = None,
+    force: bool = False,
 ) -> dict[str, Path]:
     """Write a comparison under ``out``: ``compare.json`` (scenario, runs, seed, version,
     every policy's summary, the hawk-bias analysis and, if given, each policy's equilibrium
     ``diagnostics`` and the comparison's ``threat_frontier``), ``scenario.yaml (as run) and ``periods.parquet`` (one row per policy,
-    run and period; the columns of :func:`write_run`'s file)."""
-    out = Path(out)
+    run and period; the columns of :func:`write_run`'s file), then the seal (as
+    :func:`write_run`, ``force`` too)."""
+    out = store.begin(out, "compare", force=force)
     s = comparison.summary()
     data = {
         "scenario": s["scenario"],
@@ -123,11 +133,13 @@ def write_compare(
         data["diagnostics"] = diagnostics
     if comparison.frontier is not None:
         data["threat_frontier"] = comparison.frontier
-    return {
+    paths = {
         "periods": store.write_parquet(comparison.to_arrow(), out / "periods.parquet"),
         "scenario": store.write_text(dump_yaml(comparison.scenario), out / "scenario.yaml"),
         "compare": store.write_json(data, out / "compare.json"),
     }
+    store.seal(out, "compare", paths.values())
+    return paths
 
 
 def _dyad_scenario(folder: Path) -> Scenario:

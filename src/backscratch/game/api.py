@@ -140,32 +140,42 @@ class PhaseMap(Result):
         return pa.Table.from_pylist(self.rows)
 
 
-def write_equilibrium(result: GameResult, out: str | Path, payload: dict[str, Any]) -> None:
+def write_equilibrium(
+    result: GameResult, out: str | Path, payload: dict[str, Any], *, force: bool = False
+) -> None:
     """Write equilibrium play under ``out``: ``periods.parquet`` (one row per run and period,
     :data:`~backscratch.game.results.COLUMNS`), ``scenario.yaml`` (as solved) and
-    ``equilibrium.json`` (``payload``: the first move, policy, summary and diagnostics)."""
+    ``equilibrium.json`` (``payload``: the first move, policy, summary and diagnostics), then
+    the seal ``contents.json`` (another kind of result there is refused unless ``force``)."""
     from backscratch.core import store
     from backscratch.core.schema import dump_yaml
 
-    out = Path(out)
-    store.write_parquet(result.to_arrow(), out / "periods.parquet")
-    store.write_text(dump_yaml(result.scenario), out / "scenario.yaml")
-    store.write_json({"version": __version__, **payload}, out / "equilibrium.json")
+    out = store.begin(out, "equilibrium", force=force)
+    files = (
+        store.write_parquet(result.to_arrow(), out / "periods.parquet"),
+        store.write_text(dump_yaml(result.scenario), out / "scenario.yaml"),
+        store.write_json({"version": __version__, **payload}, out / "equilibrium.json"),
+    )
+    store.seal(out, "equilibrium", files)
 
 
-def write_phase_map(result: PhaseMap, out: str | Path) -> None:
+def write_phase_map(result: PhaseMap, out: str | Path, *, force: bool = False) -> None:
     """Write a phase map under ``out``: ``phase_map.parquet`` (one row per cell),
-    ``scenario.yaml`` (the base scenario) and ``phase_map.json`` (keys, values, cells)."""
+    ``scenario.yaml`` (the base scenario) and ``phase_map.json`` (keys, values, cells), then
+    the seal (as :func:`write_equilibrium`)."""
     from backscratch.core import store
     from backscratch.core.schema import dump_yaml
 
-    out = Path(out)
-    store.write_parquet(result.to_arrow(), out / "phase_map.parquet")
-    store.write_text(dump_yaml(result.scenario), out / "scenario.yaml")
+    out = store.begin(out, "phase-map", force=force)
+    files = [
+        store.write_parquet(result.to_arrow(), out / "phase_map.parquet"),
+        store.write_text(dump_yaml(result.scenario), out / "scenario.yaml"),
+    ]
     payload = {"version": __version__, "scenario": result.scenario.name,
                "keys": list(result.keys), "values": [list(v) for v in result.values],
                "cells": result.rows}  # fmt: skip
-    store.write_json(payload, out / "phase_map.json")
+    files.append(store.write_json(payload, out / "phase_map.json"))
+    store.seal(out, "phase-map", files)
 
 
 def _cell(args: tuple[int, Scenario, dict[str, Any]]) -> tuple[int, dict[str, Any]]:

@@ -392,8 +392,9 @@ def _strategic_sections(demo: Demo) -> list[tuple[str, str]]:
 
 def write(out: str | Path, overrides: dict | None = None) -> Demo:
     """Run the demo and write ``report.html``, ``summary.json`` and ``reference.json`` under
-    ``out``; return what was computed."""
-    out = Path(out)
+    ``out``, then the seal ``contents.json``; return what was computed. A folder holding
+    another kind of result is refused before any work."""
+    out = store.begin(out, "demo")
     demo = run(overrides)
     summary = demo.case.to_json()
     sections = [
@@ -421,9 +422,12 @@ def write(out: str | Path, overrides: dict | None = None) -> Demo:
         ),
     ]
     page = html.page("backscratch: blackmail or backscratching?", sections, data=summary)
-    store.write_text(page, out / "report.html")
-    store.write_json(demo.reference_json(), out / "reference.json")
-    store.write_json(summary, out / "summary.json")
+    files = (
+        store.write_text(page, out / "report.html"),
+        store.write_json(demo.reference_json(), out / "reference.json"),
+        store.write_json(summary, out / "summary.json"),
+    )
+    store.seal(out, "demo", files)
     return demo
 
 

@@ -56,15 +56,17 @@ def compare(
     return TributeComparison(scenario, {name: run(scenario, policy=name) for name in names})
 
 
-def write_run(result: TributeResult, out: str | Path) -> dict[str, Path]:
+def write_run(result: TributeResult, out: str | Path, *, force: bool = False) -> dict[str, Path]:
     """Write a run's records, resolved scenario, summary and figures under ``out``.
 
     Files: ``years.parquet`` (one row per run and year: events, total and isolated wealth,
     top share, major actors, clusters at snapshot years), ``wealth.parquet`` (run, year,
     actor), ``commitment.parquet`` (snapshot years, run, from, to), ``scenario.yaml``,
-    ``summary.json`` and, with ``figures``, ``wealth.png`` and ``commitment.png`` (run 0).
+    ``summary.json`` and, with ``figures``, ``wealth.png`` and ``commitment.png`` (run 0);
+    then the seal ``contents.json`` (a folder holding another kind of result is refused
+    unless ``force``).
     """
-    out = Path(out)
+    out = store.begin(out, "run", force=force)
     summary = {
         "scenario": result.scenario.name,
         "model": "tribute",
@@ -82,18 +84,23 @@ def write_run(result: TributeResult, out: str | Path) -> dict[str, Path]:
         "scenario": store.write_text(dump_yaml(result.scenario), out / "scenario.yaml"),
         "summary": store.write_json(summary, out / "summary.json"),
     }
+    store.seal(out, "run", paths.values())
     return paths
 
 
-def write_compare(comparison: TributeComparison, out: str | Path) -> dict[str, Path]:
+def write_compare(
+    comparison: TributeComparison, out: str | Path, *, force: bool = False
+) -> dict[str, Path]:
     """Write a :func:`compare` result: ``compare.json`` (every variant's summary) and
-    ``scenario.yaml``."""
-    out = Path(out)
+    ``scenario.yaml``, then the seal (as :func:`write_run`)."""
+    out = store.begin(out, "compare", force=force)
     doc = {**comparison.summary(), "version": __version__}
-    return {
+    paths = {
         "compare": store.write_json(doc, out / "compare.json"),
         "scenario": store.write_text(dump_yaml(comparison.scenario), out / "scenario.yaml"),
     }
+    store.seal(out, "compare", paths.values())
+    return paths
 
 
 README_KEYS = (
