@@ -259,3 +259,29 @@ def test_a_sweep_reads_as_a_dataframe_with_grid_values_as_written(reference, tmp
     assert sw.check_grid({"shadow": [0, 1]}, sc) == {"shadow": [0.0, 1.0]}
     with pytest.raises(ScenarioError, match="grid shadow: expected a non-empty list"):
         sw.check_grid({"shadow": "0.5"}, sc)
+
+
+def test_a_second_sweep_on_a_folder_refuses_and_killed_tasks_leave_no_temp_files(
+    tmp_path, capsys
+):
+    import fcntl
+
+    out = tmp_path / "sw"
+    args = ["sweep", "oye-dyad", "--runs", "5", "--set", "horizon=3", "--grid",
+            "shadow=0.5,0.6", "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    stale = out / "parts" / ".task-000000.parquet.x1y2.part"
+    stale.write_bytes(b"half a part")
+    (out / "parts" / "task-000000.parquet").unlink()  # that task was killed mid-write
+    with open(out / ".lock", "a+") as fh:  # another sweep holds the folder
+        fh.write("pid 4242")
+        fh.flush()
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        capsys.readouterr()
+        assert main(args) == 2
+        err = capsys.readouterr().err.strip()
+        assert "--out" in err and "a sweep is already running there (pid 4242)" in err
+        assert stale.exists()  # nothing touched while the other sweep runs
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    assert main(args) == 0  # resumes: the killed task again, its temp file gone
+    assert not stale.exists() and (out / "parts" / "task-000000.parquet").exists()

@@ -19,8 +19,10 @@ a comparison).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -239,6 +241,39 @@ def _manifest(
     }
 
 
+LOCK = ".lock"
+"""The file a running sweep holds an exclusive lock on (``flock``; released when the
+process ends, however it ends), so a second sweep on the same folder refuses at once."""
+
+
+@contextlib.contextmanager
+def _lock(out: Path):
+    """Hold ``out``'s :data:`LOCK` while the sweep runs; a one-line error about ``out`` if
+    another process holds it."""
+    import fcntl
+
+    with open(out / LOCK, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            who = fh.read().strip() or "another process"
+            raise ScenarioError.bad(
+                "out", f"a sweep is already running there ({who}); wait for it or use another "
+                "folder", out,
+            ) from None  # fmt: skip
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.seek(0)
+            fh.truncate()
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def sweep(
     scenario: Scenario,
     *,
@@ -283,14 +318,18 @@ def sweep(
             store.write_json(manifest, path)
         except OSError as exc:
             raise ScenarioError.bad("out", f"cannot write there ({exc.strerror})", out) from None
-    pending = [t for t in tasks if not finished(t.part, t.done)]
-    done = len(tasks) - len(pending)
-    if progress:
-        progress(done, len(tasks))
-    for _ in run_tasks(run_task, pending, backend, workers, scheduler):
-        done += 1
+    with _lock(out):
+        for sub in ("parts", "done"):  # temporary files of tasks killed mid-write
+            for tmp in (out / sub).glob(".*.part"):
+                tmp.unlink(missing_ok=True)
+        pending = [t for t in tasks if not finished(t.part, t.done)]
+        done = len(tasks) - len(pending)
         if progress:
             progress(done, len(tasks))
+        for _ in run_tasks(run_task, pending, backend, workers, scheduler):
+            done += 1
+            if progress:
+                progress(done, len(tasks))
     result = Sweep.open(out)
     result.ran, result.skipped = len(pending), len(tasks) - len(pending)
     return result
