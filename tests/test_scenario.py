@@ -120,6 +120,9 @@ def test_malformed_files(tmp_path, content, suffix, message):
 def test_missing_file_and_unknown_name(tmp_path):
     with pytest.raises(ScenarioError, match="no such file"):
         load_scenario(tmp_path / "absent.yaml")
+    (tmp_path / "folder.yaml").mkdir()
+    with pytest.raises(ScenarioError, match="is a folder, not a file"):
+        load_scenario(tmp_path / "folder.yaml")
     with pytest.raises(ScenarioError, match="not a built-in scenario"):
         load_scenario("absent")
 

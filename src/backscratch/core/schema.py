@@ -253,6 +253,8 @@ def _read_source(spec: str | Path) -> tuple[dict[str, Any], str]:
             f"scenario '{spec_str}': not a built-in scenario (known: {known}) "
             "and not a .yaml/.yml/.toml file"
         )
+    if path.is_dir():
+        raise ScenarioError(f"scenario file '{spec_str}': is a folder, not a file")
     if not path.is_file():
         raise ScenarioError(f"scenario file '{spec_str}': no such file")
     try:
