@@ -189,6 +189,9 @@ def test_report_of_a_sweep_folder_says_what_is_unfinished(capsys, tmp_path):
     assert "8 of 8" in text and "Only" not in text
     assert images(text) == 5  # four metrics against shadow, one heatmap over both keys
     assert "shadow" in text and "third_parties.count" in text and "mean ± 95% CI" in text
+    # figures against shadow say what they hold fixed (never a silent mean over a key)
+    assert "one line per policy at third_parties.count = 2; bands" in text
+    assert "means over shadow" not in text and "means over third" not in text
     next(iter(sorted((sweep_dir / "done").glob("*.json")))).unlink()
     assert cli(capsys, "report", sweep_dir, "-o", tmp_path / "s2.html")[0] == 0
     assert "Only 7 of 8 tasks are finished" in (tmp_path / "s2.html").read_text()

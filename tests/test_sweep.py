@@ -157,11 +157,23 @@ def test_summarize_and_plot_commands(reference, tmp_path, capsys):
     # The grid is live: threats lose cooperation as the shadow lengthens; offers do not.
     bm_short, bm_long = by[(0.5, 0, "blackmail")], by[(0.9, 0, "blackmail")]
     assert bm_short["cooperation_rate"] > bm_long["cooperation_rate"] + 0.1
-    assert main(["summarize", str(reference), "--by", "policy", "--format", "csv"]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0].startswith("policy,runs,cooperation_rate") and len(lines) == 3
-    for x, name in (("shadow", "lines.png"), ("shadow,third_parties.count", "heat.svg")):
-        assert main(["plot", str(reference), "--x", x, "-o", str(tmp_path / name)]) == 0
+    # Never pooled silently: grouping by policy alone would average over the grid keys.
+    assert main(["summarize", str(reference), "--by", "policy"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--where: none given for shadow (0.5, 0.7, 0.9)" in err and "\n" not in err
+    where = ["--where", "shadow=0.9", "--where", "third_parties.count=0"]
+    assert main(["summarize", str(reference), "--by", "policy", *where, "--format", "json"]) == 0
+    fixed = {r["policy"]: r for r in json.loads(capsys.readouterr().out)}
+    assert set(fixed) == set(POLICIES)
+    for name, r in fixed.items():  # exactly the runs at that point
+        assert r["cooperation_rate"] == by[(0.9, 0, name)]["cooperation_rate"]
+    assert main(["summarize", str(reference), "--by", "policy", "--where", "shadow=0.8"]) == 2
+    assert "--where shadow: 0.8 is not one of 0.5, 0.7, 0.9" in capsys.readouterr().err
+    assert main(["plot", str(reference), "--x", "shadow", "-o", str(tmp_path / "x.png")]) == 2
+    assert "none given for third_parties.count" in capsys.readouterr().err
+    for x, name, w in (("shadow", "lines.png", ["--where", "third_parties.count=2"]),
+                       ("shadow,third_parties.count", "heat.svg", [])):  # fmt: skip
+        assert main(["plot", str(reference), "--x", x, *w, "-o", str(tmp_path / name)]) == 0
         assert (tmp_path / name).stat().st_size > 1000
 
 
@@ -261,9 +273,7 @@ def test_a_sweep_reads_as_a_dataframe_with_grid_values_as_written(reference, tmp
         sw.check_grid({"shadow": "0.5"}, sc)
 
 
-def test_a_second_sweep_on_a_folder_refuses_and_killed_tasks_leave_no_temp_files(
-    tmp_path, capsys
-):
+def test_a_second_sweep_on_a_folder_refuses_and_killed_tasks_leave_no_temp_files(tmp_path, capsys):
     import fcntl
 
     out = tmp_path / "sw"

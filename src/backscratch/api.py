@@ -299,7 +299,8 @@ def sweep(
     Returns
     -------
     The :class:`~backscratch.dyad.sweep.Sweep`: ``.to_pandas()`` (one row per point, policy
-    and run), ``.summarize(by=...)``.
+    and run), ``.summarize(by=..., where=...)`` (a grid key neither grouped by nor fixed in
+    ``where`` is an error, never averaged over).
     """
     sc = _dyad(_scenario(scenario, runs, seed, overrides), "sweep")
     return dyad_sweep.sweep(

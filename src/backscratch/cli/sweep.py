@@ -6,7 +6,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -84,12 +84,16 @@ def summarize(
         str | None, typer.Option("--by", help="Group by these comma-separated keys.")
     ] = None,
     fmt: Annotated[SummaryFormat, typer.Option("--format")] = SummaryFormat.table,
+    where: WhereOpt = None,
 ) -> None:
-    """Means and 95% confidence intervals over runs, by grid point and policy (DuckDB)."""
+    """Means and 95% confidence intervals over runs, by grid point and policy (DuckDB).
+
+    With --by, every other grid key (and the policy, if there are several) must be fixed by
+    --where KEY=VALUE: a summary never averages over a dimension you did not name."""
     from backscratch.dyad.sweep import Sweep
 
     keys = [k.strip() for k in by.split(",")] if by else None
-    names, rows = Sweep.open(folder).summarize(keys)
+    names, rows = Sweep.open(folder).summarize(keys, _where(where))
     if fmt is SummaryFormat.json:
         sys.stdout.write(json.dumps([dict(zip(names, r, strict=True)) for r in rows]) + "\n")
     elif fmt is SummaryFormat.csv:
@@ -112,6 +116,23 @@ def summarize(
         out.print(table)
 
 
+WhereOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--where", help="Fix a grid key (or the policy) at one of its values: KEY=VALUE; repeat."
+    ),
+]
+
+
+def _where(items: list[str] | None) -> dict[str, Any]:
+    from backscratch.core.schema import parse_assignments
+
+    try:
+        return parse_assignments(items)
+    except ScenarioError as exc:
+        raise ScenarioError.bad("where", str(exc).split(": ", 1)[-1]) from None
+
+
 @app.command()
 def plot(
     folder: Annotated[Path, typer.Argument(help="A sweep folder.")],
@@ -123,8 +144,13 @@ def plot(
     output: Annotated[Path, typer.Option("-o", "--output", help="PNG or SVG file.")] = Path(
         "sweep.png"
     ),
+    where: WhereOpt = None,
 ) -> None:
-    """Plot a metric of a sweep against a grid key (lines with 95% CI), or a heatmap over two."""
+    """Plot a metric of a sweep against a grid key (lines with 95% CI), or a heatmap over two.
+
+    Every grid key not on an axis or the --hue (and the policy, if there are several) must
+    be fixed by --where KEY=VALUE: a figure never averages over a dimension you did not
+    name; the title says what it is conditioned on."""
     from backscratch.dyad.results import RUN_METRICS
     from backscratch.dyad.sweep import GROUP_KEYS, Sweep
     from backscratch.report import figures
@@ -143,9 +169,12 @@ def plot(
             raise ScenarioError(
                 f"{option} {key}: not a grid key (known: {', '.join(sorted(keys))})"
             )
-    names, rows = sw.summarize([*xs, hue] if hue not in xs else xs)
+    fixed = _where(where)
+    names, rows = sw.summarize([*xs, hue] if hue not in xs else xs, fixed)
     data = [dict(zip(names, r, strict=True)) for r in rows]
     fig = (figures.sweep_heatmap if len(xs) == 2 else figures.sweep_lines)(data, xs, y, hue)
+    if fixed:
+        fig.suptitle("at " + ", ".join(f"{k} = {v}" for k, v in fixed.items()), fontsize=9)
     output.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(output, bbox_inches="tight")
     out.print(f"figure written to {output}")

@@ -410,11 +410,50 @@ class Sweep(Result):
             f"finished, {self.manifest['runs']} runs each"
         )
 
-    def summarize(self, by: Sequence[str] | None = None) -> tuple[list[str], list[tuple]]:
+    def dimensions(self) -> dict[str, list[Any]]:
+        """What a summary could average over: every grid key and ``policy``, with its values
+        (as the manifest holds them)."""
+        return {**self.grid, "policy": self.policies}
+
+    def conditions(
+        self, named: Sequence[str], where: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """``where`` checked (each key a dimension, each value one of its values, matched as
+        the manifest holds it) and completed by the rule that a summary never pools
+        silently: every dimension with more than one value that ``named`` (the keys grouped
+        by, on an axis or as series) does not hold must be fixed in ``where``; a one-line
+        error about ``where`` naming the first that is not, and its values."""
+        dims, fixed = self.dimensions(), {}
+        for key, value in (where or {}).items():
+            if key not in dims:
+                raise ScenarioError.bad(
+                    "where", f"not a grid key or policy (known: {', '.join(dims)})", key
+                )
+            if key in named:
+                raise ScenarioError.bad("where", "is also grouped by; fix it or group by it", key)
+            match = [v for v in dims[key] if v == value or str(v) == str(value)]
+            if not match:
+                known = ", ".join(str(v) for v in dims[key])
+                raise ScenarioError.bad("where", f"{value!r} is not one of {known}", key)
+            fixed[key] = match[0]
+        for key, values in dims.items():
+            if key not in named and key not in fixed and len(values) > 1:
+                shown = ", ".join(str(v) for v in values[:6]) + (", ..." if len(values) > 6 else "")
+                raise ScenarioError.bad(
+                    "where", f"none given for {key} ({shown}), and a summary never averages "
+                    f"over it: group by it or fix it, e.g. {key}={values[0]}",
+                )  # fmt: skip
+        return fixed
+
+    def summarize(
+        self, by: Sequence[str] | None = None, where: Mapping[str, Any] | None = None
+    ) -> tuple[list[str], list[tuple]]:
         """Means and 95% confidence half-widths of every metric of
         :data:`~backscratch.dyad.results.RUN_METRICS` over runs, grouped ``by`` (default: the
-        grid keys and the policy), computed by DuckDB over the finished parts. Returns the
-        column names and the rows."""
+        grid keys and the policy) among the runs that match ``where`` (dimension -> value),
+        computed by DuckDB over the finished parts. A dimension neither grouped by nor fixed
+        is an error, never averaged over (:meth:`conditions`). Returns the column names and
+        the rows."""
         import duckdb
 
         parts = self.finished_parts()
@@ -427,21 +466,24 @@ class Sweep(Result):
                 raise ScenarioError.bad(
                     "by", f"not a grid key or policy (known: {', '.join(sorted(known))})", key
                 )
+        fixed = self.conditions(by, where)
         groups = ", ".join(f'"{k}"' for k in by)
+        filters = " AND ".join(f'"{k}" = ?' for k in fixed)
         stats = []
         for m in RUN_METRICS:
             col = f'CAST("{m.name}" AS DOUBLE)'
             stats.append(f'avg({col}) AS "{m.name}"')
             stats.append(f'1.96 * stddev_samp({col}) / sqrt(count({col})) AS "{m.name}_ci95"')
         sql = (
-            f"SELECT {groups}, count(*) AS runs, {', '.join(stats)} "
-            f"FROM read_parquet(?) GROUP BY {groups} ORDER BY {groups}"
+            f"SELECT {groups}, count(*) AS runs, {', '.join(stats)} FROM read_parquet(?) "
+            + (f"WHERE {filters} " if filters else "")
+            + f"GROUP BY {groups} ORDER BY {groups}"
         )
         # One thread: a parallel aggregation adds in a varying order, and the last digits of
         # the means would vary from call to call; the parts are read in the manifest's order.
         con = duckdb.connect(config={"threads": 1})
         try:
-            rel = con.execute(sql, [parts])
+            rel = con.execute(sql, [parts, *fixed.values()])
             names = [d[0] for d in rel.description]
             rows = rel.fetchall()
         finally:

@@ -324,22 +324,23 @@ def sweep_page(sweep: Sweep) -> str:
     )
     if keys:
         x = keys[0]
-        others = f" (means over {', '.join(keys[1:])})" if len(keys) > 1 else ""
-        names_x, rows_x = sweep.summarize([x, "policy"])
+        fixed = _held(sweep, [x])
+        names_x, rows_x = sweep.summarize([x, "policy"], fixed)
         by_x = [dict(zip(names_x, r, strict=True)) for r in rows_x]
         for m in shown:
             fig = figures.sweep_lines(by_x, [x], m.name, "policy")
             results += html.figure(
                 figures.png(fig),
-                f"{m.title} against {x}, one line per policy{others}; bands: 95% CI.",
+                f"{m.title} against {x}, one line per policy{_at(fixed)}; bands: 95% CI.",
             )
         if len(keys) >= 2:
             a, b = keys[:2]
-            names_h, rows_h = sweep.summarize([a, b, "policy"])
+            fixed = _held(sweep, [a, b])
+            names_h, rows_h = sweep.summarize([a, b, "policy"], fixed)
             by_h = [dict(zip(names_h, r, strict=True)) for r in rows_h]
             results += html.figure(
                 figures.png(figures.sweep_heatmap(by_h, [a, b], "cooperation_rate", "policy")),
-                f"Cooperation over {a} × {b}, one panel per policy.",
+                f"Cooperation over {a} × {b}, one panel per policy{_at(fixed)}.",
             )
     else:
         summaries = {
@@ -383,3 +384,22 @@ def check_output(output: str | Path) -> Path:
 def write(text: str, output: str | Path) -> Path:
     """Write a report page to ``output`` (``.html``), atomically."""
     return store.write_text(text, check_output(output))
+
+
+def _held(sweep: Any, named: list[str]) -> dict[str, Any]:
+    """What a sweep figure over ``named`` (and the policy) conditions on: every other grid
+    key at the base scenario's value when the grid has it, else at its first value (a
+    figure never averages over a key silently)."""
+    from backscratch.core.schema import get_field
+
+    out = {}
+    for key, values in sweep.grid.items():
+        if key in named or len(values) < 2:
+            continue
+        base = get_field(sweep.scenario, key)
+        out[key] = base if base in values else values[0]
+    return out
+
+
+def _at(fixed: dict[str, Any]) -> str:
+    return " at " + ", ".join(f"{k} = {v}" for k, v in fixed.items()) if fixed else ""
