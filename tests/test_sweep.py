@@ -295,3 +295,38 @@ def test_a_second_sweep_on_a_folder_refuses_and_killed_tasks_leave_no_temp_files
         fcntl.flock(fh, fcntl.LOCK_UN)
     assert main(args) == 0  # resumes: the killed task again, its temp file gone
     assert not stale.exists() and (out / "parts" / "task-000000.parquet").exists()
+
+
+def test_a_paired_contrast_is_the_mean_of_per_run_differences(reference, capsys):
+    # The policies share random numbers run by run, so the contrast pairs (point, run).
+    df = sw.Sweep.open(reference).to_arrow().to_pandas()
+    sub = df[df["third_parties.count"] == 0]
+    a = sub[sub.policy == "backscratching"].set_index(["point", "run"])
+    b = sub[sub.policy == "blackmail"].set_index(["point", "run"])
+    hand = (
+        (a["cooperation_rate"] - b["cooperation_rate"])
+        .groupby(a["shadow"])
+        .agg(["mean", "std", "count"])
+    )
+    names, rows = sw.Sweep.open(reference).contrast(
+        "backscratching", "blackmail", by=["shadow"], where={"third_parties.count": 0}
+    )
+    got = {r[0]: dict(zip(names, r, strict=True)) for r in rows}
+    assert sorted(got) == sorted(hand.index)
+    for shadow, row in hand.iterrows():
+        g = got[shadow]
+        assert g["runs"] == row["count"] == 200
+        assert g["cooperation_rate"] == pytest.approx(row["mean"], abs=1e-12)
+        half = 1.96 * row["std"] / np.sqrt(row["count"])
+        assert g["cooperation_rate_ci95"] == pytest.approx(half, rel=1e-9)
+    # the command prints the same rows; unnamed keys and unknown policies are refused
+    args = ["summarize", str(reference), "--contrast", "backscratching-blackmail", "--by",
+            "shadow", "--where", "third_parties.count=0", "--format", "json"]  # fmt: skip
+    assert main(args) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert [r["cooperation_rate"] for r in printed] == [got[k]["cooperation_rate"] for k in
+                                                         sorted(got)]  # fmt: skip
+    assert main([*args[:6], "--format", "json"]) == 2
+    assert "none given for third_parties.count" in capsys.readouterr().err
+    assert main(["summarize", str(reference), "--contrast", "mixed-blackmail"]) == 2
+    assert "--contrast 'mixed-blackmail': expected A-B" in capsys.readouterr().err

@@ -85,6 +85,14 @@ def summarize(
     ] = None,
     fmt: Annotated[SummaryFormat, typer.Option("--format")] = SummaryFormat.table,
     where: WhereOpt = None,
+    contrast: Annotated[
+        str | None,
+        typer.Option(
+            "--contrast",
+            help="A-B: each metric's paired difference between two policies (their runs "
+            "share random numbers), mean and paired 95% CI.",
+        ),
+    ] = None,
 ) -> None:
     """Means and 95% confidence intervals over runs, by grid point and policy (DuckDB).
 
@@ -93,7 +101,12 @@ def summarize(
     from backscratch.dyad.sweep import Sweep
 
     keys = [k.strip() for k in by.split(",")] if by else None
-    names, rows = Sweep.open(folder).summarize(keys, _where(where))
+    sw = Sweep.open(folder)
+    if contrast is not None:
+        first, second = _pair(contrast, sw.policies)
+        names, rows = sw.contrast(first, second, by=keys, where=_where(where))
+    else:
+        names, rows = sw.summarize(keys, _where(where))
     if fmt is SummaryFormat.json:
         sys.stdout.write(json.dumps([dict(zip(names, r, strict=True)) for r in rows]) + "\n")
     elif fmt is SummaryFormat.csv:
@@ -103,7 +116,8 @@ def summarize(
         writer.writerow(names)
         writer.writerows(rows)
     else:
-        table = Table(title=f"{folder}: mean ± 95% CI over runs", title_justify="left")
+        what = f"{contrast}: paired difference, " if contrast else ""
+        table = Table(title=f"{folder}: {what}mean ± 95% CI over runs", title_justify="left")
         group = names[: names.index("runs")]
         shown = ["cooperation_rate", "demander_payoff", "final_latency"]
         for col in [*group, "runs", *shown]:
@@ -122,6 +136,17 @@ WhereOpt = Annotated[
         "--where", help="Fix a grid key (or the policy) at one of its values: KEY=VALUE; repeat."
     ),
 ]
+
+
+def _pair(text: str, policies: list[str]) -> tuple[str, str]:
+    """``A-B`` as two of ``policies`` (names may hold '-': every split is tried)."""
+    for i, ch in enumerate(text):
+        if ch == "-" and text[:i] in policies and text[i + 1 :] in policies:
+            return text[:i], text[i + 1 :]
+    raise ScenarioError(
+        f"--contrast '{text}': expected A-B with two policies of the sweep "
+        f"({', '.join(policies)}), e.g. {'-'.join(policies[:2][::-1])}"
+    )
 
 
 def _where(items: list[str] | None) -> dict[str, Any]:

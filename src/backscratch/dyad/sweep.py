@@ -490,6 +490,64 @@ class Sweep(Result):
             con.close()
         return names, rows
 
+    def contrast(
+        self,
+        first: str,
+        second: str,
+        *,
+        by: Sequence[str] | None = None,
+        where: Mapping[str, Any] | None = None,
+    ) -> tuple[list[str], list[tuple]]:
+        """The paired contrast ``first - second`` of every metric of
+        :data:`~backscratch.dyad.results.RUN_METRICS`: the two policies' runs share random
+        numbers (same grid point, same run), so each run's difference is taken and its mean
+        and paired 95% confidence half-width reported, grouped ``by`` (default: the grid
+        keys) among the runs that match ``where``; the pooling rule of :meth:`summarize`
+        holds. Returns the column names (``runs``, then each metric and ``METRIC_ci95``) and
+        the rows."""
+        import duckdb
+
+        for value in (first, second):
+            if value not in self.policies:
+                raise ScenarioError.bad(
+                    "contrast", f"'{value}' is not a policy of this sweep "
+                    f"(known: {', '.join(self.policies)})",
+                )  # fmt: skip
+        if first == second:
+            raise ScenarioError.bad("contrast", "needs two different policies")
+        parts = self.finished_parts()
+        if not parts:
+            raise ScenarioError(f"{self.folder}: no finished parts yet")
+        by = list(by if by is not None else self.grid)
+        for key in by:
+            if key not in self.grid:
+                raise ScenarioError.bad(
+                    "by", f"not a grid key (known: {', '.join(self.grid) or 'none'})", key
+                )
+        fixed = self.conditions([*by, "policy"], where)
+        stats = []
+        for m in RUN_METRICS:
+            d = f'(CAST(a."{m.name}" AS DOUBLE) - CAST(b."{m.name}" AS DOUBLE))'
+            stats.append(f'avg({d}) AS "{m.name}"')
+            stats.append(f'1.96 * stddev_samp({d}) / sqrt(count({d})) AS "{m.name}_ci95"')
+        keys = ", ".join(f'a."{k}"' for k in by)
+        sql = (
+            "WITH p AS (SELECT * FROM read_parquet(?)) SELECT "
+            + "".join(f'a."{k}" AS "{k}", ' for k in by)
+            + f"count(*) AS runs, {', '.join(stats)} FROM p a JOIN p b "
+            "ON a.point = b.point AND a.run = b.run WHERE a.policy = ? AND b.policy = ?"
+            + "".join(f' AND a."{k}" = ?' for k in fixed)
+            + (f" GROUP BY {keys} ORDER BY {keys}" if by else "")
+        )
+        con = duckdb.connect(config={"threads": 1})  # one thread: see summarize
+        try:
+            rel = con.execute(sql, [parts, first, second, *fixed.values()])
+            names = [d[0] for d in rel.description]
+            rows = rel.fetchall()
+        finally:
+            con.close()
+        return names, rows
+
     def summary(self) -> dict[str, Any]:
         """The grid, the policies, tasks finished, and the means of :meth:`summarize`."""
         names, rows = self.summarize()
