@@ -330,3 +330,41 @@ def test_a_paired_contrast_is_the_mean_of_per_run_differences(reference, capsys)
     assert "none given for third_parties.count" in capsys.readouterr().err
     assert main(["summarize", str(reference), "--contrast", "mixed-blackmail"]) == 2
     assert "--contrast 'mixed-blackmail': expected A-B" in capsys.readouterr().err
+
+
+def test_tables_for_papers_parse_back_to_the_same_numbers(reference, capsys):
+    assert main(["summarize", str(reference), "--format", "json"]) == 0
+    want = json.loads(capsys.readouterr().out)
+    names = list(want[0])
+
+    def cells(text, fmt):
+        if fmt == "markdown":
+            lines = [ln.strip().strip("|").split("|") for ln in text.strip().splitlines()]
+            return [c.strip() for c in lines[0]], [[c.strip() for c in r] for r in lines[2:]]
+        body = text.split("\\midrule")[1].split("\\bottomrule")[0].strip().splitlines()
+        head = text.split("\\toprule")[1].split("\\midrule")[0].strip().removesuffix(" \\\\")
+        split = [r.removesuffix(" \\\\").split(" & ") for r in body]
+        return [h.strip().replace("\\_", "_") for h in head.split(" & ")], split
+
+    for fmt in ("markdown", "latex"):
+        assert main(["summarize", str(reference), "--format", fmt, "--digits", "6"]) == 0
+        header, rows = cells(capsys.readouterr().out, fmt)
+        assert header == names and len(rows) == len(want)
+        for got, row in zip(rows, want, strict=True):
+            for name, cell in zip(names, got, strict=True):
+                value = row[name]
+                if name in ("shadow", "third_parties.count"):
+                    assert cell == str(value)  # grid values exactly as written
+                elif isinstance(value, float) and not np.isnan(value):
+                    assert float(cell) == pytest.approx(value, abs=5e-7)
+                    assert len(cell.split(".")[1]) == 6  # rounded as asked
+                elif isinstance(value, str | int):
+                    assert cell == str(value)
+    # the default rounding is stated (4 digits), and Stata names are legal and unique
+    assert main(["summarize", str(reference), "--format", "markdown"]) == 0
+    first = capsys.readouterr().out.splitlines()[2].split("|")
+    assert first[5].strip() == f"{want[0]['cooperation_rate']:.4f}"
+    assert main(["summarize", str(reference), "--format", "csv", "--stata-names"]) == 0
+    stata = capsys.readouterr().out.splitlines()[0].split(",")
+    assert stata[:2] == ["shadow", "third_parties_count"] and len(set(stata)) == len(stata)
+    assert all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,31}", n) for n in stata)

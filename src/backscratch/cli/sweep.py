@@ -34,6 +34,8 @@ class SummaryFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+    markdown = "markdown"
+    latex = "latex"
 
 
 @app.command()
@@ -85,6 +87,19 @@ def summarize(
     ] = None,
     fmt: Annotated[SummaryFormat, typer.Option("--format")] = SummaryFormat.table,
     where: WhereOpt = None,
+    digits: Annotated[
+        int | None,
+        typer.Option(
+            "--digits",
+            min=0,
+            max=15,
+            help="Digits after the point in csv/markdown/latex (default: 4 in markdown and "
+            "latex, every digit in csv).",
+        ),
+    ] = None,
+    stata: Annotated[
+        bool, typer.Option("--stata-names", help="csv/markdown/latex: Stata-safe column names.")
+    ] = False,
     contrast: Annotated[
         str | None,
         typer.Option(
@@ -109,12 +124,11 @@ def summarize(
         names, rows = sw.summarize(keys, _where(where))
     if fmt is SummaryFormat.json:
         sys.stdout.write(json.dumps([dict(zip(names, r, strict=True)) for r in rows]) + "\n")
-    elif fmt is SummaryFormat.csv:
-        import csv
+    elif fmt in (SummaryFormat.csv, SummaryFormat.markdown, SummaryFormat.latex):
+        from backscratch.report.tables import render
 
-        writer = csv.writer(sys.stdout)
-        writer.writerow(names)
-        writer.writerows(rows)
+        text = render(names, rows, fmt.value, digits=digits, stata=stata, grid=list(sw.grid))
+        sys.stdout.write(text)
     else:
         what = f"{contrast}: paired difference, " if contrast else ""
         table = Table(title=f"{folder}: {what}mean ± 95% CI over runs", title_justify="left")
