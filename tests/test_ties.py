@@ -186,7 +186,8 @@ def test_calibrate_command_json(capsys, tmp_path):
     captured = capsys.readouterr()
     d = json.loads(captured.out)  # exactly one JSON object: progress went to stderr
     progress = captured.err.strip().splitlines()
-    assert [line.split(":")[1].split()[0] for line in progress] == ["1/2", "2/2"]
+    # each of the fit's four starts, then each of the two re-fits
+    assert [line.split(":")[1].split()[0] for line in progress] == [f"{k}/6" for k in range(1, 7)]
     assert set(d["params"]) == set(ties_fit.FREE) and set(d["se"]) == set(ties_fit.FREE)
     assert d["se_method"] == "bootstrap: sd of 2 re-fits on resampled cases"
     assert all(np.isfinite(v) and v > 0 for v in d["se"].values())

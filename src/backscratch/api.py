@@ -420,7 +420,8 @@ def calibrate(
         Override the scenario's runs, root seed and dotted fields.
     data, bootstrap, progress
         ``ties`` only: a TIES CSV (default: the shipped copy); standard errors from this many
-        re-fits on resampled cases (0: delta method); ``progress(done, total)`` per re-fit.
+        re-fits on resampled cases (0: delta method); ``progress(done, total)`` after each
+        start of the fit and each re-fit (or the delta method's step).
 
     Returns
     -------

@@ -392,7 +392,7 @@ def _calibrate_ties(scenario, runs, seed, set_, plot, fmt, data, save, refits) -
     if save is not None and save.suffix not in (".yaml", ".yml"):
         raise ScenarioError(f"--save {save}: must end in .yaml or .yml")
     sc = scenario_from(scenario, None, seed, set_, "calibrate")
-    progress = progress_printer("bootstrap re-fits", "re-fits") if refits else None
+    progress = progress_printer("ties fit", "steps (starts, then standard errors)")
     fit = api.calibrate(sc, to="ties", runs=runs, data=data, bootstrap=refits, progress=progress)
     sc = fit.scenario
     if save is not None:

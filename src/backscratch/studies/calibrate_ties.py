@@ -230,17 +230,18 @@ def fit_moments(
 
 
 def solutions(
-    scenario: Scenario, observed: np.ndarray, sd: np.ndarray, starts=STARTS
+    scenario: Scenario, observed: np.ndarray, sd: np.ndarray, starts=STARTS, progress=None
 ) -> list[tuple[np.ndarray, float]]:
     """Local optima ``(theta, cost)`` from every start, best first, distinct ones only
-    (cost: half the sum of squared standardised moment errors)."""
+    (cost: half the sum of squared standardised moment errors); ``progress(k)`` after the
+    ``k``-th start."""
 
     def residuals(theta):
         return (simulated_moments(scenario, theta) - observed) / sd
 
     found: list[tuple[np.ndarray, float]] = []
     scale = BOUNDS[:, 1] - BOUNDS[:, 0]
-    for x0 in starts:
+    for k, x0 in enumerate(starts, 1):
         sol = least_squares(
             residuals,
             np.array(x0),
@@ -252,6 +253,8 @@ def solutions(
         )
         if all(np.abs((sol.x - x) / scale).max() > 0.05 for x, _ in found):
             found.append((sol.x, float(sol.cost)))
+        if progress:
+            progress(k)
     return sorted(found, key=lambda f: f[1])
 
 
@@ -282,13 +285,19 @@ def calibrate_to_ties(
 
     Standard errors: by the delta method (default), or with ``refits > 0`` the standard
     deviation of the estimates re-fitted on that many bootstrap samples of the cases (each
-    started from the point estimate; ``progress(done, total)`` is called after each)."""
+    started from the point estimate). ``progress(done, total)`` is called after each start
+    of the fit (:data:`STARTS`) and each re-fit (or the delta method's one step)."""
     if isinstance(refits, bool) or refits < 0:
         raise ScenarioError.bad("bootstrap", f"{refits}: must be 0 (delta method) or a count")
     cases = ties.load(data) if cases is None else cases
     observed, counts, cov = data_moments(cases, bootstrap, seed=scenario.seed)
     sd = np.sqrt(np.diag(cov))
-    found = solutions(scenario, observed, sd)
+    total = len(STARTS) + (refits if refits > 0 else 1)
+    if progress:
+        progress(0, total)  # the starting state, as a sweep reports it
+    found = solutions(
+        scenario, observed, sd, progress=(lambda k: progress(k, total)) if progress else None
+    )
     theta = found[0][0]
     simulated = simulated_moments(scenario, theta)
     alternatives = []
@@ -302,11 +311,14 @@ def calibrate_to_ties(
                 }
             )
     if refits > 0:
-        se = bootstrap_refits(scenario, cases, theta, sd, refits, progress).std(axis=0, ddof=1)
+        after = (lambda d, _t: progress(len(STARTS) + d, total)) if progress else None
+        se = bootstrap_refits(scenario, cases, theta, sd, refits, after).std(axis=0, ddof=1)
         method = f"bootstrap: sd of {refits} re-fits on resampled cases"
     else:
         se = delta_se(scenario, theta, cov, simulated)
         method = "delta method: bootstrap covariance of the data moments and simulation noise"
+        if progress:
+            progress(total, total)
     fit = _result(scenario, theta, se, observed, counts, simulated)
     fit.se_method = method
     fit.alternatives = alternatives
