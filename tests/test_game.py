@@ -405,3 +405,26 @@ def test_the_command_reports_each_types_carrying_out(capsys):
     d = data["diagnostics"]
     assert d["reputation_grid"] == 11 and 0 <= d["unsettled_cells"] < 0.05
     assert "final_d_belief" in data["summary"]
+
+
+def test_a_phase_map_with_a_folder_resumes_and_is_bit_identical(tmp_path, monkeypatch):
+    import backscratch.game.api as gapi
+
+    sc = scenario(horizon=3)
+    axes = {"threat.punishment": [0.5, 2.0], "shadow": [0.5, 0.9]}
+    whole = phase_map(sc, axes=axes)
+    out = tmp_path / "map"
+    first = phase_map(sc, axes=axes, out=out)
+    assert first.rows == whole.rows and len(list((out / "cells").glob("cell-*.json"))) == 4
+    # a run cut short: one cell lost, another half-written; only those two are solved again
+    (out / "cells" / "cell-00001.json").unlink()
+    (out / "cells" / "cell-00002.json").write_text('{"cell": 2, "ro')
+    (out / "cells" / ".cell-00003.json.tmp.part").write_text("x")
+    solved = []
+    real = gapi._cell
+    monkeypatch.setattr(gapi, "_cell", lambda args: solved.append(args[0]) or real(args))
+    again = phase_map(sc, axes=axes, out=out)
+    assert sorted(solved) == [1, 2] and again.rows == whole.rows
+    assert not list((out / "cells").glob(".*.part"))
+    with pytest.raises(bs.ScenarioError, match="holds a different phase map"):
+        phase_map(sc, axes={"threat.punishment": [0.5], "shadow": [0.5]}, out=out)

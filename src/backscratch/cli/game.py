@@ -255,7 +255,7 @@ def _phase(
     backend, workers, scheduler = where
     result = phase_map(
         sc, axes=axes, backend=backend, workers=workers, scheduler=scheduler,
-        progress=progress_printer("equilibrium map", unit="cells"),
+        progress=progress_printer("equilibrium map", unit="cells"), out=out_dir,
     )  # fmt: skip
     k1, k2 = result.keys
     if out_dir is not None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,7 +176,8 @@ def write_phase_map(result: PhaseMap, out: str | Path, *, force: bool = False) -
                "keys": list(result.keys), "values": [list(v) for v in result.values],
                "cells": result.rows}  # fmt: skip
     files.append(store.write_json(payload, out / "phase_map.json"))
-    store.seal(out, "phase-map", files)
+    extra = [out / "map.json", *sorted((out / "cells").glob("cell-*.json"))]
+    store.seal(out, "phase-map", [*files, *(f for f in extra if f.is_file())])
 
 
 def _cell(args: tuple[int, Scenario, dict[str, Any]]) -> tuple[int, dict[str, Any]]:
@@ -191,6 +193,7 @@ def phase_map(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    out: str | Path | None = None,
 ) -> PhaseMap:
     """D's equilibrium first move at every combination of two scenario fields.
 
@@ -207,6 +210,11 @@ def phase_map(
         cell is deterministic, so the map is the same on every backend and worker count.
     progress
         Called as ``progress(done, total)`` after each cell.
+    out
+        A folder that makes the map resumable: each finished cell is written to
+        ``out/cells/`` as it arrives (with ``out/map.json``, what the map is), and a map
+        started again with the same scenario and axes solves only the cells not there yet.
+        A folder holding a different map is refused.
     """
     if len(axes) != 2:
         raise ScenarioError.bad("axes", f"a phase map takes two fields, not {len(axes)}")
@@ -222,9 +230,59 @@ def phase_map(
     for c in cells:  # every value checked before any work
         scenario.with_updates(**c)
     done: dict[int, dict[str, Any]] = {}
-    jobs = [(i, scenario, c) for i, c in enumerate(cells)]
+    folder = None if out is None else _map_folder(Path(out), scenario, (k1, k2), (v1, v2))
+    if folder is not None:
+        done = _finished_cells(folder, len(cells))
+    jobs = [(i, scenario, c) for i, c in enumerate(cells) if i not in done]
+    if progress is not None:
+        progress(len(done), len(cells))
     for i, row in run_tasks(_cell, jobs, backend, workers, scheduler):
         done[i] = row
+        if folder is not None:
+            from backscratch.core import store
+
+            store.write_json({"cell": i, "row": row}, folder / "cells" / f"cell-{i:05d}.json")
         if progress is not None:
-            progress(len(done), len(jobs))
-    return PhaseMap(scenario, (k1, k2), (list(v1), list(v2)), [done[i] for i in range(len(jobs))])
+            progress(len(done), len(cells))
+    return PhaseMap(scenario, (k1, k2), (list(v1), list(v2)), [done[i] for i in range(len(cells))])
+
+
+def _map_folder(out: Path, scenario: Scenario, keys: tuple, values: tuple) -> Path:
+    """``out`` ready to hold a map's finished cells: its ``map.json`` written, or checked
+    to describe the same map (scenario, axes, version)."""
+    from backscratch.core import store
+
+    spec = {"version": __version__, "scenario": scenario.model_dump(mode="json"),
+            "keys": list(keys), "values": [list(v) for v in values]}  # fmt: skip
+    path = out / "map.json"
+    if path.exists():
+        try:
+            same = json.loads(path.read_text("utf-8")) == json.loads(json.dumps(spec))
+        except (OSError, ValueError):
+            same = False
+        if not same:
+            raise ScenarioError.bad(
+                "out", "holds a different phase map (scenario, axes or version differ); use "
+                "another folder", f"'{out}'",
+            )  # fmt: skip
+    else:
+        store.write_json(spec, path)
+    (out / "cells").mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _finished_cells(folder: Path, n: int) -> dict[int, dict[str, Any]]:
+    """The cells already solved in ``folder/cells`` (a file that does not read back whole
+    is solved again)."""
+    done: dict[int, dict[str, Any]] = {}
+    for path in sorted((folder / "cells").glob("cell-*.json")):
+        try:
+            data = json.loads(path.read_text("utf-8"))
+            i, row = int(data["cell"]), dict(data["row"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if 0 <= i < n and path.name == f"cell-{i:05d}.json":
+            done[i] = row
+    for tmp in (folder / "cells").glob(".*.part"):
+        tmp.unlink(missing_ok=True)
+    return done
