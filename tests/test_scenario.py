@@ -263,3 +263,31 @@ def test_assignment_and_grid_values_keep_the_limits():
         parse_grid(["shadow=[0.5"], load_scenario("oye-dyad"))
     assert err.value.param == "grid" and "malformed YAML" in str(err.value)
     assert "at line" not in str(err.value)
+
+
+@pytest.mark.parametrize("name", ["oye-dyad", "iran-2003-2013", "tribute"])
+def test_a_new_scenario_template_documents_every_field_and_reads_back(tmp_path, capsys, name):
+    from backscratch.cli import main
+
+    path = tmp_path / "mine.yaml"
+    assert main(["new", "mine", "--from", name, "-o", str(path)]) == 0
+    text = path.read_text()
+    assert load_scenario(path) == load_scenario(name).with_updates(name="mine")
+    lines = text.splitlines()
+    fields = [i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")]
+    assert len(fields) > 20
+    assert all(lines[i - 1].lstrip().startswith("#") for i in fields)  # each under its comment
+    assert "number in [0, 1]" in text and "Ge(" not in text and "Literal[" not in text
+    assert main(["new", "mine", "--from", name, "-o", str(path)]) == 2  # never overwritten
+    assert "exists; --force" in capsys.readouterr().err
+
+
+def test_field_docs_give_types_in_words():
+    for doc in ("scenario-fields.md", "tribute-fields.md"):
+        text = (Path(__file__).parent.parent / "docs" / doc).read_text()
+        for internal in ("Ge(", "Le(", "Gt(", "Literal[", "Annotated", "FieldInfo"):
+            assert internal not in text, (doc, internal)
+    assert (
+        "| `shadow` | number in [0, 1] |"
+        in (Path(__file__).parent.parent / "docs" / "scenario-fields.md").read_text()
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -170,6 +171,44 @@ def schema(
     from backscratch.dyad.scenario import fields_markdown
 
     sys.stdout.write(fields_markdown())
+
+
+@app.command()
+def new(
+    name: Annotated[str, typer.Argument(help="The new scenario's name (and file stem).")],
+    base: Annotated[
+        str, typer.Option("--from", help="The scenario to start from (built-in or file).")
+    ] = "oye-dyad",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="The file to write (default NAME.yaml).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Write a commented scenario file to edit: every field of --from with its type, range,
+    unit and reference as comments; it runs as written."""
+    from backscratch.core import store
+    from backscratch.core.schema import (
+        load_scenario,
+        read_mapping,
+        scenario_template,
+        shown,
+        validate,
+    )
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", name):
+        raise ScenarioError(f"name {shown(name)}: letters, digits, '-', '_' and '.', at most 64")
+    path = output if output is not None else Path(f"{name}.yaml")
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        raise ScenarioError(f"--output '{path}': the file name must end in .yaml or .yml")
+    if path.exists() and not force:
+        raise ScenarioError(f"--output '{path}': exists; --force to replace it")
+    check_out_dir(path.parent, "--output")
+    sc = load_scenario(base).with_updates(name=name)
+    text = scenario_template(sc, base)
+    if validate(read_mapping(text, "yaml", str(path)), str(path)) != sc:  # reads back whole
+        raise ScenarioError(f"--from {base}: could not be written as a template")
+    store.write_text(text, path)
+    out.print(f"scenario written to {path} (from {base}); check it: backscratch run {path}")
 
 
 @app.command()

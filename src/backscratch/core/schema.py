@@ -423,20 +423,133 @@ def dump_yaml(scenario: BaseModel) -> str:
 TABLE_HEAD = ["| field | type | default | meaning [unit], reference |", "| --- | --- | --- | --- |"]
 
 
+def _bounds(metadata: Any) -> str:
+    """Numeric bounds of annotated-types metadata in words: "≥ 0", "in [0, 1]", "> 0"."""
+    lo = hi = None
+    lo_open = hi_open = False
+    for m in metadata:
+        for attr, is_lo, is_open in (("ge", True, False), ("gt", True, True),
+                                     ("le", False, False), ("lt", False, True)):  # fmt: skip
+            v = getattr(m, attr, None)
+            if v is not None:
+                if is_lo:
+                    lo, lo_open = v, is_open
+                else:
+                    hi, hi_open = v, is_open
+
+    def num(v: float) -> str:
+        return f"{int(v):,}" if float(v).is_integer() and abs(v) >= 10_000 else f"{v:g}"
+
+    if lo is not None and hi is not None:
+        return f"in {'(' if lo_open else '['}{num(lo)}, {num(hi)}{')' if hi_open else ']'}"
+    if lo is not None:
+        return f"{'>' if lo_open else '≥'} {num(lo)}"
+    if hi is not None:
+        return f"{'<' if hi_open else '≤'} {num(hi)}"
+    return ""
+
+
+def human_type(annotation: Any, metadata: Any = ()) -> str:
+    """A field's type in words for people: "number in [0, 1]", "whole number ≥ 1", "one of:
+    a, b", "list of (number ≥ 0), at most 2", "true or false", "text"."""
+    import typing
+
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    inner_meta = list(metadata)
+    if origin is typing.Annotated:
+        base, *extra = args
+        for e in extra:
+            inner_meta += list(getattr(e, "metadata", [e]))
+        return human_type(base, inner_meta)
+    if origin is typing.Literal:
+        return "one of: " + ", ".join(str(a) for a in args)
+    if origin is list:
+        sizes = [m for m in metadata if hasattr(m, "min_length") or hasattr(m, "max_length")]
+        words = f"list of ({human_type(args[0])})" if args else "list"
+        lo = next((m.min_length for m in sizes if getattr(m, "min_length", None)), None)
+        hi = next((m.max_length for m in sizes if getattr(m, "max_length", None)), None)
+        if lo and hi:
+            words += f", {lo} to {hi}"
+        elif hi:
+            words += f", at most {hi}"
+        elif lo:
+            words += f", at least {lo}"
+        return words
+    if origin is dict:
+        return "mapping"
+    if annotation is bool:
+        return "true or false"
+    if annotation is str:
+        return "text"
+    names = {float: "number", int: "whole number"}
+    if annotation in names:
+        bounds = _bounds(metadata)
+        return names[annotation] + (f" {bounds}" if bounds else "")
+    kind = getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
+    return re.sub(r"backscratch(\.\w+)+\.", "", kind)
+
+
+def _flow(value: Any) -> str:
+    """A value as one line of YAML (flow style) that reads back to it."""
+    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10**6)
+    return text.removesuffix("\n").removesuffix("\n...").strip()
+
+
+def _comment(text: str, indent: str, width: int = 90) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width - len(indent) - 2, initial_indent=f"{indent}# ",
+                         subsequent_indent=f"{indent}# ")  # fmt: skip
+
+
+def scenario_template(scenario: BaseModel, source: str) -> str:
+    """``scenario`` as a YAML file for people to edit: every field, each under a comment
+    with its type and range in words (:func:`human_type`) and its meaning, unit and
+    reference; it loads back to ``scenario``."""
+    lines = [
+        f"# {getattr(scenario, 'name', 'scenario')}: a backscratch scenario, from {source}.",
+        "# Every field is listed with its type, range, unit and reference; change what you",
+        "# need and delete the rest (a missing field takes the model's default).",
+        "# Check it: backscratch run THIS-FILE --runs 100",
+        "",
+    ]
+
+    def emit(model: BaseModel, indent: str) -> None:
+        for name, field in type(model).model_fields.items():
+            value = getattr(model, name)
+            if isinstance(value, BaseModel):
+                lines.extend(_comment(field.description or name, indent))
+                lines.append(f"{indent}{name}:")
+                emit(value, indent + "  ")
+                continue
+            kind = human_type(field.annotation, field.metadata)
+            lines.extend(_comment(f"{kind}. {field.description or ''}".strip(), indent))
+            dumped = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+            if isinstance(value, list) and value and isinstance(value[0], BaseModel):
+                dumped = [v.model_dump(mode="json") for v in value]
+            elif isinstance(value, dict):
+                dumped = {
+                    k: [e.model_dump(mode="json") if isinstance(e, BaseModel) else e for e in v]
+                    if isinstance(v, list)
+                    else v
+                    for k, v in value.items()
+                }
+            lines.append(f"{indent}{name}: {_flow(dumped)}")
+
+    emit(scenario, "")
+    return "\n".join(lines) + "\n"
+
+
 def field_rows(model: type[BaseModel], prefix: str = "") -> list[str]:
     """One Markdown table row per field of ``model`` (nested sections flattened to dotted
-    names): type with bounds, default, description."""
+    names): type in words with bounds (:func:`human_type`), default, description."""
     rows = []
     for name, field in model.model_fields.items():
         annotation = field.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             rows += field_rows(annotation, f"{prefix}{name}.")
             continue
-        kind = getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
-        kind = re.sub(r"backscratch(\.\w+)+\.", "", kind)
-        bounds = [str(m) for m in field.metadata]
-        if bounds:
-            kind += " (" + ", ".join(bounds) + ")"
+        kind = human_type(annotation, field.metadata)
         if field.is_required():
             default = "required"
         else:
