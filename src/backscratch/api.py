@@ -201,7 +201,8 @@ def equilibrium(
 
     D chooses its instrument, demand and price each period as a Markov strategy of the public
     belief about the target, from the menu of ``strategic.*``, and carries out a resisted
-    threat only when that is sequentially rational given its known cost (docs/model.md,
+    threat only when that is sequentially rational given its cost: known, or private with
+    two ``strategic.cost_types``, when the reputation at stake counts too (docs/model.md,
     "The demander's choice").
 
     Parameters

@@ -19,6 +19,7 @@ step with the kernel, collecting the columns declared in
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import numpy as np
 
@@ -62,6 +63,15 @@ def check_memory(scenario: Scenario, need: int) -> None:
         )
 
 
+def allocate_records(scenario: Scenario, columns, records_type) -> tuple[dict[str, Any], Any]:
+    """The per-period record arrays ``(horizon, runs)`` of ``columns`` by name, after
+    :func:`check_memory`, and the ``records_type`` view of them that a kernel writes into."""
+    H, n = scenario.horizon, scenario.runs
+    check_memory(scenario, H * n * sum(np.dtype(c.dtype).itemsize for c in columns))
+    records = {c.name: np.empty((H, n), dtype=c.dtype) for c in columns}
+    return records, records_type(**records)
+
+
 class DyadModel:
     """All runs of a scenario under one instrument plan, advancing together.
 
@@ -101,7 +111,7 @@ class DyadModel:
             self.equilibrium = equilibrium_of(self.stage)
         self.compliance = compliance
         """The target's compliance table ``p[t, type, g]``."""
-        H, n = scenario.horizon, scenario.runs
+        n = scenario.runs
         self.streams = rng.Streams(scenario.seed, n, first_run // rng.BLOCK)
         """Runs ``first_run`` to ``first_run + runs - 1`` of the scenario's seed: a model of
         the runs of one block onwards equals that slice of a model of them all."""
@@ -109,9 +119,7 @@ class DyadModel:
         self.belief = np.full(n, scenario.target.prior_pliable)
         self.capacity = np.full(n, scenario.hedging.initial_capacity)
         self.latency = np.full(n, scenario.hedging.initial)
-        check_memory(scenario, H * n * sum(np.dtype(c.dtype).itemsize for c in COLUMNS))
-        self.records = {c.name: np.empty((H, n), dtype=c.dtype) for c in COLUMNS}
-        self._rec = Records(**self.records)
+        self.records, self._rec = allocate_records(scenario, COLUMNS, Records)
         self.t = 0
 
     @property

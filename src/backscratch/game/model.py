@@ -24,7 +24,7 @@ import numpy as np
 
 from backscratch.core import rng
 from backscratch.core.kernels import posterior
-from backscratch.dyad.model import check_memory
+from backscratch.dyad.model import allocate_records
 from backscratch.dyad.params import Params
 from backscratch.dyad.scenario import Scenario
 from backscratch.dyad.stage import StageGame, plan_for, respond
@@ -261,7 +261,7 @@ class GameModel:
         self.scenario = scenario
         self.solution = solution = solve(scenario) if solution is None else solution
         self.terms = Terms.from_scenario(scenario, solution.menu)
-        H, n = scenario.horizon, scenario.runs
+        n = scenario.runs
         self.streams = rng.Streams(scenario.seed, n)
         self.pliable = self.streams.draw(1)[0] < scenario.target.prior_pliable
         self.d_type = np.zeros(n, dtype=np.int64)
@@ -271,9 +271,7 @@ class GameModel:
             self.d_type[self.streams.draw(1)[0] >= scenario.strategic.prior_low_cost] = 1
         self.mu = np.full(n, scenario.target.prior_pliable)
         self.nu = np.full(n, solution.d_prior)
-        check_memory(scenario, H * n * sum(np.dtype(c.dtype).itemsize for c in COLUMNS))
-        self.records = {c.name: np.empty((H, n), dtype=c.dtype) for c in COLUMNS}
-        self._rec = Records(**self.records)
+        self.records, self._rec = allocate_records(scenario, COLUMNS, Records)
         self.t = 0
 
     @property
