@@ -149,6 +149,8 @@ def verify(folder: str | Path) -> dict:
     except (OSError, ValueError, KeyError, TypeError):
         raise ScenarioError(f"{path}: unreadable (not the contents of a results folder)") from None
     for name, digest in files.items():
+        if Path(name).is_absolute() or ".." in Path(name).parts:
+            raise ScenarioError(f"{path}: lists '{name}', outside the folder")
         file = folder / name
         if not file.is_file():
             raise ScenarioError(f"{file}: missing (listed in {CONTENTS})")
