@@ -1,5 +1,6 @@
 """The demander's choice solved and played: :func:`solve` (backward induction over the
-public belief about the target, D choosing its action at every belief) and
+public beliefs about the target and, when its cost is private, about D, D choosing its
+action at every state) and
 :class:`GameModel` (every run advancing together through equilibrium play, one period per
 :meth:`~GameModel.step`, Mesa-style).
 
@@ -10,9 +11,10 @@ whether it carries one out is a static choice (the belief after resistance does 
 on it): it does iff the cost ``k * P`` is at most what backing down costs it (Fearon 1994's
 audience costs; 0 for a unitary nation). With two ``strategic.cost_types`` the cost is
 private, observers hold a public belief about it, and carrying out also buys reputation:
-each type's choice is a logit best reply given the beliefs each outcome leaves. The target's side is the dyad's programme
-(:mod:`backscratch.dyad.stage`): for each action, every stable equilibrium of the pliable
-type's response is found and one chosen by ``solver.selection``.
+each type's choice is a logit best reply given the beliefs each outcome leaves. The
+target's side is the dyad's programme (:mod:`backscratch.dyad.stage`): for each action,
+every stable equilibrium of the pliable type's response is found and one chosen by
+``solver.selection``.
 """
 
 from __future__ import annotations
