@@ -267,9 +267,9 @@ class GameModel:
         self.streams = rng.Streams(scenario.seed, n)
         self.pliable = self.streams.draw(1)[0] < scenario.target.prior_pliable
         self.d_type = np.zeros(n, dtype=np.int64)
-        if (
-            len(self.terms.costs) == 2
-        ):  # drawn only then: a known cost leaves the draws as they were
+        # D's type is drawn only when its cost is private: a known cost leaves the draws as
+        # they were
+        if len(self.terms.costs) == 2:
             self.d_type[self.streams.draw(1)[0] >= scenario.strategic.prior_low_cost] = 1
         self.mu = np.full(n, scenario.target.prior_pliable)
         self.nu = np.full(n, solution.d_prior)
