@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
@@ -43,6 +44,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+SERVE_PID = [0]  # the server's process id, for the memory check
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -64,6 +68,7 @@ def server(tmp_path_factory):
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    SERVE_PID[0] = proc.pid
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 120
     try:
@@ -224,6 +229,76 @@ def test_upload_over_1_mb_is_refused_in_the_browser(page):
     handle.focus()
     page.keyboard.press("PageUp")
     assert _wait_for_change(page, "cooperation_rate", "blackmail", before) != before
+
+
+def _get(url: str, host: str | None = None) -> tuple[int, bytes, float]:
+    """Status, body and seconds of a GET, with ``host`` as the Host header if given."""
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    start = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            return resp.status, resp.read(), time.monotonic() - start
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), time.monotonic() - start
+
+
+def test_a_host_header_that_is_not_loopback_is_refused(server):
+    port = urlparse(server).port
+    status, body, _ = _get(server, host=f"rebound.example:{port}")
+    assert status == 403 and b"Host 'rebound.example:" in body and b"loopback" in body
+    assert _get(server, host=f"localhost:{port}")[0] == 200
+
+
+def _endless_body(port: int, sent: list) -> None:
+    """A POST whose chunked body never ends, until the server hangs up."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(
+            f"POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n".encode()
+        )
+        chunk = b"%x\r\n%s\r\n" % (65_536, b"a" * 65_536)
+        try:
+            while sent[0] < 200_000_000:
+                s.sendall(chunk)
+                sent[0] += 65_536
+        except OSError:
+            pass
+
+
+def _rss(pid: int) -> int:
+    import psutil
+
+    proc = psutil.Process(pid)
+    return proc.memory_info().rss + sum(c.memory_info().rss for c in proc.children(True))
+
+
+def test_a_hostile_upload_leaves_other_clients_served_and_memory_where_it_was(page, server):
+    """An alias bomb uploaded through the page and a request body without end, at once:
+    the server hangs up on the body past 1 MB, refuses the bomb in one line, answers another
+    client's page load meanwhile with less than 1 s of delay, and holds no more than 50 MB
+    more memory afterwards."""
+    import threading
+
+    port = urlparse(server).port
+    serve_pid = SERVE_PID[0]
+    quiet = sorted(_get(server)[2] for _ in range(3))[1]
+    before = _rss(serve_pid)
+    sent = [0]
+    hostile = threading.Thread(target=_endless_body, args=(port, sent), daemon=True)
+    hostile.start()
+    bomb = b"a: &a [1,1,1,1,1,1,1,1,1]\n" + b"".join(
+        b"%c: &%c [%s]\n" % (98 + i, 98 + i, b",".join([b"*%c" % (97 + i)] * 9)) for i in range(9)
+    )
+    _upload(page, "bomb.yaml", bomb)
+    status, body, seconds = _get(server)
+    assert status == 200 and b"Bokeh" in body
+    # building a page's session takes about 1 s here by itself: the hostile client may add
+    # at most 1 s to what the same load took just before
+    assert seconds < quiet + 1.0, f"the page took {seconds:.2f} s, against {quiet:.2f} s"
+    page.get_by_text("more than 10,000 values (aliases expanded)").wait_for(timeout=WAIT_MS)
+    hostile.join(timeout=60)
+    assert not hostile.is_alive() and sent[0] < 50_000_000  # dropped, not read to the end
+    assert _rss(serve_pid) - before < 50_000_000
 
 
 def test_heavy_run_shows_progress_and_then_its_results(page):

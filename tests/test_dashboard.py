@@ -329,6 +329,45 @@ def test_large_files_are_refused_before_they_reach_the_websocket(explore):
     assert explore.upload.chunk_size < DEFAULT_WEBSOCKET_MAX_MESSAGE_SIZE_BYTES
 
 
+def _chunks(explore, name, pieces, total=None):
+    from panel.models.file_dropper import UploadEvent
+
+    total = len(pieces) if total is None else total
+    for i, piece in enumerate(pieces, start=1):
+        data = {"chunk": i, "data": piece, "name": name, "total_chunks": total, "type": ""}
+        explore.upload._process_event(UploadEvent(model=None, data=data))
+
+
+def test_a_chunked_upload_is_put_together_and_loaded(explore):
+    text = b"shadow: 0.55\nruns: 100\n" + b"#" * 600_000 + b"\n"
+    _chunks(
+        explore, "big-but-fine.yaml", [text[i : i + 256_000] for i in range(0, len(text), 256_000)]
+    )
+    assert explore.outcome.scenario.shadow == 0.55 and not explore.error.visible
+
+
+def test_endless_chunks_are_dropped_once_past_1_mb(explore):
+    """A client that is not a browser announces a small file and sends chunks without end:
+    the upload is dropped at the chunk that passes 1 MB, nothing of it is kept, and later
+    chunks of it are ignored."""
+    shadow = explore.outcome.scenario.shadow
+    _chunks(explore, "endless.yaml", [b"#" * 256_000] * 40, total=4)
+    assert "Rejected: endless.yaml: larger than 1 MB" in explore.error.object
+    assert explore.upload._file_buffer == {} and explore.upload._received == {}
+    assert explore.outcome.scenario.shadow == shadow
+    _chunks(explore, "liar.yaml", [b"#"], total=10_000)  # announced too large: refused at once
+    assert "liar.yaml: announced as larger than 1 MB" in explore.error.object
+    assert explore.upload._file_buffer == {}
+
+
+def test_uploads_stand_for_at_most_ten_thousand_values(explore):
+    flow = b"a: [" + b"1," * 10_001 + b"1]\n"
+    assert not explore.handle_upload(flow, "wide.yaml")
+    assert "more than 10,000 values" in explore.error.object
+    assert not explore.handle_upload(b"a = [" + b"1," * 10_001 + b"1]\n", "wide.toml")
+    assert "TOML with more than 10,000 values" in explore.error.object
+
+
 def test_the_file_dropper_hands_text_or_bytes_to_the_upload_check(explore):
     explore.upload.value = {"text.yaml": "shadow: 0.35\nruns: 100\n"}
     assert explore.outcome.scenario.shadow == 0.35
@@ -373,6 +412,14 @@ def test_serve_binds_loopback_unless_told_otherwise():
     for empty in ("", "*"):
         with pytest.raises(ScenarioError, match="binds every interface"):
             server.check_host(empty, explicit=True)
+
+
+def test_host_headers_answered_are_the_loopback_names_unless_host_was_chosen():
+    allowed = server.allowed_hosts("127.0.0.1", 5006)
+    assert {"127.0.0.1:5006", "localhost:5006", "[::1]:5006", "localhost"} <= allowed
+    assert "evil.example:5006" not in allowed and "127.0.0.2:5006" not in allowed
+    assert "[::1]:7" in server.allowed_hosts("::1", 7)
+    assert server.allowed_hosts("0.0.0.0", 7) is None  # --host 0.0.0.0: any name
 
 
 def test_websocket_origins_are_the_loopback_names():

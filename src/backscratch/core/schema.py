@@ -135,66 +135,76 @@ def shown(value: Any) -> str:
     return text if len(text) <= SHOWN else text[: SHOWN - 3] + "..."
 
 
-def _check_nodes(root: yaml.Node, source: str) -> None:
-    """Refuse a YAML node graph nested deeper than :data:`MAX_DEPTH` or standing for more
-    than :data:`MAX_VALUES` values (aliases counted every time they are used; each distinct
-    node is visited once, so a bomb is measured without being expanded)."""
-    size: dict[int, int] = {}
-    depth: dict[int, int] = {}
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        key = id(node)
-        if key in size and not done:
-            continue
-        kids: list[yaml.Node] = []
-        if isinstance(node, yaml.SequenceNode):
-            kids = list(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            kids = [n for pair in node.value for n in pair]
-        if not done:
-            size[key] = -1  # on the stack: a recursive alias
-            stack.append((node, True))
-            stack.extend((k, False) for k in kids if id(k) not in size)
-            continue
-        if any(size.get(id(k)) == -1 for k in kids):
-            raise ScenarioError(f"{source}: YAML with a recursive alias is not accepted")
-        size[key] = 1 + sum(size[id(k)] for k in kids)
-        depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
-        if size[key] > MAX_VALUES:
-            raise ScenarioError(
-                f"{source}: YAML that stands for more than {MAX_VALUES:,} values (aliases "
-                "expanded) is not accepted"
-            )
-        if depth[key] > MAX_DEPTH:
-            raise ScenarioError(f"{source}: YAML nested more than {MAX_DEPTH} deep")
+def _check_events(text: str, source: str, max_values: int) -> None:
+    """Refuse YAML nested deeper than :data:`MAX_DEPTH` or standing for more than
+    ``max_values`` values (aliases counted every time they are used, by the size of what
+    they name), reading the parser's events once and stopping at the first value past a
+    limit: nothing is composed or expanded, so a megabyte of YAML or an alias bomb is
+    refused in a fraction of a second."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    total = 0
+    size: dict[str, tuple[int, int]] = {}  # anchor -> (values, depth) of what it names
+    stack: list[list] = []  # open collections: [anchor, total at start, deepest child]
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.AliasEvent):
+                if any(frame[0] == event.anchor for frame in stack):
+                    raise ScenarioError(f"{source}: YAML with a recursive alias is not accepted")
+                values, depth = size.get(event.anchor, (1, 1))
+            elif isinstance(event, yaml.ScalarEvent):
+                values, depth = 1, 1
+                if event.anchor is not None:
+                    size[event.anchor] = (1, 1)
+            elif isinstance(event, yaml.CollectionStartEvent):
+                total += 1
+                stack.append([event.anchor, total, 0])
+                if len(stack) > MAX_DEPTH:
+                    raise ScenarioError(f"{source}: YAML nested more than {MAX_DEPTH} deep")
+                values = 0
+            elif isinstance(event, yaml.CollectionEndEvent):
+                anchor, start, deepest = stack.pop()
+                values, depth = 0, deepest + 1
+                if anchor is not None:
+                    size[anchor] = (total - start + 1, depth)
+            else:
+                continue
+            total += values
+            if total > max_values:
+                raise ScenarioError(
+                    f"{source}: YAML that stands for more than {max_values:,} values (aliases "
+                    "expanded) is not accepted"
+                )
+            if stack and not isinstance(event, yaml.CollectionStartEvent):
+                stack[-1][2] = max(stack[-1][2], depth)
+                if len(stack) + depth > MAX_DEPTH:
+                    raise ScenarioError(f"{source}: YAML nested more than {MAX_DEPTH} deep")
+    finally:
+        loader.dispose()
 
 
-def load_yaml(text: str, source: str) -> Any:
+def load_yaml(text: str, source: str, *, max_values: int = MAX_VALUES) -> Any:
     """YAML text to Python data with the safe loader (plain data only: nothing is executed),
     after checking that it is at most :data:`MAX_TEXT` characters, nested at most
-    :data:`MAX_DEPTH` deep and stands for at most :data:`MAX_VALUES` values with its aliases
-    expanded; one-line errors (:class:`ScenarioError`) naming ``source`` otherwise (malformed
+    :data:`MAX_DEPTH` deep and stands for at most ``max_values`` (:data:`MAX_VALUES`) values
+    with its aliases expanded; one-line errors (:class:`ScenarioError`) naming ``source`` otherwise (malformed
     YAML included)."""
     if len(text) > MAX_TEXT:
         raise ScenarioError(f"{source}: more than {MAX_TEXT:,} characters")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    loader = None
     try:
-        try:
-            node = loader.get_single_node()
-        except RecursionError:
-            raise ScenarioError(f"{source}: YAML nested more than {MAX_DEPTH} deep") from None
-        if node is None:
-            return None
-        _check_nodes(node, source)
-        return loader.construct_document(node)
+        _check_events(text, source, max_values)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+        node = loader.get_single_node()
+        return None if node is None else loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None and "\n" in text else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ScenarioError(f"{source}: malformed YAML{where}: {problem}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _depth(value: Any) -> int:
@@ -209,19 +219,30 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def read_mapping(text: str, fmt: str, source: str) -> dict[str, Any]:
+def read_mapping(
+    text: str, fmt: str, source: str, *, max_values: int = MAX_VALUES
+) -> dict[str, Any]:
     """Parse scenario text (``fmt`` yaml or toml; YAML by :func:`load_yaml`, with its
     limits) into a mapping, with a one-line :class:`ScenarioError` naming ``source`` if it
-    is malformed."""
+    is malformed.
+
+    ``max_values`` bounds the values the text may stand for. For TOML (which has no
+    aliases) it is checked before parsing on an upper bound, the count of ``=``, ``,`` and
+    ``[`` in the text, so that parsing time is bounded too."""
     try:
         if fmt == "toml":
             if len(text) > MAX_TEXT:
                 raise ScenarioError(f"{source}: more than {MAX_TEXT:,} characters")
+            if sum(text.count(c) for c in "=,[") > max_values:
+                raise ScenarioError(
+                    f"{source}: TOML with more than {max_values:,} values (counting every "
+                    "'=', ',' and '[') is not accepted"
+                )
             data = tomllib.loads(text)
             if _depth(data) > MAX_DEPTH:
                 raise ScenarioError(f"{source}: TOML nested more than {MAX_DEPTH} deep")
         else:
-            data = load_yaml(text, source)
+            data = load_yaml(text, source, max_values=max_values)
     except RecursionError:
         raise ScenarioError(f"{source}: nested more than {MAX_DEPTH} deep") from None
     except yaml.YAMLError as exc:

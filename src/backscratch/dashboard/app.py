@@ -49,6 +49,59 @@ ERROR_STYLE = {
     "color": "#611a15",
 }
 
+
+class BoundedFileDropper(pn.widgets.FileDropper):
+    """Panel's ``FileDropper`` that counts each upload's bytes as its chunks arrive and drops
+    it past :data:`~backscratch.dashboard.core.MAX_UPLOAD_BYTES`.
+
+    The browser refuses large files itself (``max_file_size``), but a client that is not a
+    browser can send chunks without end, which the stock widget keeps until the last one.
+    Here at most one upload is held at a time; a chunk that does not continue it, or that
+    takes it past the limit, drops it, and ``on_refused(name, reason)`` is called once.
+    """
+
+    def __init__(self, on_refused, **params):
+        super().__init__(**params)
+        self._on_refused = on_refused
+        self._received: dict[str, int] = {}
+
+    def _refuse(self, name: str, reason: str) -> None:
+        self._file_buffer.clear()
+        self._received.clear()
+        self._on_refused(name, reason)
+
+    def _process_event(self, event) -> None:
+        if event.event_name != "upload_event":
+            return super()._process_event(event)
+        data = event.data if isinstance(event.data, dict) else {}
+        name, chunk, total = (
+            str(data.get("name"))[:200],
+            data.get("chunk"),
+            data.get("total_chunks"),
+        )
+        piece = data.get("data")
+        if not isinstance(piece, bytes | str) or not isinstance(chunk, int):
+            return self._refuse(name, "not a file's data")
+        if chunk == 1:  # a new upload replaces any unfinished one
+            self._file_buffer.clear()
+            self._received = {name: 0}
+            if (
+                not isinstance(total, int)
+                or total < 1
+                or (total - 1) * self.chunk_size > (core.MAX_UPLOAD_BYTES)
+            ):
+                return self._refuse(name, "announced as larger than 1 MB")
+        elif name not in self._received:
+            return None  # a chunk of an upload already dropped (or never started)
+        self._received[name] += len(piece)
+        if self._received[name] > core.MAX_UPLOAD_BYTES:
+            return self._refuse(name, "larger than 1 MB")
+        super()._process_event(event)
+        if chunk == total:
+            self._received.pop(name, None)
+        return None
+
+
 PLOTS = (
     ("cooperation_rate", "Cooperation over time"),
     ("demand", "Demands made"),
@@ -121,7 +174,8 @@ class Explore:
         )
         # FileDropper sends files in chunks and refuses large ones in the browser, so that a
         # big file can neither exceed the websocket's message limit nor reach the server.
-        self.upload = pn.widgets.FileDropper(
+        self.upload = BoundedFileDropper(
+            self._on_refused_upload,
             multiple=False,
             max_file_size=f"{core.MAX_UPLOAD_BYTES // 1000}KB",
             chunk_size=256_000,
@@ -293,6 +347,13 @@ class Explore:
     def _on_upload(self, event) -> None:
         for filename, data in (event.new or {}).items():
             self.handle_upload(data.encode("utf-8") if isinstance(data, str) else data, filename)
+
+    def _on_refused_upload(self, name: str, reason: str) -> None:
+        show_error(
+            self.error,
+            f"Rejected: {name}: {reason}; scenario files are limited to 1 MB "
+            f"({core.MAX_UPLOAD_BYTES:,} bytes)",
+        )
 
     def handle_upload(self, data: bytes | None, filename: str | None) -> bool:
         """Validate an uploaded file; load it, or show the one-line reason it was rejected."""

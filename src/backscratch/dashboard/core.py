@@ -46,7 +46,12 @@ POLICIES = tuple(p for p in POLICY_NAMES if p != "none")
 """The three instruments shown side by side, always on the same random numbers."""
 
 MAX_UPLOAD_BYTES = 1_000_000
-"""Uploaded scenario files larger than this (1 MB) are rejected."""
+"""Uploaded scenario files larger than this (1 MB) are rejected, counted as they stream."""
+
+MAX_UPLOAD_VALUES = 10_000
+"""Most values an uploaded file may stand for (aliases expanded), a tenth of what a file
+on disk may (:data:`backscratch.core.schema.MAX_VALUES`): reading an upload holds up the
+page for every client, and at this size it takes well under 0.1 s whatever the file."""
 
 MAX_RUN_PERIODS = 2_000_000
 """Largest runs × horizon the page simulates (per policy: about 200 MB of records at most)."""
@@ -163,7 +168,8 @@ def parse_upload(data: bytes | None, filename: str | None) -> Scenario:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ScenarioError(f"{name}: not a text file (not UTF-8)") from None
-    mapping = read_mapping(text, "toml" if suffix == ".toml" else "yaml", name)
+    fmt = "toml" if suffix == ".toml" else "yaml"
+    mapping = read_mapping(text, fmt, name, max_values=MAX_UPLOAD_VALUES)
     mapping.setdefault("name", Path(name).stem)
     scenario = require_dyad(validate(mapping, source=name), name)
     if scenario.horizon > MAX_HORIZON:

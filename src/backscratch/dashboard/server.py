@@ -7,6 +7,14 @@ then with a warning; an empty address (every interface, implicitly) never.
 :func:`serve` runs the Panel server with inline resources (``pn.config.inline``): Bokeh's
 and Panel's JavaScript and CSS are served by the app itself, so the page loads and updates
 with no request leaving the machine (the browser tests check every request).
+
+What a client sends is bounded before it is held (:func:`make_server`): a request body is
+counted as it streams and the request dropped past :data:`MAX_BODY_BYTES` or after
+:data:`BODY_TIMEOUT` seconds; a websocket message past :data:`MAX_MESSAGE_BYTES` closes its
+connection; an upload's chunks are counted by the page itself (see
+:mod:`backscratch.dashboard.app`). A request whose ``Host`` header is not a loopback name is
+answered 403 unless the server was bound to another address with ``--host``, so a web page
+elsewhere cannot reach the dashboard through a DNS name rebound to 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -15,10 +23,21 @@ import ipaddress
 import socket
 import sys
 
+from tornado import httputil
+
 from backscratch.core.errors import ScenarioError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5006
+
+MAX_BODY_BYTES = 1_000_000
+"""Largest HTTP request body the server reads (the page itself sends none)."""
+
+MAX_MESSAGE_BYTES = 1_000_000
+"""Largest websocket message a client may send; an upload arrives in chunks well below it."""
+
+BODY_TIMEOUT = 10.0
+"""Seconds a client has to send a request's body."""
 
 
 def _addresses(host: str) -> set:
@@ -77,6 +96,71 @@ def websocket_origins(host: str, port: int) -> list[str]:
     return sorted(f"{n}:{port}" for n in names if ":" not in n or n.startswith("["))
 
 
+def allowed_hosts(host: str, port: int) -> frozenset[str] | None:
+    """``Host`` header values the server answers when bound to ``host``: the loopback names
+    (with and without ``:port``), or ``None`` (any) when ``host`` is not a loopback address,
+    which only ``--host`` can choose."""
+    if not is_loopback(host):
+        return None
+    names = {host.lower(), "localhost", "127.0.0.1", "[::1]"}
+    if ":" in host and not host.startswith("["):  # an IPv6 literal
+        names.add(f"[{host.lower()}]")
+    return frozenset(names | {f"{n}:{port}" for n in names})
+
+
+class _HostCheck(httputil.HTTPServerConnectionDelegate):
+    """Tornado's connection delegate, refusing requests whose ``Host`` is not allowed."""
+
+    def __init__(self, inner: httputil.HTTPServerConnectionDelegate, allowed: frozenset[str]):
+        self.inner, self.allowed = inner, allowed
+
+    def start_request(self, server_conn, request_conn):
+        delegate = self.inner.start_request(server_conn, request_conn)
+        return _HostCheckedRequest(delegate, request_conn, self.allowed)
+
+    def on_close(self, server_conn) -> None:
+        self.inner.on_close(server_conn)
+
+
+class _HostCheckedRequest(httputil.HTTPMessageDelegate):
+    def __init__(self, inner: httputil.HTTPMessageDelegate, conn, allowed: frozenset[str]):
+        self.inner, self.conn, self.allowed, self.refused = inner, conn, allowed, False
+
+    def headers_received(self, start_line, headers):
+        host = (headers.get("Host") or "").strip().lower()
+        if host in self.allowed:
+            return self.inner.headers_received(start_line, headers)
+        self.refused = True
+        body = (
+            f"backscratch dashboard: Host '{host[:60]}' is not a loopback name; open the "
+            "page as http://127.0.0.1:PORT/ or http://localhost:PORT/\n"
+        ).encode()
+        self.conn.write_headers(
+            httputil.ResponseStartLine("HTTP/1.1", 403, "Forbidden"),
+            httputil.HTTPHeaders(
+                {
+                    "Content-Type": "text/plain; charset=utf-8",
+                    "Content-Length": str(len(body)),
+                    "Connection": "close",
+                }
+            ),
+            body,
+        )
+        self.conn.finish()
+        return None
+
+    def data_received(self, chunk):
+        return None if self.refused else self.inner.data_received(chunk)
+
+    def finish(self) -> None:
+        if not self.refused:
+            self.inner.finish()
+
+    def on_connection_close(self) -> None:
+        if not self.refused:
+            self.inner.on_connection_close()
+
+
 def configure_offline() -> None:
     """Serve Bokeh's and Panel's JavaScript and CSS from this server (no CDN), whatever
     ``BOKEH_RESOURCES`` says in the environment."""
@@ -94,7 +178,7 @@ def make_server(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST):
     from backscratch.dashboard.app import create_app
 
     configure_offline()
-    return pn.serve(
+    server = pn.serve(
         {"/": create_app},
         port=port,
         address=host,
@@ -103,7 +187,17 @@ def make_server(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST):
         start=False,
         title="backscratch dashboard",
         verbose=False,
+        websocket_max_message_size=MAX_MESSAGE_BYTES,
+        http_server_kwargs={
+            "max_body_size": MAX_BODY_BYTES,
+            "max_buffer_size": MAX_BODY_BYTES,
+            "body_timeout": BODY_TIMEOUT,
+        },
     )
+    allowed = allowed_hosts(host, server.port)
+    if allowed is not None:  # Bokeh's HTTP server (a tornado HTTPServer) routes through this
+        server._http.request_callback = _HostCheck(server._http.request_callback, allowed)
+    return server
 
 
 def serve(port: int = DEFAULT_PORT, host: str | None = None, explicit: bool = False) -> int:
