@@ -187,8 +187,9 @@ def load_yaml(text: str, source: str, *, max_values: int = MAX_VALUES) -> Any:
     """YAML text to Python data with the safe loader (plain data only: nothing is executed),
     after checking that it is at most :data:`MAX_TEXT` characters, nested at most
     :data:`MAX_DEPTH` deep and stands for at most ``max_values`` (:data:`MAX_VALUES`) values
-    with its aliases expanded; one-line errors (:class:`ScenarioError`) naming ``source`` otherwise (malformed
-    YAML included)."""
+    with its aliases expanded (checked on the parser's events, :func:`_check_events`, before
+    anything is composed); one-line errors (:class:`ScenarioError`) naming ``source``
+    otherwise (malformed YAML included)."""
     if len(text) > MAX_TEXT:
         raise ScenarioError(f"{source}: more than {MAX_TEXT:,} characters")
     loader = None

@@ -88,7 +88,7 @@ class BoundedFileDropper(pn.widgets.FileDropper):
             if (
                 not isinstance(total, int)
                 or total < 1
-                or (total - 1) * self.chunk_size > (core.MAX_UPLOAD_BYTES)
+                or (total - 1) * self.chunk_size > core.MAX_UPLOAD_BYTES
             ):
                 return self._refuse(name, "announced as larger than 1 MB")
         elif name not in self._received:
