@@ -177,6 +177,69 @@ def test_summarize_and_plot_commands(reference, tmp_path, capsys):
         assert (tmp_path / name).stat().st_size > 1000
 
 
+def test_plot_facets_contrasts_and_labels(reference, tmp_path, capsys):
+    import pandas as pd
+
+    import backscratch as bs
+
+    df = bs.load_sweep(reference)
+    # Small multiples: one panel per third-party count, one line per policy, each line the
+    # runs' mean at that point; axes named by field, symbol and unit.
+    fig = bs.plot_sweep(reference, x="shadow", facet="third_parties.count")
+    axes = [ax for ax in fig.axes if ax.get_lines()]
+    assert [ax.get_title() for ax in axes] == [
+        "third parties count M = 0",
+        "third parties count M = 2",
+    ]
+    assert axes[0].get_xlabel() == "shadow δ [probability]"
+    assert axes[0].get_ylabel().startswith("cooperation rate [share]")
+    for ax, m in zip(axes, (0, 2), strict=True):
+        for line in ax.get_lines():
+            policy = line.get_label().split(" = ")[1]
+            sel = df[(df["third_parties.count"] == m) & (df["policy"] == policy)]
+            want = sel.groupby("shadow")["cooperation_rate"].mean().to_numpy()
+            assert np.allclose(line.get_ydata(), want, rtol=0, atol=1e-12)
+    # A paired contrast: one line, the mean of the per-run differences (hand computed).
+    pair = ("backscratching", "blackmail")
+    fig = bs.plot_sweep(reference, x="shadow", contrast=pair, where={"third_parties.count": 0})
+    (ax,) = [ax for ax in fig.axes if ax.get_lines()]
+    (line, zero) = ax.get_lines()
+    at0 = df[df["third_parties.count"] == 0]
+    wide = at0.pivot_table(index=["shadow", "run"], columns="policy", values="demander_payoff")
+    fig = bs.plot_sweep(
+        reference, x="shadow", y="demander_payoff", contrast=pair, where={"third_parties.count": 0}
+    )
+    (ax,) = [ax for ax in fig.axes if ax.get_lines()]
+    diff = (wide["backscratching"] - wide["blackmail"]).groupby("shadow").mean()
+    assert np.allclose(ax.get_lines()[0].get_ydata(), diff.to_numpy(), rtol=0, atol=1e-9)
+    assert list(zero.get_ydata()) == [0.0, 0.0]
+    # A contrast heatmap: a diverging map symmetric about 0, every cell's value written.
+    fig = bs.plot_sweep(reference, x="shadow,third_parties.count", contrast=pair)
+    heat = fig.axes[0]
+    (image,) = heat.get_images()
+    lo, hi = image.get_clim()
+    assert image.get_cmap().name == "RdBu" and lo == -hi and hi > 0
+    wide = df.pivot_table(
+        index=["shadow", "third_parties.count", "run"], columns="policy", values="cooperation_rate"
+    )
+    cells = (wide["backscratching"] - wide["blackmail"]).groupby(level=[0, 1]).mean()
+    assert sorted(float(t.get_text()) for t in heat.texts) == sorted(
+        round(v, 2) for v in cells.to_numpy()
+    )
+    assert isinstance(cells, pd.Series) and len(heat.texts) == 6
+    # The series key fixed by --where draws one series (it clashed with the default --hue).
+    args = ["plot", str(reference), "--x", "shadow,third_parties.count", "--where"]
+    assert main([*args, "policy=blackmail", "-o", str(tmp_path / "one.png")]) == 0
+    capsys.readouterr()
+    args = ["plot", str(reference), "--x", "shadow", "--facet"]
+    assert main([*args, "shadow", "-o", str(tmp_path / "no.png")]) == 2
+    err = capsys.readouterr().err
+    assert "--facet shadow: is already on an axis" in err and err.count("\n") == 1
+    assert main([*args, "policy", "--contrast", "backscratching-blackmail"]) == 2
+    assert "--facet policy: a contrast is already over the policies" in capsys.readouterr().err
+    assert not (tmp_path / "no.png").exists()
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [

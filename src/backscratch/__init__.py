@@ -9,7 +9,7 @@ The flat, keyword-only API (``import backscratch as bs``)::
 
 Verbs: :func:`load_scenario`, :func:`run`, :func:`compare`, :func:`threat_frontier`,
 :func:`equilibrium`, :func:`phase_map`, :func:`sweep`,
-:func:`load_sweep`, :func:`solve`, :func:`tournament`, :func:`evolve`, :func:`calibrate`;
+:func:`load_sweep`, :func:`plot_sweep`, :func:`solve`, :func:`tournament`, :func:`evolve`, :func:`calibrate`;
 every bad input raises :class:`ScenarioError` (one line). Each model lives in its own
 folder (``dyad``, ``tribute``, ``tournaments``, ``theory``); ``core`` holds what they share
 (``docs/architecture.md``). Importing ``backscratch`` loads none of them: the scenario schemas
@@ -36,6 +36,7 @@ _API = (
     "phase_map",
     "sweep",
     "load_sweep",
+    "plot_sweep",
     "solve",
     "tournament",
     "evolve",
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
         load_scenario,
         load_sweep,
         phase_map,
+        plot_sweep,
         run,
         solve,
         sweep,

@@ -322,6 +322,42 @@ def load_sweep(folder: str | Path) -> Any:
     return dyad_sweep.load_sweep(folder)
 
 
+def plot_sweep(
+    folder: str | Path,
+    *,
+    x: str,
+    y: str = "cooperation_rate",
+    hue: str | None = "policy",
+    facet: str | None = None,
+    contrast: tuple[str, str] | None = None,
+    where: dict[str, Any] | None = None,
+) -> Any:
+    """A matplotlib figure of a sweep folder, as ``backscratch plot`` draws it.
+
+    Parameters
+    ----------
+    folder
+        A sweep folder (``bs.sweep(..., out=...)`` or ``backscratch sweep``).
+    x
+        A grid key for the x axis (lines with 95% CIs), or two, ``"a,b"``, for a heatmap.
+    y
+        A per-run metric (:data:`backscratch.dyad.results.RUN_METRICS`).
+    hue, facet
+        One series per value of ``hue``, one panel per value of ``facet`` (grid keys or
+        ``"policy"``); a ``hue`` fixed by ``where`` draws one series.
+    contrast
+        Two policies ``(A, B)``: the paired difference A − B on common random numbers.
+    where
+        Values for every other dimension with several values; a figure never averages over
+        one (else :class:`ScenarioError` naming it and its values).
+    """
+    from backscratch.dyad.sweep import Sweep
+    from backscratch.report.figures import sweep_figure
+
+    sw = Sweep.open(folder)
+    return sweep_figure(sw, x, y=y, hue=hue, facet=facet, contrast=contrast, where=where)
+
+
 def solve(name: str, **params: Any) -> dict[str, Any]:
     """Equilibria and analytic results, each with the simulation that checks it.
 

@@ -179,41 +179,39 @@ def plot(
     y: Annotated[
         str, typer.Option("--y", help="Per-run metric, e.g. cooperation_rate.")
     ] = "cooperation_rate",
-    hue: Annotated[str, typer.Option("--hue", help="Series by this key.")] = "policy",
+    hue: Annotated[
+        str, typer.Option("--hue", help="Series by this key (one series if it is fixed).")
+    ] = "policy",
     output: Annotated[Path, typer.Option("-o", "--output", help="PNG or SVG file.")] = Path(
         "sweep.png"
     ),
     where: WhereOpt = None,
+    facet: Annotated[
+        str | None, typer.Option("--facet", help="Small multiples: one panel per value of KEY.")
+    ] = None,
+    contrast: Annotated[
+        str | None,
+        typer.Option(
+            "--contrast",
+            help="A-B: the paired difference between two policies (their runs share random "
+            "numbers); heatmaps on a diverging colour map.",
+        ),
+    ] = None,
 ) -> None:
-    """Plot a metric of a sweep against a grid key (lines with 95% CI), or a heatmap over two.
+    """Plot a metric of a sweep against a grid key (lines with 95% CI), or a heatmap over two
+    (with cell values).
 
-    Every grid key not on an axis or the --hue (and the policy, if there are several) must
-    be fixed by --where KEY=VALUE: a figure never averages over a dimension you did not
-    name; the title says what it is conditioned on."""
-    from backscratch.dyad.results import RUN_METRICS
-    from backscratch.dyad.sweep import GROUP_KEYS, Sweep
-    from backscratch.report import figures
+    Every grid key not on an axis, the --hue or the --facet (and the policy, if there are
+    several) must be fixed by --where KEY=VALUE: a figure never averages over a dimension you
+    did not name; the title says what it is conditioned on. Axes are labelled with each
+    field's symbol and unit."""
+    from backscratch.dyad.sweep import Sweep
+    from backscratch.report.figures import sweep_figure
 
     check_figure_path(output, "-o")
-    known = [m.name for m in RUN_METRICS]
-    if y not in known:
-        raise ScenarioError(f"--y {y}: not a metric (known: {', '.join(known)})")
-    xs = [k.strip() for k in x.split(",")]
-    if len(xs) > 2:
-        raise ScenarioError(f"--x {x}: give one key, or two for a heatmap")
     sw = Sweep.open(folder)
-    keys = {*sw.grid, *GROUP_KEYS}
-    for option, key in (*(("--x", k) for k in xs), ("--hue", hue)):
-        if key not in keys:
-            raise ScenarioError(
-                f"{option} {key}: not a grid key (known: {', '.join(sorted(keys))})"
-            )
-    fixed = _where(where)
-    names, rows = sw.summarize([*xs, hue] if hue not in xs else xs, fixed)
-    data = [dict(zip(names, r, strict=True)) for r in rows]
-    fig = (figures.sweep_heatmap if len(xs) == 2 else figures.sweep_lines)(data, xs, y, hue)
-    if fixed:
-        fig.suptitle("at " + ", ".join(f"{k} = {v}" for k, v in fixed.items()), fontsize=9)
+    pair = _pair(contrast, sw.policies) if contrast is not None else None
+    fig = sweep_figure(sw, x, y=y, hue=hue, facet=facet, contrast=pair, where=_where(where))
     output.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(output, bbox_inches="tight")
     out.print(f"figure written to {output}")

@@ -359,6 +359,30 @@ def get_field(scenario: BaseModel, dotted: str) -> Any:
     return node
 
 
+def field_label(model: type[BaseModel], dotted: str) -> str:
+    """An axis label for the dotted field of ``model``: its name in words, its symbol (a
+    field's ``json_schema_extra["symbol"]``, as in ``docs/model.md``) and its unit (the
+    bracketed unit ending its description), e.g. ``threat credibility q [probability]``; the key
+    itself if ``model`` has no such field."""
+    node: Any = model
+    field = None
+    for part in dotted.split("."):
+        fields = getattr(node, "model_fields", None)
+        if not isinstance(fields, dict) or part not in fields:
+            return dotted
+        field = fields[part]
+        node = field.annotation
+    if field is None:
+        return dotted
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    words = dotted.replace(".", " ").replace("_", " ")
+    symbol = extra.get("symbol")
+    units = re.findall(r"\[([^\[\]]+)\]", field.description or "")
+    return " ".join(
+        [words, *([str(symbol)] if symbol else []), *([f"[{units[-1]}]"] if units else [])]
+    )
+
+
 def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """A copy of the mapping ``data`` with dotted fields set (sections created as needed)."""
     data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}

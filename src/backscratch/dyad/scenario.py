@@ -36,6 +36,7 @@ class Demander(Section):
     value: NonNegative = Field(
         2.0,
         description="Value to D of one unit of concession [payoff units per unit of demand].",
+        json_schema_extra={"symbol": "v"},
     )
     demand_rule: Literal[DEMAND_RULE_NAMES] = Field(  # type: ignore[valid-type]
         "learning",
@@ -51,6 +52,7 @@ class Demander(Section):
             "Demand made of a target believed surely pliable (mu = 1) [units of concession]. "
             "The fixed rule always demands this much."
         ),
+        json_schema_extra={"symbol": "x"},
     )
     demand_floor: Probability = Field(
         0.3,
@@ -80,6 +82,7 @@ class Target(Section):
             "Prior probability mu_0 that the target is the pliable type [probability]. "
             "Kreps & Wilson (1982); Milgrom & Roberts (1982)."
         ),
+        json_schema_extra={"symbol": "μ₀"},
     )
     cost: NonNegative = Field(
         0.4,
@@ -87,6 +90,7 @@ class Target(Section):
             "Material cost to the target of complying, common to both types [payoff units "
             "per unit of demand]."
         ),
+        json_schema_extra={"symbol": "c"},
     )
     resolve_pliable: NonNegative = Field(
         0.0,
@@ -123,6 +127,7 @@ class Target(Section):
             "It purifies the types' mixed strategies (Harsanyi 1973), so that beliefs move "
             "gradually; as it goes to 0 play approaches the pure separating/pooling outcome."
         ),
+        json_schema_extra={"symbol": "s"},
     )
 
     @model_validator(mode="after")
@@ -145,6 +150,7 @@ class Threat(Section):
             "Harm done to the target if a threat is carried out, as a lump sum: P = "
             "punishment + punishment_per_unit * x for a demand x [payoff units]."
         ),
+        json_schema_extra={"symbol": "P"},
     )
     punishment_per_unit: NonNegative = Field(
         0.0,
@@ -160,6 +166,7 @@ class Threat(Section):
             "Probability q that D carries out the threat when the target resists; otherwise D "
             "backs down [probability]. Schelling (1966); Sechser (2010)."
         ),
+        json_schema_extra={"symbol": "q"},
     )
     execution_cost: NonNegative = Field(
         0.3,
@@ -168,6 +175,7 @@ class Threat(Section):
             "k*P) [payoff units per unit of punishment]. Drezner (1998): sanctions hurt the "
             "sender too."
         ),
+        json_schema_extra={"symbol": "k"},
     )
 
 
@@ -180,6 +188,7 @@ class Offer(Section):
             "Reward R paid to the target per unit of concession when it complies [payoff "
             "units per unit of demand]."
         ),
+        json_schema_extra={"symbol": "R"},
     )
     reliability: Probability = Field(
         0.9,
@@ -188,6 +197,7 @@ class Offer(Section):
             "complies (the promiser's commitment problem; a guarantor raises it) "
             "[probability]. Oye (1979); Walt (2013) on the 2010 Tehran Declaration."
         ),
+        json_schema_extra={"symbol": "ρ"},
     )
 
 
@@ -201,6 +211,7 @@ class ThirdParties(Section):
             "[count]. Each period each enters with a threat demand of its own with the entry "
             "probability below. Oye (1985): the number of players."
         ),
+        json_schema_extra={"symbol": "M"},
     )
     entry_cost: NonNegative = Field(
         0.5,
@@ -278,6 +289,7 @@ class Hedging(Section):
             "Threshold L* whose first crossing is recorded per run (think breakout "
             "capability) [latency units]."
         ),
+        json_schema_extra={"symbol": "L*"},
     )
     cost_to_demander: NonNegative = Field(
         0.0,
@@ -297,6 +309,7 @@ class Domestic(Section):
             "concession. 0 is a unitary rational state; Walt (2013): 'the funhouse world of "
             "official Washington'."
         ),
+        json_schema_extra={"symbol": "η"},
     )
     audience_cost: NonNegative = Field(
         0.0,
@@ -549,6 +562,7 @@ class Scenario(ScenarioBase):
             "each period, used as the per-period discount factor [probability]. Axelrod "
             "(1984); Oye (1985)."
         ),
+        json_schema_extra={"symbol": "δ"},
     )
     runs: Annotated[int, Field(ge=1, le=100_000_000)] = Field(
         2000, description="Number of independent simulated runs [count]."

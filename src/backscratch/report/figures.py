@@ -209,51 +209,204 @@ def comparative_statics(result: dict) -> Figure:
         return fig
 
 
-def sweep_lines(rows: list[dict], xs: list[str], y: str, hue: str) -> Figure:
-    """Mean of metric ``y`` against grid key ``xs[0]`` with 95% CI bands, one line per ``hue``."""
+def _values(rows: list[dict], key: str | None) -> list:
+    """The sorted distinct values of ``key`` in ``rows`` ([None] for no key)."""
+    return sorted({r[key] for r in rows}, key=str) if key else [None]
+
+
+def _tick(v: object) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _panel_title(pairs: Sequence[tuple[str | None, object]], label) -> str:
+    """``key = value`` for each pair with a key, the key's label without its unit."""
+    return ", ".join(f"{label(k).split(' [')[0]} = {_tick(v)}" for k, v in pairs if k is not None)
+
+
+def _y_label(y: str, label, contrast: str | None) -> str:
+    if contrast:
+        return f"{label(y)}\n{contrast.replace('-', ' − ', 1)} (paired mean, 95% CI)"
+    return f"{label(y)} (mean, 95% CI)"
+
+
+def sweep_lines(
+    rows: list[dict],
+    xs: list[str],
+    y: str,
+    hue: str | None,
+    *,
+    facet: str | None = None,
+    labels: dict[str, str] | None = None,
+    contrast: str | None = None,
+) -> Figure:
+    """Mean of metric ``y`` against grid key ``xs[0]`` with 95% CI bands, one line per
+    ``hue`` value (one line if None) and one panel per ``facet`` value (small multiples on a
+    shared y axis). ``labels`` maps keys and metrics to axis labels; with ``contrast``
+    ("A-B") the rows are paired differences and a zero line is drawn."""
     x = xs[0]
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(6.4, 3.6))
-        groups = sorted({str(r[hue]) for r in rows})
-        for i, g in enumerate(groups):
-            sel = sorted((r for r in rows if str(r[hue]) == g), key=lambda r: r[x])
-            xv = [r[x] for r in sel]
-            mean = np.array([r[y] for r in sel], dtype=float)
-            ci = np.array([r[f"{y}_ci95"] or 0.0 for r in sel], dtype=float)
-            c = colour(g, i)
-            ax.plot(xv, mean, marker="o", ms=3, color=c, label=f"{hue} = {g}")
-            ax.fill_between(xv, mean - ci, mean + ci, color=c, alpha=0.2, lw=0)
-        ax.set_xlabel(x)
-        ax.set_ylabel(f"{y} (mean, 95% CI)")
-        ax.legend(frameon=False, fontsize=8)
-        return fig
-
-
-def sweep_heatmap(rows: list[dict], xs: list[str], y: str, hue: str) -> Figure:
-    """Mean of metric ``y`` over two grid keys, one panel per ``hue`` value."""
-    a, b = xs
-    groups = sorted({str(r[hue]) for r in rows}) if hue not in xs else ["all"]
-    av = sorted({r[a] for r in rows})
-    bv = sorted({r[b] for r in rows})
-    values = [r[y] for r in rows if r[y] is not None]
-    lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+    label = (labels or {}).get
+    name = lambda k: label(k, k)  # noqa: E731
+    facets, groups = _values(rows, facet), _values(rows, hue)
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(
-            1, len(groups), figsize=(3.4 * len(groups) + 0.8, 3.2), squeeze=False
+            1, len(facets), figsize=(5.6 * len(facets) + 0.8, 3.6), squeeze=False, sharey=True
         )
-        for ax, g in zip(axes[0], groups, strict=True):
-            grid = np.full((len(bv), len(av)), np.nan)
-            for r in rows:
-                if g == "all" or str(r[hue]) == g:
-                    grid[bv.index(r[b]), av.index(r[a])] = r[y]
-            im = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis", vmin=lo, vmax=hi)
-            ax.set_xticks(
-                range(len(av)), [f"{v:g}" if isinstance(v, float) else v for v in av], rotation=45
-            )
-            ax.set_yticks(range(len(bv)), [f"{v:g}" if isinstance(v, float) else v for v in bv])
-            ax.set_xlabel(a)
-            ax.set_ylabel(b)
-            ax.set_title(g if g == "all" else f"{hue} = {g}", fontsize=9)
-            ax.grid(False)
-        fig.colorbar(im, ax=axes[0].tolist(), label=f"{y} (mean)")
+        for ax, f in zip(axes[0], facets, strict=True):
+            for i, g in enumerate(groups):
+                sel = sorted(
+                    (
+                        r
+                        for r in rows
+                        if (f is None or r[facet] == f) and (g is None or r[hue] == g)
+                    ),
+                    key=lambda r: r[x],
+                )
+                if not sel:
+                    continue
+                xv = [r[x] for r in sel]
+                mean = np.array([np.nan if r[y] is None else r[y] for r in sel], dtype=float)
+                ci = np.array([r[f"{y}_ci95"] or 0.0 for r in sel], dtype=float)
+                c = colour(str(g), i) if g is not None else OKABE_ITO[0]
+                text = _panel_title([(hue, g)], name) if g is not None else None
+                ax.plot(xv, mean, marker="o", ms=3, color=c, label=text)
+                ax.fill_between(xv, mean - ci, mean + ci, color=c, alpha=0.2, lw=0)
+            if contrast:
+                ax.axhline(0.0, color="#000000", lw=0.8, ls=":")
+            ax.set_xlabel(name(x))
+            if f is not None:
+                ax.set_title(_panel_title([(facet, f)], name), fontsize=9)
+            if hue is not None:
+                ax.legend(frameon=False, fontsize=8)
+        axes[0][0].set_ylabel(_y_label(y, name, contrast))
         return fig
+
+
+def sweep_heatmap(
+    rows: list[dict],
+    xs: list[str],
+    y: str,
+    hue: str | None,
+    *,
+    facet: str | None = None,
+    labels: dict[str, str] | None = None,
+    contrast: str | None = None,
+) -> Figure:
+    """Mean of metric ``y`` over two grid keys, with its value in every cell: one panel per
+    ``hue`` value (columns) and ``facet`` value (rows). With ``contrast`` ("A-B": paired
+    differences) the colour map diverges around 0 (red below, blue above, symmetric)."""
+    a, b = xs
+    label = (labels or {}).get
+    name = lambda k: label(k, k)  # noqa: E731
+    facets, groups = _values(rows, facet), _values(rows, hue)
+    av, bv = sorted({r[a] for r in rows}), sorted({r[b] for r in rows})
+    values = [r[y] for r in rows if r[y] is not None]
+    lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+    if contrast:
+        m = max(abs(lo), abs(hi)) or 1.0
+        lo, hi, cmap = -m, m, "RdBu"
+    else:
+        cmap = "viridis"
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(
+            len(facets),
+            len(groups),
+            figsize=(3.6 * len(groups) + 1.0, 3.2 * len(facets)),
+            squeeze=False,
+        )
+        for row, f in enumerate(facets):
+            for col, g in enumerate(groups):
+                ax = axes[row][col]
+                grid = np.full((len(bv), len(av)), np.nan)
+                for r in rows:
+                    if (f is None or r[facet] == f) and (g is None or r[hue] == g):
+                        grid[bv.index(r[b]), av.index(r[a])] = np.nan if r[y] is None else r[y]
+                im = ax.imshow(grid, origin="lower", aspect="auto", cmap=cmap, vmin=lo, vmax=hi)
+                if grid.size <= 400:
+                    for (j, i), v in np.ndenumerate(grid):
+                        if np.isfinite(v):
+                            shade = (v - lo) / (hi - lo) if hi > lo else 0.5
+                            dark = shade < 0.5 if cmap == "viridis" else abs(shade - 0.5) > 0.3
+                            ax.text(i, j, f"{v:.2f}", ha="center", va="center", fontsize=7,
+                                    color="#FFFFFF" if dark else "#000000")  # fmt: skip
+                ax.set_xticks(range(len(av)), [_tick(v) for v in av], rotation=45)
+                ax.set_yticks(range(len(bv)), [_tick(v) for v in bv])
+                ax.set_xlabel(name(a))
+                ax.set_ylabel(name(b))
+                title = _panel_title([(facet, f), (hue, g)], name)
+                if title:
+                    ax.set_title(title, fontsize=9)
+                ax.grid(False)
+        what = _y_label(y, name, contrast).replace(", 95% CI", "")
+        fig.colorbar(im, ax=axes.ravel().tolist(), label=what)
+        return fig
+
+
+def sweep_labels(keys) -> dict[str, str]:
+    """Axis labels of a dyad sweep: each grid key's field in words with its symbol and unit
+    (:func:`~backscratch.core.schema.field_label`), each run metric's label and unit."""
+    from backscratch.core.schema import field_label
+    from backscratch.dyad.results import RUN_METRICS
+    from backscratch.dyad.scenario import Scenario
+
+    labels = {k: field_label(Scenario, k) for k in keys}
+    return labels | {m.name: f"{m.label} [{m.unit}]" for m in RUN_METRICS}
+
+
+def sweep_figure(
+    sweep,
+    x: str,
+    *,
+    y: str = "cooperation_rate",
+    hue: str | None = "policy",
+    facet: str | None = None,
+    contrast: tuple[str, str] | None = None,
+    where: dict | None = None,
+) -> Figure:
+    """A figure of a sweep (:class:`~backscratch.dyad.sweep.Sweep`): metric ``y`` against one
+    grid key ``x`` (lines with 95% CI) or over two (``"a,b"``: a heatmap with cell values),
+    one series per ``hue`` value and one panel per ``facet`` value; with ``contrast`` (two
+    policies) the paired difference ``A − B`` on common random numbers. Every other
+    dimension with several values must be fixed in ``where`` (a figure never averages over
+    one you did not name: :meth:`~backscratch.dyad.sweep.Sweep.conditions`); a ``hue``
+    fixed by ``where`` or on an axis draws one series. Axis labels name fields with their
+    symbol and unit (:func:`~backscratch.core.schema.field_label`); the title says what the
+    figure is conditioned on."""
+    from backscratch.core.errors import ScenarioError
+    from backscratch.dyad.results import RUN_METRICS
+    from backscratch.dyad.sweep import GROUP_KEYS
+
+    metrics = {m.name: m for m in RUN_METRICS}
+    if y not in metrics:
+        raise ScenarioError.bad("y", f"not a metric (known: {', '.join(metrics)})", y)
+    xs = [k.strip() for k in x.split(",")]
+    if len(xs) > 2 or len(set(xs)) < len(xs):
+        raise ScenarioError.bad("x", "give one key, or two different keys for a heatmap", x)
+    keys = {*sweep.grid, *GROUP_KEYS}
+    for option, key in (*(("x", k) for k in xs), ("hue", hue), ("facet", facet)):
+        if key is not None and key not in keys:
+            raise ScenarioError.bad(
+                option, f"not a grid key (known: {', '.join(sorted(keys))})", key
+            )
+    where = dict(where or {})
+    if hue in xs or hue in where or (contrast and hue == "policy"):
+        hue = None
+    if facet is not None and (facet in xs or facet == hue or facet in where):
+        raise ScenarioError.bad("facet", "is already on an axis, the series or --where", facet)
+    named = [*xs, *(k for k in (hue, facet) if k is not None)]
+    label = f"{contrast[0]}-{contrast[1]}" if contrast else None
+    if contrast:
+        if "policy" in named:
+            raise ScenarioError.bad("facet" if facet == "policy" else "hue", "a contrast is "
+                                    "already over the policies", "policy")  # fmt: skip
+        names, rows = sweep.contrast(*contrast, by=named, where=where)
+    else:
+        names, rows = sweep.summarize(named, where)
+    data = [dict(zip(names, r, strict=True)) for r in rows]
+    fixed = sweep.conditions([*named, *(["policy"] if contrast else [])], where)
+    labels = sweep_labels(sweep.grid)
+    draw = sweep_heatmap if len(xs) == 2 else sweep_lines
+    fig = draw(data, xs, y, hue, facet=facet, labels=labels, contrast=label)
+    if fixed:
+        at = _panel_title(list(fixed.items()), lambda k: labels.get(k, k))
+        fig.suptitle(f"at {at}", fontsize=9)
+    return fig

@@ -328,7 +328,9 @@ def sweep_page(sweep: Sweep) -> str:
         names_x, rows_x = sweep.summarize([x, "policy"], fixed)
         by_x = [dict(zip(names_x, r, strict=True)) for r in rows_x]
         for m in shown:
-            fig = figures.sweep_lines(by_x, [x], m.name, "policy")
+            fig = figures.sweep_lines(
+                by_x, [x], m.name, "policy", labels=figures.sweep_labels(sweep.grid)
+            )
             results += html.figure(
                 figures.png(fig),
                 f"{m.title} against {x}, one line per policy{_at(fixed)}; bands: 95% CI.",
@@ -339,7 +341,15 @@ def sweep_page(sweep: Sweep) -> str:
             names_h, rows_h = sweep.summarize([a, b, "policy"], fixed)
             by_h = [dict(zip(names_h, r, strict=True)) for r in rows_h]
             results += html.figure(
-                figures.png(figures.sweep_heatmap(by_h, [a, b], "cooperation_rate", "policy")),
+                figures.png(
+                    figures.sweep_heatmap(
+                        by_h,
+                        [a, b],
+                        "cooperation_rate",
+                        "policy",
+                        labels=figures.sweep_labels(sweep.grid),
+                    )
+                ),
                 f"Cooperation over {a} × {b}, one panel per policy{_at(fixed)}.",
             )
     else:
