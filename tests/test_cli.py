@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -325,3 +326,15 @@ def test_results_folders_are_sealed_and_trusted_only_when_whole(capsys, tmp_path
     capsys.readouterr()
     assert main(["run", "oye-dyad", "--out", str(sweep), "--force"]) == 2
     assert "holds a sweep" in capsys.readouterr().err
+
+
+def test_citation_file_names_the_package_version():
+    import tomllib
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    citation = yaml.safe_load((root / "CITATION.cff").read_text())
+    assert str(citation["version"]) == project["version"]
+    assert citation["license"] == project["license"]
