@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -498,6 +499,7 @@ def _bounds(metadata: Any) -> str:
 def human_type(annotation: Any, metadata: Any = ()) -> str:
     """A field's type in words for people: "number in [0, 1]", "whole number ≥ 1", "one of:
     a, b", "list of (number ≥ 0), at most 2", "true or false", "text"."""
+    import types
     import typing
 
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
@@ -523,6 +525,10 @@ def human_type(annotation: Any, metadata: Any = ()) -> str:
         return words
     if origin is dict:
         return "mapping"
+    if origin in (typing.Union, types.UnionType):
+        kinds = [human_type(a, metadata) for a in args if a is not type(None)]
+        words = " or ".join(kinds)
+        return f"{words}, or null" if type(None) in args else words
     if annotation is bool:
         return "true or false"
     if annotation is str:
@@ -604,3 +610,69 @@ def field_rows(model: type[BaseModel], prefix: str = "") -> list[str]:
         kind = kind.replace("|", "\\|")
         rows.append(f"| `{prefix}{name}` | {kind} | {default} | {desc} |")
     return rows
+
+
+def yaml_example(mapping: dict[str, Any]) -> list[str]:
+    """``mapping`` as a fenced YAML block (block style, in field order), for the field
+    reference."""
+    text = yaml.safe_dump(mapping, sort_keys=False, default_flow_style=False, allow_unicode=True,
+                          width=88)  # fmt: skip
+    return ["```yaml", *text.rstrip("\n").split("\n"), "```"]
+
+
+def section_reference(
+    scenario: type[BaseModel],
+    examples: Mapping[str, tuple[str, BaseModel]],
+    notes: Mapping[str, str] | None = None,
+) -> list[str]:
+    """The field reference of ``scenario`` by section, as Markdown: first its top-level
+    fields, then one part per section (a field whose type is a :class:`Section`), each with
+    the section's description, a table of its fields (:func:`field_rows`), a note where
+    ``notes`` has one (keyed by section name, ``""`` for the top level) and a YAML example:
+    that section of ``examples[name]`` (a built-in's name and the scenario loaded from it;
+    key ``""`` for the top level and the default for sections without their own)."""
+    notes = notes or {}
+    default_source, default_example = examples[""]
+    fields = scenario.model_fields
+    sections = [
+        n
+        for n, f in fields.items()
+        if isinstance(f.annotation, type) and issubclass(f.annotation, BaseModel)
+    ]
+    top = [n for n in fields if n not in sections]
+    head = [*TABLE_HEAD]
+
+    def example(names: list[str], source: str, scenario_: BaseModel) -> list[str]:
+        data = {n: _dumped(getattr(scenario_, n)) for n in names}
+        return [f"Example (from the built-in `{source}`):", "", *yaml_example(data)]
+
+    lines = ["## Top level", ""]
+    if notes.get(""):
+        lines += [notes[""], ""]
+    lines += [*head, *(r for n in top for r in _rows_of(scenario, n)), ""]
+    lines += [*example(top, default_source, default_example), ""]
+    for name in sections:
+        source, ex = examples.get(name, examples[""])
+        lines += [f"## `{name}`", "", fields[name].description or "", ""]
+        if notes.get(name):
+            lines += [notes[name], ""]
+        lines += [*head, *field_rows(fields[name].annotation, f"{name}."), ""]  # type: ignore[arg-type]
+        lines += [*example([name], source, ex), ""]
+    return lines
+
+
+def _rows_of(model: type[BaseModel], name: str) -> list[str]:
+    """The table row of one top-level field of ``model``."""
+    return [r for r in field_rows(model) if r.startswith(f"| `{name}` |")]
+
+
+def _dumped(value: Any) -> Any:
+    """A field's value as plain data for YAML: sections and lists or mappings of them
+    dumped in JSON mode."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_dumped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _dumped(v) for k, v in value.items()}
+    return value

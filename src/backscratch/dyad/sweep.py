@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 from backscratch.core import store
 from backscratch.core.backends import check_backend, run_tasks
 from backscratch.core.errors import ScenarioError
-from backscratch.core.results import Result
+from backscratch.core.results import Column, Result
 from backscratch.core.rng import BLOCK
 from backscratch.core.schema import get_field, load_yaml, validate
 from backscratch.core.version import __version__
@@ -51,6 +51,17 @@ FORMAT = 2
 
 GROUP_KEYS = ("policy", "pliable", "point", "task")
 """Columns of every part besides the grid keys that summaries can group by."""
+
+PART_COLUMNS: tuple[Column, ...] = (
+    Column("task", "int32", "index", "task number (grid point by grid point, policies innermost)"),
+    Column("point", "int32", "index", "grid point number"),
+    Column("policy", "string", "name", "D's policy or counterfactual schedule"),
+    Column("run", "int32", "index", "run number within the task, 0 ... runs - 1"),
+    Column("pliable", "bool", "0/1", "T's private type in this run (true: pliable)"),
+    Column("demand_periods", "int32", "count", "periods in which a demand was made"),
+)
+"""The columns of every sweep part besides one per grid key (after ``point``, named as the
+key) and :data:`~backscratch.dyad.results.RUN_METRICS` (after these)."""
 
 
 def _round(value: float) -> float:

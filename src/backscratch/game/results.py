@@ -50,6 +50,14 @@ columns it shares with the dyad are the dyad's declarations)."""
 Records = namedtuple("Records", [c.name for c in COLUMNS])  # type: ignore[misc]
 """The record arrays (horizon, runs), one field per column: what the kernel writes into."""
 
+EXTRA_COLUMNS: tuple[Column, ...] = (
+    Column("run", "int64", "index", "run number"),
+    Column("period", "int32", "period", "period t, from 0"),
+    Column("pliable", "bool", "0/1", "T's private type (true: pliable)"),
+    Column("d_cost", "float64", "payoff units per unit of punishment", "D's execution cost k"),
+)
+"""Columns that :meth:`GameResult.to_arrow` puts before :data:`COLUMNS`."""
+
 _SHARED = {m.name: m for m in DYAD_METRICS}
 
 METRICS: tuple[Metric, ...] = (

@@ -27,6 +27,28 @@ EVENT_COLUMNS: tuple[Column, ...] = (
 )
 """Per-year event columns, in the kernel's order (see ``_kernels.N_EVENTS``)."""
 
+YEAR_COLUMNS: tuple[Column, ...] = (
+    Column("run", "int64", "index", "run number"),
+    Column("year", "int32", "year", "year t, from 0 (the initial state; events of year 0 are 0)"),
+    Column("policy", "string", "name", "the variant (`blackmail`, `backscratching`, ...)"),
+    Column("total_wealth", "float64", "wealth units", "all actors' wealth at the end of the year"),
+    Column(
+        "isolated_wealth",
+        "float64",
+        "wealth units",
+        "what the actors would hold in total with no demands (production only)",
+    ),
+    Column("top_share", "float64", "share", "the wealthiest actor's share of total wealth"),
+    Column("major_actors", "int32", "count", "actors above `record.dominance_share` of wealth"),
+    Column("relative_wealth", "float64", "ratio", "total_wealth / isolated_wealth"),
+    *EVENT_COLUMNS,
+    Column("clusters", "int32", "count", "clusters of mutually committed actors (snapshot years)"),
+    Column("clusters_largest", "int32", "count", "actors in the largest cluster (snapshot years)"),
+    Column("clusters_members", "int32", "count", "actors in some cluster (snapshot years)"),
+)
+"""The columns of :meth:`TributeResult.to_arrow`, in order (the cluster columns are null in
+years without a commitment snapshot, ``record.commitment_every``)."""
+
 METRICS: tuple[Metric, ...] = (
     Metric("fights_per_run", "fights / run", "count", "demands that ended in a fight"),
     Metric("payments_per_run", "tributes paid / run", "count", "demands met with tribute"),

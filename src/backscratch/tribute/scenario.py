@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from backscratch.core.schema import TABLE_HEAD, ScenarioBase, Section, field_rows, register
+from backscratch.core.schema import ScenarioBase, Section, register, section_reference
 
 TRIBUTE_POLICIES = ("blackmail", "backscratching", "mixed", "none")
 """Variants: Axelrod's original (demands only), offers only, both, and isolated actors."""
@@ -256,8 +256,26 @@ class TributeScenario(ScenarioBase):
         return self
 
 
+SCALES = """\
+**Wealth units.** Wealth, income, tribute, offers and the wealth destroyed in fights are in
+one unit. Axelrod's (1995) values set the scale: an actor starts with about 400
+(`wealth.initial` ± `wealth.spread`), produces 20 a year (`wealth.income`) and is asked for
+250 (`conflict.demand`), so one demand takes about 12 years of an actor's income, and a fight
+costs each side a quarter (`conflict.destructiveness`) of the other side's wealth. An offer of
+`offer.price` = 50 is two and a half years of income.
+
+**Time.** `years` counts years; there are `conflict.activations` demands (or offers) a year,
+and income is added once a year. Commitments move in steps of `commitment.step` percentage
+points per event, not per year."""
+"""What the scales of the tribute fields mean (part of ``docs/tribute-fields.md``)."""
+
+
 def fields_markdown() -> str:
-    """Every tribute-scenario field with its type, default and description, as Markdown."""
+    """Every tribute-scenario field with its type, default and description, section by
+    section with a YAML example of each and guidance on scales, as Markdown
+    (``docs/tribute-fields.md``)."""
+    from backscratch.core.schema import load_scenario
+
     lines = [
         "# Tribute scenario fields",
         "",
@@ -265,10 +283,13 @@ def fields_markdown() -> str:
         "`src/backscratch/tribute/scenario.py`; do not edit by hand. See "
         "[tribute.md](tribute.md) for the rules.",
         "",
-        *TABLE_HEAD,
-        *field_rows(TributeScenario),
+        "## Scales",
+        "",
+        SCALES,
+        "",
+        *section_reference(TributeScenario, {"": ("tribute", load_scenario("tribute"))}),
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 register(TributeScenario)

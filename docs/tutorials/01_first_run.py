@@ -1,0 +1,5 @@
+# %% [markdown]
+# # 01_first_run
+
+# %%
+print(1)

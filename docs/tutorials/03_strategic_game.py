@@ -1,0 +1,5 @@
+# %% [markdown]
+# # 03_strategic_game
+
+# %%
+print(1)

@@ -1,0 +1,5 @@
+# %% [markdown]
+# # 04_iran_case
+
+# %%
+print(1)

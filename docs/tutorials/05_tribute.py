@@ -1,0 +1,5 @@
+# %% [markdown]
+# # 05_tribute
+
+# %%
+print(1)

@@ -1,0 +1,45 @@
+"""The documentation's generated pages are up to date, and the mkdocs nav names files that exist."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_results_page_is_current():
+    text = (ROOT / "docs" / "results.md").read_text(encoding="utf-8")
+    assert text == _script("results_doc").render(), "regenerate: python scripts/results_doc.py"
+
+
+def test_cli_page_is_current():
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert text == _script("cli_doc").render(), "regenerate: python scripts/cli_doc.py"
+
+
+def _paths(nav):
+    for item in nav:
+        if isinstance(item, str):
+            yield item
+        else:
+            for value in item.values():
+                yield from ([value] if isinstance(value, str) else _paths(value))
+
+
+def test_nav_lists_files_that_exist():
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    paths = list(_paths(config["nav"]))
+    assert paths
+    for path in paths:
+        assert (ROOT / "docs" / path).is_file(), path
