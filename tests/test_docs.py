@@ -43,3 +43,26 @@ def test_nav_lists_files_that_exist():
     assert paths
     for path in paths:
         assert (ROOT / "docs" / path).is_file(), path
+
+
+def test_the_link_checker_finds_a_planted_broken_link(tmp_path):
+    check = _script("check_links")
+    site = tmp_path / "site"
+    (site / "guide").mkdir(parents=True)
+    (site / "index.html").write_text(
+        '<a href="guide/a.html#usage">ok</a> <a href="https://example.org/x">external</a>'
+        '<img src="/guide/pic.png"> <a href="#top" id="top">self</a>'
+    )
+    (site / "guide" / "a.html").write_text(
+        '<h2 id="usage">Usage</h2><a href="../index.html">up</a>'
+    )
+    (site / "guide" / "pic.png").write_bytes(b"png")
+    assert check.broken_links(site) == []
+    (site / "guide" / "a.html").write_text(
+        '<h2 id="usage">Usage</h2><a href="../gone.html">x</a><a href="../index.html#nope">y</a>'
+    )
+    assert check.broken_links(site) == [
+        "guide/a.html: ../gone.html (no such file)",
+        "guide/a.html: ../index.html#nope (no anchor #nope)",
+    ]
+    assert check.main([str(site)]) == 1 and check.main([str(tmp_path / "none")]) == 2
