@@ -301,6 +301,31 @@ def test_moving_a_slider_changes_the_plotted_data(explore):
     assert "at η = 3" in explore.table.object
 
 
+def test_stepping_through_the_periods_moves_the_marker_and_reads_the_plots(explore):
+    horizon = explore.outcome.scenario.horizon
+    assert explore.player.start == 0 and explore.player.end == horizon - 1
+    explore.player.value = 7
+    assert [m.location for m in explore.markers] == [7] * len(explore.figures)
+    coop = explore.sources["cooperation_rate"].data
+    rows = {r[0]: r[1:] for r in core.period_rows(explore.outcome, 7)}
+    want = [coop[p][7] for p in explore.outcome.policies]
+    assert rows[core.SERIES["cooperation_rate"]] == pytest.approx(want, abs=0)
+    assert "Period 7" in explore.period_info.object
+    assert f"{want[0]:.3f}" in explore.period_info.object
+    explore.player.value = 30  # each series is read at the marker's x, not elsewhere
+    later = {r[0]: r[1:] for r in core.period_rows(explore.outcome, 30)}
+    for key in ("demand", "latency"):
+        col = explore.sources[key].data
+        assert later[core.SERIES[key]] == [col[p][30] for p in explore.outcome.policies]
+    assert later[core.SERIES["latency"]] != rows[core.SERIES["latency"]]  # latency grows
+    with pytest.raises(ScenarioError, match=r"period 40: not in 0\.\.39"):
+        core.period_rows(explore.outcome, horizon)
+    # A shorter scenario pulls the player (and the marker) back inside its horizon.
+    explore.handle_upload(b"name: short\nhorizon: 5\nruns: 100\n", "short.yaml")
+    assert explore.player.end == 4 and explore.player.value == 4
+    assert explore.markers[0].location == 4 and "Period 4" in explore.period_info.object
+
+
 def test_latency_threshold_and_downloads_follow_the_scenario(explore):
     explore.handle_upload(b"name: alt\nhedging:\n  threshold: 2.5\nruns: 100\n", "alt.yaml")
     assert explore.threshold.location == 2.5

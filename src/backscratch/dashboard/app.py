@@ -213,6 +213,27 @@ class Explore:
         self.table = pn.pane.HTML("", sizing_mode="stretch_width")
         self.sources: dict[str, ColumnDataSource] = {}
         self.figures = self._make_figures()
+        # Step or play through the periods: a marker on every plot and the values there.
+        self.player = pn.widgets.Player(
+            label="Period",
+            start=0,
+            end=1,
+            value=0,
+            step=1,
+            interval=400,
+            loop_policy="once",
+            show_loop_controls=False,
+            width=330,
+        )
+        self.period_info = pn.pane.HTML("", sizing_mode="stretch_width")
+        self.markers = []
+        for fig in self.figures:
+            marker = Span(
+                location=0, dimension="height", line_color="#777777", line_dash="dotted",
+                name="period-marker",
+            )  # fmt: skip
+            fig.add_layout(marker)
+            self.markers.append(marker)
         # ------------------------------------------------------------- watchers
         self.select.param.watch(self._on_select, "value")
         self.upload.param.watch(self._on_upload, "value")
@@ -220,6 +241,7 @@ class Explore:
             w.param.watch(self.request_refresh, "value_throttled")
         self.runs.param.watch(self.request_refresh, "value")
         self.seed.param.watch(self.request_refresh, "value")
+        self.player.param.watch(self._on_period, "value")
         self.load(self.base)
 
     # ------------------------------------------------------------------ layout
@@ -295,6 +317,7 @@ class Explore:
         results = pn.Column(
             self.headline,
             self.table,
+            pn.Row(self.player, self.period_info, sizing_mode="stretch_width"),
             plots,
             sizing_mode="stretch_width",
         )
@@ -469,6 +492,11 @@ class Explore:
         for key, src in self.sources.items():
             src.data = dict(core.series(outcome, key))
         self.threshold.location = outcome.scenario.hedging.threshold
+        self.player.end = outcome.scenario.horizon - 1
+        if self.player.value > self.player.end:
+            self.player.value = self.player.end  # redraws the readout through _on_period
+        else:
+            self.show_period(self.player.value)
         header = ["metric", *outcome.policies]
         self.table.object = TABLE_CSS + report_html.table(header, core.summary_rows(outcome))
         self.headline.object = f"<p><b>{html.escape(core.headline(outcome))}</b></p>"
@@ -481,6 +509,23 @@ class Explore:
         stem = sc.name or "scenario"
         self.download_scenario.filename = f"{stem}.yaml"
         self.download_results.filename = f"{stem}-results.json"
+
+    def _on_period(self, event) -> None:
+        self.show_period(int(event.new))
+
+    def show_period(self, period: int) -> None:
+        """Move the period marker of every plot to ``period`` and show the values there."""
+        for marker in self.markers:
+            marker.location = period
+        if self.outcome is None:
+            return
+        rows = [
+            [label, *(f"{v:.3f}" for v in values)]
+            for label, *values in core.period_rows(self.outcome, period)
+        ]
+        head = f"<p><b>Period {period}</b> of 0–{self.outcome.scenario.horizon - 1}: means over runs</p>"
+        table = report_html.table(["series", *self.outcome.policies], rows)
+        self.period_info.object = head + TABLE_CSS + table
 
     def _download(self, which: str) -> io.BytesIO:
         assert self.outcome is not None, "a download follows a simulation"

@@ -374,6 +374,19 @@ def series(outcome: Outcome, name: str) -> dict[str, np.ndarray]:
     return cols
 
 
+def period_rows(outcome: Outcome, period: int) -> list[list]:
+    """The explore view's readout of one period (0-based, as the plots' x axis): one row per
+    series of :data:`SERIES` (its label), one column per policy, the mean over runs in that
+    period (the value each plot shows at that x)."""
+    H = outcome.scenario.horizon
+    if not 0 <= period < H:
+        raise ScenarioError(f"period {period}: not in 0..{H - 1}")
+    return [
+        [label, *(float(np.asarray(run.series[key])[period]) for run in outcome.policies.values())]
+        for key, label in SERIES.items()
+    ]
+
+
 ROWS = select(
     (
         "cooperation_rate",
