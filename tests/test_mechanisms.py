@@ -308,6 +308,55 @@ def test_schedule_sets_instruments_by_date(oye):
     assert table.column("date").to_pylist()[:13][-1] == "2001-01"
 
 
+def test_dated_terms_hold_from_their_entry_to_the_next(oye):
+    # Threats made credible in 2000-11 (credibility 0.95, a small punishment 0.2: some still
+    # resist), back in 2001-05
+    # to the scenario's terms; an offer from 2001-09 with a price of its own that is kept.
+    from backscratch.dyad.model import DyadModel, replay_hedging
+
+    entries = [
+        {"date": "2000-01", "policy": "blackmail"},
+        {"date": "2000-11", "policy": "blackmail", "credibility": 0.95, "punishment": 0.2},
+        {"date": "2001-05", "policy": "blackmail"},
+        {"date": "2001-09", "policy": "backscratching", "price": 1.2, "reliability": 0.5},
+    ]
+    sc = oye.with_updates(schedule=entries, horizon=30, runs=400)
+    plan = plan_for(sc)
+    np.testing.assert_array_equal(plan.terms["credibility"][9:17], [np.nan] + [0.95] * 6 + [np.nan])
+    assert set(plan.terms) == {"credibility", "punishment", "price", "reliability"}
+    model = DyadModel(sc)
+    # Static expectations, as for instruments: in each stretch the target plays the game in
+    # which that stretch's terms last to the horizon — the constant game with those terms.
+    tight = oye.with_updates(
+        horizon=30, runs=400, policy="blackmail",
+        **{"threat.credibility": 0.95, "threat.punishment": 0.2},
+    )  # fmt: skip
+    loose = oye.with_updates(horizon=30, runs=400, policy="blackmail")
+    paid = oye.with_updates(
+        horizon=30, runs=400, policy="backscratching",
+        **{"offer.price": 1.2, "offer.reliability": 0.5},
+    )  # fmt: skip
+    for other, span in ((loose, slice(0, 10)), (tight, slice(10, 16)), (loose, slice(16, 20)),
+                        (paid, slice(20, 30))):  # fmt: skip
+        np.testing.assert_array_equal(model.compliance[span], DyadModel(other).compliance[span])
+    assert not np.array_equal(model.compliance[10:16], DyadModel(loose).compliance[10:16])
+    # The simulation plays the terms in force: resisted threats are carried out at 0.95 in
+    # the tight stretch (0.6 elsewhere).
+    res = model.run()
+    r = res.records
+    resisted = r["response"] == 0
+    carried = {k: r["punished"][s][resisted[s]].mean() for k, s in
+               (("tight", slice(10, 16)), ("loose", slice(0, 10)))}  # fmt: skip
+    assert carried["tight"] > 0.9 and 0.5 < carried["loose"] < 0.7
+    honoured = r["transfer"][20:][r["response"][20:] == 1]
+    assert 0.4 < (honoured > 0).mean() < 0.6  # reliability 0.5 from 2001-09
+    # Replaying the hedging recurrence still equals a full simulation under dated terms.
+    other = sc.with_updates(**{"hedging.threat_sensitivity": 0.7})
+    full = DyadModel(other).run().records
+    replayed = replay_hedging(res, other)
+    assert np.array_equal(replayed["latency"], full["latency"])
+
+
 def test_quarterly_calendar(oye):
     sc = oye.with_updates(
         schedule=[{"date": "2000-08", "policy": "mixed"}],
@@ -343,6 +392,11 @@ def test_counterfactuals_are_compared_like_policies(oye):
         ([{"date": "2006-12", "policy": "sanctions"}], "schedule.0.policy: input should be"),
         ([{"date": "2006-13", "policy": "blackmail"}], "date '2006-13' is not a month"),
         ([{"policy": "blackmail"}], "schedule.0.date: field required"),
+        (
+            [{"date": "2006-01", "policy": "blackmail", "credibility": 1.5}],
+            "schedule.0.credibility: input should be less than or equal to 1",
+        ),
+        ([{"date": "2006-01", "policy": "mixed", "price": -1}], "schedule.0.price: input should"),
     ],
 )
 def test_bad_schedules(oye, schedule, needle):

@@ -480,12 +480,13 @@ def advance(t, belief, capacity, latency, pliable, u, p_t, threat, offer, reliab
 
 
 @njit(cache=True)
-def hedge(belief, entries, honoured, threat, offer, reliability, capacity0, latency0, params,
-          capacity_out, latency_out):  # fmt: skip
+def hedge(belief, entries, honoured, threat, offer, reliability, credibility, punishment0, price,
+          capacity0, latency0, params, capacity_out, latency_out):  # fmt: skip
     """The hedging recurrence of :func:`advance` alone, over recorded play: from each run's
     public belief ``belief[t, i]``, third-party entries ``entries[t, i]`` and honoured
     exchanges ``honoured[t, i]`` under the plan's per-period ``threat``, ``offer`` and
-    ``reliability``, the capacity and latency stocks every period would have under
+    ``reliability`` (and the terms in force, ``credibility``, lump-sum ``punishment0`` and
+    ``price`` per period), the capacity and latency stocks every period would have under
     ``params``'s hedging numbers. Hedging feeds back into nothing else (not beliefs,
     compliance or entries), so for the same play this equals the records a full simulation
     writes, bit for bit: a fit of hedging parameters can replay it instead of re-simulating."""
@@ -495,9 +496,9 @@ def hedge(belief, entries, honoured, threat, offer, reliability, capacity0, late
         stock = latency0
         for t in range(H):
             x = params.demand_a + params.demand_b * belief[t, i]
-            punishment = params.punishment + params.punishment_per_unit * x
-            faced = params.credibility * punishment * ((1.0 if threat[t] else 0.0) + entries[t, i])
-            relation = reliability[t] * params.price * x if offer[t] else 0.0
+            punishment = punishment0[t] + params.punishment_per_unit * x
+            faced = credibility[t] * punishment * ((1.0 if threat[t] else 0.0) + entries[t, i])
+            relation = reliability[t] * price[t] * x if offer[t] else 0.0
             cap = max(
                 0.0,
                 cap

@@ -143,7 +143,7 @@ class DyadModel:
             bool(self.plan.threat[t]),
             bool(self.plan.offer[t]),
             float(st.reliability[t]),
-            st.params,
+            st.params_at(t),
             self._rec,
         )
         self.t += 1
@@ -177,6 +177,7 @@ def replay_hedging(result: DyadResult, scenario: Scenario) -> dict[str, np.ndarr
     h = scenario.hedging
     kernels.hedge(
         r["belief"], r["entries"], honoured, result.plan.threat, result.plan.offer,
-        stage.reliability, h.initial_capacity, h.initial, stage.params, capacity, latency,
+        stage.reliability, stage.term("credibility"), stage.term("punishment"),
+        stage.term("price"), h.initial_capacity, h.initial, stage.params, capacity, latency,
     )  # fmt: skip
     return {"capacity": capacity, "latency": latency}

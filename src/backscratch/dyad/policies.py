@@ -7,7 +7,7 @@ that the target is pliable. Both are public: the target and observers know them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
@@ -90,19 +90,27 @@ POLICIES: dict[str, type[InstrumentPolicy]] = {
 
 POLICY_NAMES: tuple[str, ...] = tuple(POLICIES)
 
+TERMS: tuple[str, ...] = ("credibility", "punishment", "price", "reliability")
+"""The terms a schedule entry may set from its date (``threat.credibility``,
+``threat.punishment``, ``offer.price``, ``offer.reliability``), as fields of both the entry
+and :class:`~backscratch.dyad.params.Params`."""
+
 
 @dataclass(frozen=True)
 class InstrumentPlan:
     """What the demander attaches to its demand in each period: the policy made concrete.
 
     ``threat``, ``offer`` and ``guarantor`` are boolean arrays over periods; ``name`` is the
-    policy or schedule it came from.
+    policy or schedule it came from. ``terms`` holds a schedule's dated terms, one float
+    array over periods per overridden field of :data:`TERMS` (NaN: the scenario's value);
+    empty for a constant policy.
     """
 
     name: str
     threat: np.ndarray
     offer: np.ndarray
     guarantor: np.ndarray
+    terms: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def codes(self) -> np.ndarray:
@@ -121,13 +129,18 @@ class InstrumentPlan:
         date (the period containing it) until the next; entries past the horizon are unused."""
         policy = np.array([default] * horizon, dtype=object)
         guard = np.full(horizon, guarantor)
+        terms = {k: np.full(horizon, np.nan) for k in TERMS}
         for entry in entries:
             t0 = max(0, calendar.period_of(entry.date))
             policy[t0:] = entry.policy
             guard[t0:] = guarantor if entry.guarantor is None else entry.guarantor
+            for k in TERMS:  # each entry's terms hold until the next entry
+                value = getattr(entry, k)
+                terms[k][t0:] = np.nan if value is None else value
         threat = np.array([POLICIES[p].threat for p in policy], dtype=bool)
         offer = np.array([POLICIES[p].offer for p in policy], dtype=bool)
-        return cls(name, threat, offer, guard)
+        used = {k: v for k, v in terms.items() if not np.isnan(v).all()}
+        return cls(name, threat, offer, guard, used)
 
 
 class DemandRule:

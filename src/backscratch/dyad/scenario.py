@@ -376,7 +376,8 @@ class Calendar(Section):
 
 
 class ScheduleEntry(Section):
-    """From ``date`` on (until the next entry), the demander uses ``policy``."""
+    """From ``date`` on (until the next entry), the demander uses ``policy``, on the terms the
+    entry sets (each unset term is the scenario's: an entry's terms end with it)."""
 
     date: str = Field(description="First month the entry applies, as YYYY-MM [date].")
     policy: Policy = Field(description="Instrument policy from that month on [choice].")
@@ -385,6 +386,37 @@ class ScheduleEntry(Section):
         description=(
             "Whether a guarantor holds the goods from that month on (default: "
             "`mediation.guarantor`) [true/false]."
+        ),
+    )
+    credibility: Probability | None = Field(
+        None,
+        description=(
+            "Probability q that a resisted threat is carried out, from that month until the "
+            "next entry (default: `threat.credibility`), e.g. after a change of government "
+            "[probability]."
+        ),
+    )
+    punishment: NonNegative | None = Field(
+        None,
+        description=(
+            "Lump-sum harm P of a carried-out threat from that month until the next entry "
+            "(default: `threat.punishment`; `threat.punishment_per_unit` still adds), e.g. a "
+            "new round of sanctions [payoff units]."
+        ),
+    )
+    price: NonNegative | None = Field(
+        None,
+        description=(
+            "Reward R per unit of concession offered from that month until the next entry "
+            "(default: `offer.price`) [payoff units per unit of concession]."
+        ),
+    )
+    reliability: Probability | None = Field(
+        None,
+        description=(
+            "Probability that D delivers a promised reward, from that month until the next "
+            "entry (default: `offer.reliability`; a guarantor still raises it to "
+            "`mediation.reliability`) [probability]."
         ),
     )
     note: str = Field("", description="What happened, with its source.")

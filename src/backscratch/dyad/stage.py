@@ -90,7 +90,12 @@ class StageGame:
     def from_scenario(cls, scenario: Scenario, plan: InstrumentPlan) -> StageGame:
         """The stage game that ``scenario`` defines under instrument ``plan``."""
         params = Params.from_scenario(scenario)
-        reliability = np.where(plan.guarantor, params.guaranteed_reliability, params.reliability)
+        own = plan.terms.get("reliability")
+        base = (
+            params.reliability if own is None else np.where(np.isnan(own), params.reliability, own)
+        )
+        guaranteed = np.maximum(base, scenario.mediation.reliability)
+        reliability = np.where(plan.guarantor, guaranteed, base).astype(float)
         solver = scenario.solver
         return cls(
             plan=plan,
@@ -100,6 +105,24 @@ class StageGame:
             selection=solver.selection,
             resolution=solver.resolution,
         )
+
+    def params_at(self, t: int) -> Params:
+        """The numbers in force in period ``t``: :attr:`params` with the schedule's dated
+        terms (``credibility``, ``punishment``, ``price``) where an entry sets them (the
+        offer's reliability is :attr:`reliability`)."""
+        terms: dict[str, Any] = {
+            k: float(v[t])
+            for k, v in self.plan.terms.items()
+            if k != "reliability" and not np.isnan(v[t])
+        }
+        return self.params._replace(**terms) if terms else self.params
+
+    def term(self, name: str) -> np.ndarray:
+        """The per-period values of term ``name`` (``credibility``, ``punishment``,
+        ``price``) in force under the plan."""
+        base = float(getattr(self.params, name))
+        own = self.plan.terms.get(name)
+        return np.full(self.horizon, base) if own is None else np.where(np.isnan(own), base, own)
 
     @property
     def multiplicity(self) -> float:
@@ -183,28 +206,31 @@ class StageGame:
         switches. So a counterfactual schedule changes behaviour only from the date it
         diverges. Without a schedule this is the exact backward induction.
         """
-        regimes = sorted(set(zip(self.plan.threat, self.plan.offer, self.reliability, strict=True)))
-        if len(regimes) == 1:
-            return self._backward(discount)
         H = self.horizon
+        keys = [
+            (bool(self.plan.threat[t]), bool(self.plan.offer[t]), float(self.reliability[t]),
+             self.params_at(t))
+            for t in range(H)
+        ]  # fmt: skip
+        regimes = list(dict.fromkeys(keys))
+        if len(regimes) == 1 and regimes[0][3] == self.params:
+            return self._backward(discount)
         p = np.empty(self.table_shape)
         roots = np.zeros((H, len(self.grid)), dtype=np.int64)
         worst = 0.0
-        for threat, offer, rel in regimes:
+        for regime in regimes:
+            threat, offer, rel, params = regime
             const = replace(
                 self,
                 plan=InstrumentPlan(
                     self.plan.name, np.full(H, threat), np.full(H, offer), np.full(H, False)
                 ),
+                params=params,
                 reliability=np.full(H, rel),
             )
             table = const._backward(discount)
             worst = max(worst, const.residual)
-            now = (
-                (self.plan.threat == threat)
-                & (self.plan.offer == offer)
-                & (self.reliability == rel)
-            )
+            now = np.array([k == regime for k in keys])
             p[now] = table[now]
             roots[now] = const.stable_roots[now]
         self.residual = worst
