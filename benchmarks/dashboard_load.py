@@ -218,7 +218,8 @@ class Client:
                 if kind != "PATCH-DOC":
                     continue
                 self.last_patch = time.monotonic()
-                for ev in message.content.get("events", []):
+                events = message.content.get("events", [])
+                for ev in events:
                     mid = (ev.get("model") or {}).get("id")
                     attr, new = ev.get("attr"), ev.get("new")
                     if mid == self.progress and attr == "visible":
@@ -229,6 +230,11 @@ class Client:
                         self.stats.cached += 1
                     elif attr == "text" and "alert" in str(new):
                         self.stats.errors.append(f"page shows an error: {str(new)[:200]}")
+                # A result from the cache is drawn without showing the progress bar (its
+                # `visible` does not change, so no event says so): the page's text (table,
+                # headline, status) changing while it is not busy is the redraw.
+                if not self.busy and any(ev.get("attr") == "text" for ev in events):
+                    self.done.set()
         except ConnectionError as exc:
             self.stats.errors.append(str(exc))
         except asyncio.CancelledError:

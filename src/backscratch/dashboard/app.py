@@ -334,7 +334,10 @@ class Explore:
                 value = core.get_field(self.base, c.field)
                 w = self.sliders[c.field]
                 start, end = core.slider_range(c, value)
-                w.param.update(start=start, end=end, value=value)
+                # value_throttled too: left at the slider's start, a release there (say
+                # credibility 0) would not change it and would not start a run
+                with param.edit_constant(w):
+                    w.param.update(start=start, end=end, value=value, value_throttled=value)
             self.runs.param.update(end=core.max_runs(self.base.horizon), value=self.base.runs)
             self.seed.value = self.base.seed
             lowered = (
