@@ -88,8 +88,10 @@ print(fit.to_pandas().round(2).to_string(index=False))
 # ## Latency over time
 #
 # The per-period records carry a `date` column. Mean latency across runs by month, for
-# each schedule, with the IAEA points the parameters were fitted to and the assumed
-# threshold L*:
+# each schedule, with the assumed threshold L* and the IAEA points the parameters were
+# fitted to. The IAEA series counts LEU produced *since February 2007*, and the fit compares
+# it with the model's growth since then; to put the points on the model's scale we add the
+# model's mean stock in January 2007 (as happened) to each.
 
 # %%
 df = c.to_pandas()
@@ -99,7 +101,15 @@ dates = pd.to_datetime(latency.index)
 fig, ax = plt.subplots(figsize=(8, 4))
 for policy in ["as-happened", "backscratching-from-2009", "mixed"]:
     ax.plot(dates, latency[policy], label=policy)
-ax.scatter(pd.to_datetime(fit.dates), fit.observed, color="black", zorder=3, label="IAEA")
+base = latency.loc["2007-01", "as-happened"]
+print(f"model stock in January 2007: {base:.2f} t")
+ax.scatter(
+    pd.to_datetime(fit.dates),
+    fit.observed + base,
+    color="black",
+    zorder=3,
+    label="IAEA (produced since Feb 2007) + model stock then",
+)
 ax.axhline(sc.hedging.threshold, color="grey", linestyle="--", linewidth=1, label="L* (assumed)")
 ax.axvline(pd.Timestamp("2009-10-01"), color="grey", linestyle=":", linewidth=1)
 ax.set_ylabel("LEU stock (t UF6), mean over runs")
