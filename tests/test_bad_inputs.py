@@ -95,6 +95,10 @@ SLOW = {
     "run-set-bool-for-number",  # shadow=true is taken as 1.0 and the run starts
     "run-runs-too-large",  # the memory check comes after minutes of work
     "sweep-too-many-tasks",  # no bound on tasks yet: 360,000 tasks are planned
+    "calibrate-ties-runs-zero",  # the fit starts before runs is checked
+    "calibrate-bootstrap-huge",  # no bound on --bootstrap yet
+    "calibrate-save-is-folder",  # --save checked only after the fit
+    "demo-runs-huge",
 }
 """Entries that are not refused before work: skipped so the file keeps its time budget."""
 
@@ -106,11 +110,36 @@ KNOWN_FAILING = {
     "compare-comma-policies",
     "sweep-grid-empty-values",  # refused; the message quotes 'shadow=' (fragment to adjust)
     "sweep-empty-policies",
+    "summarize-manifest-wrong-types",  # TypeError traceback
+    "summarize-part-replaced",  # parts with a done record but missing/changed: silently skipped
+    "summarize-done-without-part",
+    "summarize-done-garbage",
+    "plot-part-replaced",
+    "plot-done-without-part",
+    "report-sweep-part-replaced",
+    "report-sweep-done-without-part",
+    "report-empty-folder",  # refused; the message says "not a results folder" (fragment)
+    "solve-plot-is-folder",  # "[Errno 21] Is a directory", not naming --plot
+    "calibrate-plot-is-folder",
+    "demo-runs-zero",  # refused, but the demo's heading is printed on stdout first
+    "demo-runs-negative",
+    "demo-seed-negative",
+    "demo-out-holds-compare",
+    "equilibrium-map-too-many-cells",  # refused; the message says "axes", not --map
+    "equilibrium-plot-is-folder",  # the map is computed and written before --plot fails
 }
 """Entries found not to hold yet (GitHub issue 17): strict xfail, so a fix is noticed."""
 
 
+_FIRST_UNCHECKED = next(i for i, e in enumerate(CORPUS) if e["id"] == "tournament-turns-huge")
+UNCHECKED = {e["id"] for e in CORPUS[_FIRST_UNCHECKED:]}
+"""Entries not yet run against the code (tournament --turns 1000000000 ran for minutes
+without being refused, and the time ran out): skipped until each has been checked."""
+
+
 def _marks(entry):
+    if entry["id"] in UNCHECKED:
+        return [pytest.mark.skip(reason="not yet checked against the code (issue 17)")]
     if entry["id"] in SLOW:
         return [pytest.mark.skip(reason="not refused before work yet (issue 17)")]
     if entry["id"] in KNOWN_FAILING:
