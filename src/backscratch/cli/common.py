@@ -84,7 +84,7 @@ SetOpt = Annotated[
 BackendOpt = Annotated[str, typer.Option("--backend", help="serial, local or dask.")]
 
 WorkersOpt = Annotated[
-    int | None, typer.Option("--workers", help="Processes (local) or workers (dask).")
+    int | None, typer.Option("--workers", help="Processes (local) or workers (dask), 1 to 256.")
 ]
 
 SchedulerOpt = Annotated[

@@ -18,6 +18,10 @@ from backscratch.core.errors import ScenarioError
 BACKENDS = ("serial", "local", "dask")
 
 
+MAX_WORKERS = 256
+"""Most processes (local) or workers (dask) a run may ask for."""
+
+
 def check_backend(backend: str, workers: int | None = None, scheduler: str | None = None) -> None:
     """A one-line error if ``backend``, ``workers`` or ``scheduler`` cannot be used (checked
     before anything is written)."""
@@ -27,6 +31,8 @@ def check_backend(backend: str, workers: int | None = None, scheduler: str | Non
         )
     if workers is not None and (isinstance(workers, bool) or workers < 1):
         raise ScenarioError.bad("workers", f"must be at least 1, got {workers}")
+    if workers is not None and workers > MAX_WORKERS:
+        raise ScenarioError.bad("workers", f"{workers} is more than the limit of {MAX_WORKERS}")
     if scheduler is not None and backend != "dask":
         raise ScenarioError.bad("scheduler", "only with the dask backend")
 
