@@ -105,10 +105,6 @@ SLOW = {
 KNOWN_FAILING = {
     "run-set-bad-date",  # message says "calendar: start", not "calendar.start"
     "run-tribute-too-large",  # refused, but the message names no field the user typed
-    "compare-empty-policies",  # --policies "" falls back to the default policies and runs
-    "compare-comma-policies",
-    "sweep-grid-empty-values",  # refused; the message quotes 'shadow=' (fragment to adjust)
-    "sweep-empty-policies",
     "summarize-manifest-wrong-types",  # TypeError traceback
     "summarize-part-replaced",  # parts with a done record but missing/changed: silently skipped
     "summarize-done-without-part",
@@ -117,15 +113,7 @@ KNOWN_FAILING = {
     "plot-done-without-part",
     "report-sweep-part-replaced",
     "report-sweep-done-without-part",
-    "report-empty-folder",  # refused; the message says "not a results folder" (fragment)
-    "solve-plot-is-folder",  # "[Errno 21] Is a directory", not naming --plot
-    "calibrate-plot-is-folder",
-    "demo-runs-zero",  # refused, but the demo's heading is printed on stdout first
-    "demo-runs-negative",
-    "demo-seed-negative",
-    "demo-out-holds-compare",
     "equilibrium-map-too-many-cells",  # refused; the message says "axes", not --map
-    "equilibrium-plot-is-folder",  # the map is computed and written before --plot fails
 }
 """Entries found not to hold yet (GitHub issue 17): strict xfail, so a fix is noticed."""
 

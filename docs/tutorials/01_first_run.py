@@ -5,7 +5,7 @@
 # them. A demander D asks a target T for concessions every period for 40 periods. T is
 # privately *pliable* or *resolute*; everyone watches T's answers and updates, by Bayes'
 # rule, the public belief that it is pliable, and D asks more of a target that looks
-# pliable ([the coercion model](../model.md)). D's instrument is fixed by the policy:
+# pliable ([the coercion model](../model.html)). D's instrument is fixed by the policy:
 #
 # * `blackmail`: a threat of punishment if T resists;
 # * `backscratching`: an offer of a reward if T complies;
@@ -30,7 +30,7 @@ print(c)
 # `c.table()` has one row per metric and one column per policy. `cooperation_rate` is the
 # share of demand-periods that end in T's compliance; payoffs are the mean discounted totals
 # per run; the belief jumps are the mean change of the public belief P(pliable) after a
-# compliance or a resistance ([results columns](../results.md)).
+# compliance or a resistance ([results columns](../results.html)).
 
 # %%
 rows = [
@@ -55,7 +55,7 @@ print(table.loc[rows, ["blackmail", "backscratching", "mixed"]].round(3))
 # * **A price, not weakness?** A concession to a threat moves the public belief that T is
 #   pliable up by about 0.04; a paid concession by about 0.004, ten times less. A paid yes reveals
 #   a price, almost no weakness — but that rests on the assumption that resolve costs only
-#   apply under a threat (see [the model](../model.md), "The target's equilibrium").
+#   apply under a threat (see [the model](../model.html), "The target's equilibrium").
 # * **Third parties.** The model does *not* bear out that paying keeps others away:
 #   entries per period are higher under offers than under threats, because every resisted
 #   threat builds a reputation for resolve and a paid yes builds none.

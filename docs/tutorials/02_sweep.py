@@ -6,7 +6,7 @@
 # relationship continues each period with probability δ = 0.9. A **sweep** asks over which
 # region blackmail or backscratching does better. Every grid point × policy is one task,
 # every task writes one Parquet part to a folder, and re-running the same sweep resumes it
-# ([sweeps](../sweeps.md)).
+# ([sweeps](../sweeps.html)).
 #
 # Here the grid is 4 values of `threat.credibility` × 2 values of `shadow` (δ), two
 # policies, 300 runs per task: 16 tasks, run one after the other in this process
@@ -94,7 +94,7 @@ print(
 #   rises with credibility, while under offers it stays at zero.
 #
 # These are 300 runs per cell on a coarse grid; for a paper use more runs and a finer grid
-# ([a sweep to a paper figure](../howto/sweep-to-figure.md)).
+# ([a sweep to a paper figure](../howto/sweep-to-figure.html)).
 
 # %% [markdown]
 # ## A figure from the parts
@@ -126,4 +126,19 @@ for ax, (shadow, part) in zip(axes, stats.groupby("shadow"), strict=True):
 axes[0].set_ylabel("cooperation rate (mean over runs)")
 axes[0].legend()
 fig.suptitle("oye-dyad, 300 runs per point and policy")
+plt.show()
+
+# %% [markdown]
+# ## The same figures from `bs.plot_sweep`
+#
+# `bs.plot_sweep` draws what `backscratch plot` draws, with the same rule: every grid key
+# not on an axis, the series or the panels must be fixed by `where`. Axes are named by field
+# with its symbol and unit. The paired contrast over both keys is a heatmap on a diverging
+# colour map, each cell's value written in it:
+
+# %%
+fig = bs.plot_sweep(folder, x="threat.credibility", facet="shadow")
+fig = bs.plot_sweep(
+    folder, x="threat.credibility,shadow", contrast=("backscratching", "blackmail")
+)
 plt.show()

@@ -9,7 +9,7 @@
 # to carry it out, which it does only if that pays: by default its cost of punishing,
 # `threat.execution_cost` (k = 0.5 in `oye-dyad`), is known to everyone, so carrying out
 # teaches observers nothing and `threat.credibility` is not used. The game is solved by
-# backward induction on a belief grid ([the model](../model.md), "The demander's choice").
+# backward induction on a belief grid ([the model](../model.html), "The demander's choice").
 #
 # To keep this page fast we shorten the game to 6 periods (`horizon`) and use a coarse
 # belief grid of 51 points (`solver.belief_grid`, default 201).

@@ -8,7 +8,7 @@
 # Iran's latent capability, *latency*, is its stock of low-enriched uranium (tonnes of
 # UF6); pressure and offers move the capacity to produce it through two hedging
 # parameters, fitted to the IAEA series of LEU produced. Everything else in the scenario is
-# a stated assumption, not an estimate ([scenario fields](../scenario-fields.md)). The
+# a stated assumption, not an estimate ([scenario fields](../scenario-fields.html)). The
 # schedule ends in February 2013; nothing here says anything about later events.
 #
 # We use 300 runs instead of the scenario's 1,000 to keep the page fast.
@@ -83,7 +83,7 @@ print(fit.to_pandas().round(2).to_string(index=False))
 # %% [markdown]
 # Five points, root-mean-square error about 0.4 t: the fit overstates the small early
 # stocks of 2008 and matches 2010–2012 closely. With five points and two parameters this
-# is a calibration, not a test; see [validate against history](../howto/validate.md).
+# is a calibration, not a test; see [validate against history](../howto/validate.html).
 #
 # ## Latency over time
 #

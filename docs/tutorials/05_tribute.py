@@ -3,7 +3,7 @@
 #
 # The second model in backscratch is Robert Axelrod's tribute model ("Building New
 # Political Actors", 1995), as the original Pascal program specifies it
-# ([the tribute model](../tribute.md)). Ten actors sit on a ring with about 400 units of
+# ([the tribute model](../tribute.html)). Ten actors sit on a ring with about 400 units of
 # wealth each. Three times a year a randomly drawn actor may demand tribute of a reachable
 # actor; the target pays 250 (or all it has) if fighting would cost it more, and fights
 # otherwise. Paying and fighting on the same side raise commitments between actors by 10;
@@ -51,7 +51,7 @@ print(summary["fights_per_year_first_tenth"], summary["fights_per_year_last_tent
 #
 # Take the first run. Its final wealth by actor, and the clusters read from its final
 # commitment matrix (grown around the wealthiest actor not yet placed, as in
-# [the tribute model](../tribute.md), "Readings taken where the text is ambiguous"):
+# [the tribute model](../tribute.html), "Readings taken where the text is ambiguous"):
 
 # %%
 run = 0

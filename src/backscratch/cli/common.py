@@ -131,10 +131,27 @@ FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def check_figure_path(path: Path | None, option: str = "--plot") -> None:
-    if path is not None and path.suffix.lower() not in FIGURE_SUFFIXES:
+    """Refuse, before any work, a figure file name without a figure suffix, one that is a
+    folder, or one under a file (one line naming the option)."""
+    if path is None:
+        return
+    if path.suffix.lower() not in FIGURE_SUFFIXES:
         raise ScenarioError(
             f"{option} '{path}': the file name must end in {', '.join(FIGURE_SUFFIXES)}"
         )
+    if path.is_dir():
+        raise ScenarioError(f"{option} '{path}': is a folder, not a file")
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise ScenarioError(f"{option} '{path}': '{parent}' is a file, not a folder")
+
+
+def policy_names(text: str, option: str = "--policies") -> list[str]:
+    """The comma-separated policies of ``text``; an empty list is refused (one line)."""
+    names = [p.strip() for p in text.split(",") if p.strip()]
+    if not names:
+        raise ScenarioError(f"{option} '{text}': give at least one policy, e.g. blackmail")
+    return names
 
 
 def check_out_dir(path: Path | None, option: str = "--out") -> None:

@@ -25,6 +25,7 @@ from backscratch.cli.common import (
     claim_out,
     out,
     parse_values,
+    policy_names,
     progress_printer,
     scenario_from,
 )
@@ -297,7 +298,7 @@ def compare(
     """
     check_out_dir(out_dir)
     sc = scenario_from(scenario, runs, seed, set_, "compare", ("dyad", "tribute"))
-    names = [p.strip() for p in policies.split(",") if p.strip()]
+    names = policy_names(policies)
     if eta is not None and sc.model == "dyad":
         parse_values(eta, "--eta", minimum=0.0)  # checked before anything is replaced
     claim_out(out_dir, "compare", force)
@@ -563,10 +564,14 @@ def demo(
     seed: SeedOpt = None,
 ) -> None:
     """The main job: the US–Iran case (calibration, counterfactuals) and the reference dyad."""
+    from backscratch.core.schema import load_scenario
     from backscratch.studies import demo as demo_job
 
     check_out_dir(out_dir)
     overrides = {k: v for k, v in (("runs", runs), ("seed", seed)) if v is not None}
+    for name in ("iran-2003-2013", "oye-dyad"):  # bad --runs/--seed refused before anything
+        load_scenario(name, overrides)
+    claim_out(out_dir, "demo", False)
     out.print(
         "[bold]backscratch demo[/bold] — blackmail or backscratching? Calibrating the US–Iran "
         "case 2003–2013, running its counterfactuals, the reference dyad and the TIES check…"

@@ -23,6 +23,7 @@ from backscratch.cli.common import (
     check_figure_path,
     check_out_dir,
     out,
+    policy_names,
     progress_printer,
     scenario_from,
 )
@@ -62,7 +63,7 @@ def sweep(
 
     check_out_dir(out_dir)
     sc = scenario_from(scenario, runs, seed, set_, "sweep")
-    names = [p.strip() for p in policies.split(",") if p.strip()]
+    names = policy_names(policies)
     result = api.sweep(
         sc,
         grid=parse_grid(grid, sc),
