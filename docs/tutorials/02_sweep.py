@@ -129,7 +129,7 @@ fig.suptitle("oye-dyad, 300 runs per point and policy")
 plt.show()
 
 # %% [markdown]
-# ## The same figures from `bs.plot_sweep`
+# ## The same figures drawn by the tool
 #
 # `bs.plot_sweep` draws what `backscratch plot` draws, with the same rule: every grid key
 # not on an axis, the series or the panels must be fixed by `where`. Axes are named by field
