@@ -79,9 +79,13 @@ def sweep_dir(tmp_path_factory):
 @pytest.mark.parametrize(
     "name", [n for n, a in COMMANDS.items() if "--format" in a and not n.startswith("summarize")]
 )
-def test_json_output_is_bit_identical(capsys, tmp_path, name):
-    printed = _run(capsys, COMMANDS[name], tmp_path)
-    assert printed == (FIXTURES / f"{name}.json").read_text()
+def test_json_output_is_unchanged(capsys, tmp_path, name):
+    # The same keys in the same order and the same values; floats within 1e-12 relative:
+    # the per-period records are bit-identical (test_per_period_parquet_is_identical), but
+    # sums over them move in the last digit between numba/LLVM releases (numba 0.68 with
+    # llvmlite 0.50 moved eta_star from ...486 to ...4875).
+    printed = json.loads(_run(capsys, COMMANDS[name], tmp_path))
+    _close(printed, json.loads((FIXTURES / f"{name}.json").read_text()), name)
 
 
 @pytest.mark.parametrize("name", [n for n in COMMANDS if n.startswith("summarize")])
