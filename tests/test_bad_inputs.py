@@ -106,13 +106,6 @@ KNOWN_FAILING = {
     "run-set-bad-date",  # message says "calendar: start", not "calendar.start"
     "run-tribute-too-large",  # refused, but the message names no field the user typed
     "summarize-manifest-wrong-types",  # TypeError traceback
-    "summarize-part-replaced",  # parts with a done record but missing/changed: silently skipped
-    "summarize-done-without-part",
-    "summarize-done-garbage",
-    "plot-part-replaced",
-    "plot-done-without-part",
-    "report-sweep-part-replaced",
-    "report-sweep-done-without-part",
     "equilibrium-map-too-many-cells",  # refused; the message says "axes", not --map
 }
 """Entries found not to hold yet (GitHub issue 17): strict xfail, so a fix is noticed."""

@@ -100,9 +100,11 @@ def test_half_written_or_corrupt_parts_are_redone(reference, tmp_path):
     parts = out / "parts"
     (out / "done" / "task-000003.json").unlink()  # killed between part and record
     (parts / ".task-000005.parquet.abc.part").write_bytes(b"PAR1 half")  # killed mid-write
-    (parts / "task-000007.parquet").write_bytes(b"garbage")  # corrupted after the fact
     names, rows = sw.Sweep.open(out).summarize()  # unfinished parts are never read
-    assert sum(dict(zip(names, r, strict=True))["runs"] for r in rows) == 10 * 200
+    assert sum(dict(zip(names, r, strict=True))["runs"] for r in rows) == 11 * 200
+    (parts / "task-000007.parquet").write_bytes(b"garbage")  # corrupted after the fact
+    with pytest.raises(ScenarioError, match=r"task-000007\.parquet: changed since its task"):
+        sw.Sweep.open(out).summarize()  # a finished part that no longer verifies: refused
     assert _run(out) == {"tasks": 12, "skipped": 10, "ran": 2}
     assert _hashes(out) == _hashes(reference)
 

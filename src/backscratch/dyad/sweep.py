@@ -404,13 +404,29 @@ class Sweep(Result):
         return len(self.manifest["tasks"])
 
     def finished_parts(self) -> list[str]:
-        """Paths of the parts whose tasks are finished (checksums verified)."""
+        """Paths of the parts whose tasks are finished (checksums verified); a task recorded
+        as done whose part is missing or changed, or whose record is garbage, is a
+        :class:`ScenarioError` naming the file (a task not yet done is simply left out)."""
         parts = []
         for t in self.manifest["tasks"]:
             name = Path(t["part"]).stem
             part = self.folder / "parts" / f"{name}.parquet"
-            if finished(part, self.folder / "done" / f"{name}.json"):
+            done = self.folder / "done" / f"{name}.json"
+            if finished(part, done):
                 parts.append(str(part))
+            elif done.exists():  # a task recorded as done whose part does not verify
+                redo = "delete it and re-run the sweep command to redo that task"
+                if not part.is_file():
+                    raise ScenarioError(
+                        f"{part}: missing, though {done.name} records it done; {redo}"
+                    )
+                try:
+                    json.loads(done.read_text("utf-8"))
+                except (OSError, ValueError):
+                    raise ScenarioError(f"{done}: not a task record (corrupted); {redo}") from None
+                raise ScenarioError(
+                    f"{part}: changed since its task finished (checksum differs); {redo}"
+                )
         return parts
 
     def _headline(self) -> str:
