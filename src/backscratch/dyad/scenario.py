@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from backscratch.core.schema import (
     TABLE_HEAD,
@@ -356,10 +356,11 @@ class Calendar(Section):
         1, description="Length of a period [months]."
     )
 
-    @model_validator(mode="after")
-    def _valid_start(self) -> Calendar:
-        month_index(self.start, "start")
-        return self
+    @field_validator("start")
+    @classmethod
+    def _valid_start(cls, value: str) -> str:
+        month_index(value, "the value")  # the error's location names calendar.start
+        return value
 
     def period_of(self, date: str) -> int:
         """Index of the period containing month ``date`` (negative: before the start)."""
