@@ -105,7 +105,6 @@ SLOW = {
 KNOWN_FAILING = {
     "run-tribute-too-large",  # refused, but the message names no field the user typed
     "summarize-manifest-wrong-types",  # TypeError traceback
-    "equilibrium-map-too-many-cells",  # refused; the message says "axes", not --map
 }
 """Entries found not to hold yet (GitHub issue 17): strict xfail, so a fix is noticed."""
 

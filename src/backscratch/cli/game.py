@@ -120,7 +120,14 @@ def equilibrium(
         raise ScenarioError("--plot: draws the phase diagram of --map; give --map twice")
     sc = scenario_from(scenario, runs, seed, set_, "equilibrium")
     if map_:
+        from backscratch.game.api import MAX_CELLS
+
         axes = _parse_map(map_)
+        sizes = [len(v) for v in axes.values()]
+        if len(sizes) == 2 and sizes[0] * sizes[1] > MAX_CELLS:
+            raise ScenarioError(
+                f"--map: {sizes[0]} x {sizes[1]} cells is more than the limit of {MAX_CELLS:,}"
+            )
         claim_out(out_dir, "phase-map", force)
         _phase(sc, axes, (backend, workers, scheduler), fmt, plot, out_dir)
         return
