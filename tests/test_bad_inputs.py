@@ -92,7 +92,6 @@ def test_the_corpus_is_large_and_covers_every_command():
 
 
 SLOW = {
-    "run-set-bool-for-number",  # shadow=true is taken as 1.0 and the run starts
     "run-runs-too-large",  # the memory check comes after minutes of work
     "sweep-too-many-tasks",  # no bound on tasks yet: 360,000 tasks are planned
     "calibrate-ties-runs-zero",  # the fit starts before runs is checked

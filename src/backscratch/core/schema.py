@@ -16,12 +16,13 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from backscratch.core.builtins import builtin_names as builtin_names  # re-exported
 from backscratch.core.builtins import builtin_text
@@ -33,11 +34,29 @@ NonNegative = Annotated[float, Field(ge=0.0)]
 S = TypeVar("S", bound="ScenarioBase")
 
 
+def _numeric(annotation: Any) -> bool:
+    """Whether a field's annotation is a number (``int``/``float``, optional or in a union
+    without ``bool``)."""
+    if annotation in (int, float):
+        return True
+    args = typing.get_args(annotation)
+    return bool(args) and bool not in args and any(a in (int, float) for a in args)
+
+
 class Section(BaseModel):
-    """A part of a scenario: frozen, unknown fields are errors, and every number is finite
-    (NaN and infinity are refused)."""
+    """A part of a scenario: frozen, unknown fields are errors, every number is finite (NaN
+    and infinity are refused), and true/false is not a number."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, bool) and info.field_name is not None:
+            field = cls.model_fields.get(info.field_name)
+            if field is not None and _numeric(field.annotation):
+                raise ValueError(f"input should be a number, not {str(value).lower()}")
+        return value
 
 
 class ScenarioBase(Section):
