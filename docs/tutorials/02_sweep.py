@@ -138,7 +138,5 @@ plt.show()
 
 # %%
 fig = bs.plot_sweep(folder, x="threat.credibility", facet="shadow")
-fig = bs.plot_sweep(
-    folder, x="threat.credibility,shadow", contrast=("backscratching", "blackmail")
-)
+fig = bs.plot_sweep(folder, x="threat.credibility,shadow", contrast=("backscratching", "blackmail"))
 plt.show()
