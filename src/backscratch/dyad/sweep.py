@@ -415,7 +415,7 @@ class Sweep(Result):
             if finished(part, done):
                 parts.append(str(part))
             elif done.exists():  # a task recorded as done whose part does not verify
-                redo = "delete it and re-run the sweep command to redo that task"
+                redo = "re-run the sweep command to redo that task"
                 if not part.is_file():
                     raise ScenarioError(
                         f"{part}: missing, though {done.name} records it done; {redo}"
