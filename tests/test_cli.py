@@ -149,7 +149,10 @@ def test_demo_prints_a_readable_summary(demo_run):
             ["run", "oye-dyad", "--set", "target.resolve_resolute=-3"],
             "target.resolve_resolute: input should be greater",
         ),
-        (["run", "oye-dyad", "--runs", "0"], "runs: input should be greater than or equal to 1"),
+        (
+            ["run", "oye-dyad", "--runs", "0"],
+            "--runs 0: input should be greater than or equal to 1",
+        ),
         (["compare", "oye-dyad", "--policies", "bribery"], "--policies: unknown policy 'bribery'"),
         (["compare", "oye-dyad", "--format", "xml"], "--format"),
         (["run", "oye-dyad", "--bogus"], "No such option: --bogus"),

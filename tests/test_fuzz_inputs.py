@@ -11,7 +11,7 @@ import os
 import tempfile
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
@@ -87,6 +87,11 @@ NUMBERISH = st.text(alphabet="0123456789-+.eE naif,:", max_size=6)
 
 @settings(max_examples=120, deadline=None, derandomize=True, database=None)
 @given(option=st.sampled_from(["--runs", "--seed"]), text=NUMBERISH)
+@example(option="--runs", text="0")
+@example(option="--seed", text="-1")
+@example(option="--runs", text="1e3")
+@example(option="--runs", text="")
+@example(option="--seed", text="nan")
 def test_a_fuzzed_count_option_runs_or_is_refused_in_one_line(option, text):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "o")
@@ -101,6 +106,10 @@ def test_a_fuzzed_count_option_runs_or_is_refused_in_one_line(option, text):
 
 @settings(max_examples=120, deadline=None, derandomize=True, database=None)
 @given(text=NUMBERISH)
+@example(text="nan")
+@example(text="-1")
+@example(text="0:2:3")
+@example(text="")
 def test_a_fuzzed_eta_is_used_or_refused_in_one_line(text):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "o")

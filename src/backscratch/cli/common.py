@@ -192,7 +192,15 @@ def scenario_from(
         overrides["runs"] = runs
     if seed is not None:
         overrides["seed"] = seed
-    return require_model(load_scenario(spec, overrides), spec, command, models)
+    try:
+        scenario = load_scenario(spec, overrides)
+    except ScenarioError as exc:  # --runs / --seed out of range: name the option typed
+        for name, given in (("runs", runs), ("seed", seed)):
+            head = f"{spec}: {name}: "
+            if given is not None and str(exc).startswith(head):
+                raise ScenarioError(f"--{name} {given}: {str(exc)[len(head) :]}") from None
+        raise
+    return require_model(scenario, spec, command, models)
 
 
 def require_model(scenario, spec: str, command: str, models: tuple[str, ...] = ("dyad",)):
