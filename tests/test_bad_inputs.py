@@ -102,16 +102,16 @@ SLOW = {
 """Entries that are not refused before work: skipped so the file keeps its time budget."""
 
 KNOWN_FAILING = {
+    "tournament-out-holds-run",  # a tournament folder is not sealed as its own kind yet
+    "evolve-out-holds-compare",
     "run-tribute-too-large",  # refused, but the message names no field the user typed
     "summarize-manifest-wrong-types",  # TypeError traceback
 }
 """Entries found not to hold yet (GitHub issue 17): strict xfail, so a fix is noticed."""
 
 
-_FIRST_UNCHECKED = next(i for i, e in enumerate(CORPUS) if e["id"] == "tournament-turns-huge")
-UNCHECKED = {e["id"] for e in CORPUS[_FIRST_UNCHECKED:]}
-"""Entries not yet run against the code (tournament --turns 1000000000 ran for minutes
-without being refused, and the time ran out): skipped until each has been checked."""
+UNCHECKED: set[str] = set()
+"""Entries not yet run against the code (every entry has been: none)."""
 
 
 def _marks(entry):
