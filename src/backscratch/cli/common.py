@@ -141,6 +141,11 @@ def check_figure_path(path: Path | None, option: str = "--plot") -> None:
         )
     if path.is_dir():
         raise ScenarioError(f"{option} '{path}': is a folder, not a file")
+    _check_parents(path, option)
+
+
+def _check_parents(path: Path, option: str) -> None:
+    """A one-line error naming ``option`` if a folder above ``path`` exists as a file."""
     for parent in path.parents:
         if parent.exists() and not parent.is_dir():
             raise ScenarioError(f"{option} '{path}': '{parent}' is a file, not a folder")
@@ -161,9 +166,7 @@ def check_out_dir(path: Path | None, option: str = "--out") -> None:
         return
     if path.exists() and not path.is_dir():
         raise ScenarioError(f"{option} '{path}': exists and is not a folder")
-    for parent in path.parents:
-        if parent.exists() and not parent.is_dir():
-            raise ScenarioError(f"{option} '{path}': '{parent}' is a file, not a folder")
+    _check_parents(path, option)
 
 
 def claim_out(path: Path | None, kind: str, force: bool) -> None:

@@ -37,24 +37,11 @@ def _rpst(text: str | None) -> tuple[float, float, float, float] | None:
     return vals[0], vals[1], vals[2], vals[3]
 
 
-MAX_TURNS_PER_PAIR = 1_000_000
-"""Most turns × repetitions a tournament or an evolution plays per pair of strategies."""
-
-
 def _game_options(
     command, game, demanders, targets, scenario, set_, turns, repetitions, seed, noise,
     prob_end, payoffs,
 ) -> dict:  # fmt: skip
-    """The game and match options ``tournament`` and ``evolve`` share, parsed; the seed and
-    the length of play checked before anything is played."""
-    if seed is not None and seed < 0:
-        raise ScenarioError(f"--seed {seed}: must be at least 0")
-    per_pair = (turns or 1) * (repetitions or 1)
-    if per_pair > MAX_TURNS_PER_PAIR:
-        raise ScenarioError(
-            f"--turns {turns} × --repetitions {repetitions or 'default'}: {per_pair:,} turns "
-            f"per pair is more than the limit of {MAX_TURNS_PER_PAIR:,}"
-        )
+    """The game and match options ``tournament`` and ``evolve`` share, parsed."""
     return {
         "game": game,
         "demanders": _names(demanders),

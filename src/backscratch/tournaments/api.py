@@ -52,6 +52,23 @@ def _check_game(game: str, given: dict[str, Any]) -> None:
             raise ScenarioError.bad(option, "only the coercion game takes it")
 
 
+MAX_TURNS_PER_PAIR = 1_000_000
+"""Most turns × repetitions a tournament or an evolution plays per pair of strategies."""
+
+
+def _check_play(turns: int | None, repetitions: int | None, seed: int | None) -> None:
+    """A one-line error, before anything is played, for a negative seed or more than
+    :data:`MAX_TURNS_PER_PAIR` turns × repetitions (those given) per pair."""
+    if seed is not None and seed < 0:
+        raise ScenarioError.bad("seed", "must be at least 0", seed)
+    per_pair = (turns or 1) * (repetitions or 1)
+    if per_pair > MAX_TURNS_PER_PAIR:
+        raise ScenarioError.bad(
+            "turns", f"{turns} × {repetitions or 'default'} repetitions is {per_pair:,} turns "
+            f"per pair, more than the limit of {MAX_TURNS_PER_PAIR:,}",
+        )  # fmt: skip
+
+
 def _coercion_scenario(scenario: Scenario | None) -> Scenario:
     sc = scenario if scenario is not None else load_scenario("oye-dyad")
     if not isinstance(sc, Scenario):
@@ -109,6 +126,7 @@ def tournament(
             "scenario": scenario,
         },
     )
+    _check_play(turns, repetitions, seed)
     if game == "coercion":
         return coercion.tournament(
             _coercion_scenario(scenario),
@@ -321,6 +339,7 @@ def evolve(
             "scenario": scenario,
         },
     )
+    _check_play(turns, repetitions, seed)
     if dynamics not in ("stationary", "moran"):
         raise ScenarioError.bad("dynamics", f"unknown dynamics '{dynamics}' (stationary, moran)")
     if dynamics == "stationary":  # checked before the tournament is played
