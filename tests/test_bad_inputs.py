@@ -91,23 +91,12 @@ def test_the_corpus_is_large_and_covers_every_command():
         assert set(entry) <= {"id", "argv", "files", "results", "remove", "expect"}, entry["id"]
 
 
-SLOW = {
-    "run-runs-too-large",  # the memory check comes after minutes of work
-    "sweep-too-many-tasks",  # no bound on tasks yet: 360,000 tasks are planned
-    "calibrate-ties-runs-zero",  # the fit starts before runs is checked
-    "calibrate-bootstrap-huge",  # no bound on --bootstrap yet
-    "calibrate-save-is-folder",  # --save checked only after the fit
-    "demo-runs-huge",
-}
-"""Entries that are not refused before work: skipped so the file keeps its time budget."""
+SLOW: set[str] = set()
+"""Entries that are not refused before work: skipped so the file keeps its time budget (none:
+every bound is checked before any work)."""
 
-KNOWN_FAILING = {
-    "tournament-out-holds-run",  # a tournament folder is not sealed as its own kind yet
-    "evolve-out-holds-compare",
-    "run-tribute-too-large",  # refused, but the message names no field the user typed
-    "summarize-manifest-wrong-types",  # TypeError traceback
-}
-"""Entries found not to hold yet (GitHub issue 17): strict xfail, so a fix is noticed."""
+KNOWN_FAILING: set[str] = set()
+"""Entries found not to hold yet (GitHub issue 17): strict xfail, so a fix is noticed (none)."""
 
 
 UNCHECKED: set[str] = set()

@@ -433,3 +433,19 @@ def test_tables_for_papers_parse_back_to_the_same_numbers(reference, capsys):
     stata = capsys.readouterr().out.splitlines()[0].split(",")
     assert stata[:2] == ["shadow", "third_parties_count"] and len(set(stata)) == len(stata)
     assert all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,31}", n) for n in stata)
+
+
+def test_sweep_limits_are_refused_before_any_task_and_stated_in_the_help(tmp_path):
+    """The bounds a sweep enforces are the ones its --help states; a grid over them is refused
+    before a folder is made."""
+    base = load_scenario("oye-dyad", {"runs": 2})
+    over = int(np.ceil(np.sqrt(sw.MAX_TASKS)))  # over x over points x 1 policy > MAX_TASKS
+    grid = {"shadow": list(np.linspace(0, 1, over)), "horizon": list(range(1, over + 1))}
+    with pytest.raises(ScenarioError, match=f"more than the limit of {sw.MAX_TASKS:,} tasks"):
+        sw.sweep(base, grid=grid, out=tmp_path / "s", policies=["blackmail"])
+    assert not (tmp_path / "s").exists()
+    from backscratch.cli.common import app
+    from typer.testing import CliRunner
+
+    text = " ".join(CliRunner().invoke(app, ["sweep", "--help"]).output.split())
+    assert f"{sw.MAX_GRID:,} values" in text and f"{sw.MAX_TASKS:,} tasks" in text

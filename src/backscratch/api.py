@@ -466,7 +466,9 @@ def calibrate(
     :class:`~backscratch.studies.calibrate_ties.TiesFit`.
     """
     if to == "ties":
-        sc = _dyad(_scenario(scenario, runs or 10_000, seed, overrides), "calibrate")
+        sc = _dyad(
+            _scenario(scenario, 10_000 if runs is None else runs, seed, overrides), "calibrate"
+        )
         return calibrate_ties.calibrate_to_ties(sc, data=data, refits=bootstrap, progress=progress)
     if to != "iaea-leu":
         raise ScenarioError.bad("to", f"unknown target '{to}' (known: iaea-leu, ties)")

@@ -133,12 +133,16 @@ FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 def check_figure_path(path: Path | None, option: str = "--plot") -> None:
     """Refuse, before any work, a figure file name without a figure suffix, one that is a
     folder, or one under a file (one line naming the option)."""
+    check_file_path(path, option, FIGURE_SUFFIXES)
+
+
+def check_file_path(path: Path | None, option: str, suffixes: tuple[str, ...]) -> None:
+    """Refuse, before any work, an output file name without one of ``suffixes``, one that is
+    a folder, or one under a file (one line naming the option)."""
     if path is None:
         return
-    if path.suffix.lower() not in FIGURE_SUFFIXES:
-        raise ScenarioError(
-            f"{option} '{path}': the file name must end in {', '.join(FIGURE_SUFFIXES)}"
-        )
+    if path.suffix.lower() not in suffixes:
+        raise ScenarioError(f"{option} '{path}': the file name must end in {', '.join(suffixes)}")
     if path.is_dir():
         raise ScenarioError(f"{option} '{path}': is a folder, not a file")
     _check_parents(path, option)

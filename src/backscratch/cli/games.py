@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from backscratch.cli.common import (
+    ForceOpt,
     Format,
     SeedOpt,
     SetOpt,
@@ -204,6 +205,7 @@ def tournament(
     payoffs: PayoffsOpt = None,
     fmt: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
     out_dir: OutOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Round-robin tournament: 2x2 strategies (scored as the Axelrod library scores them), or
     demander against target strategies of the coercion game on a scenario.
@@ -212,10 +214,13 @@ def tournament(
     the columns targets ("opponents"), with scores and 95% CIs over repetitions.
     """
     from backscratch import api
+    from backscratch.core import store
     from backscratch.report import tournament_figures as tf
     from backscratch.tournaments import api as tour
 
     check_out_dir(out_dir)
+    if out_dir is not None:
+        store.refuse_other(out_dir, "tournament", force=force)
     result = api.tournament(
         _names(strategies),
         **_game_options(
@@ -225,8 +230,10 @@ def tournament(
     )  # fmt: skip
     summary = result.summary()
     if out_dir is not None:
-        tour.write_tournament(result, out_dir)
-        tf.write_tournament_figures(result, out_dir)
+        store.begin(out_dir, "tournament", force=force)
+        files = [*tour.write_tournament(result, out_dir).values()]
+        files += tf.write_tournament_figures(result, out_dir).values()
+        store.seal(out_dir, "tournament", files)
     if fmt is Format.json:
         sys.stdout.write(json.dumps(summary) + "\n")
         return
@@ -320,16 +327,20 @@ def evolve(
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
     out_dir: OutOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Evolutionary dynamics on a tournament's payoffs (or a given matrix): the stationary
     distribution of a finite population (Z, β, μ), fixation probabilities, the replicator
     dynamics; for coercion, demander and target populations; or a simulated Moran process.
     """
     from backscratch import api
+    from backscratch.core import store
     from backscratch.report import tournament_figures as tf
     from backscratch.tournaments import api as tour
 
     check_out_dir(out_dir)
+    if out_dir is not None:
+        store.refuse_other(out_dir, "evolution", force=force)
     evo = api.evolve(
         strategies=_names(strategies),
         payoff_matrix=payoff_matrix,
@@ -360,8 +371,10 @@ def evolve(
     )
     contract = evo.contract
     if out_dir is not None:
-        tour.write_evolution(evo, out_dir)
-        tf.write_evolution_figure(evo, out_dir)
+        store.begin(out_dir, "evolution", force=force)
+        files = [*tour.write_evolution(evo, out_dir).values()]
+        files.append(tf.write_evolution_figure(evo, out_dir))
+        store.seal(out_dir, "evolution", files)
     if fmt is Format.json:
         sys.stdout.write(json.dumps(contract) + "\n")
         return

@@ -21,12 +21,14 @@ from backscratch.cli.common import (
     SetOpt,
     app,
     check_figure_path,
+    check_file_path,
     check_out_dir,
     claim_out,
     out,
     parse_values,
     policy_names,
     progress_printer,
+    require_model,
     scenario_from,
 )
 from backscratch.core.errors import ScenarioError
@@ -428,9 +430,12 @@ def _calibrate_ties(scenario, runs, seed, set_, plot, fmt, data, save, refits) -
     from backscratch import api
     from backscratch.core.schema import dump_yaml
     from backscratch.data import ties
+    from backscratch.studies.calibrate_ties import check_refits
 
-    if save is not None and save.suffix not in (".yaml", ".yml"):
-        raise ScenarioError(f"--save {save}: must end in .yaml or .yml")
+    check_file_path(save, "--save", (".yaml", ".yml"))
+    check_refits(refits, "--bootstrap")
+    if runs is not None:  # refused before the fit, naming --runs
+        scenario_from(scenario, runs, seed, set_, "calibrate")
     sc = scenario_from(scenario, None, seed, set_, "calibrate")
     progress = progress_printer("ties fit", "steps (starts, then standard errors)")
     fit = api.calibrate(sc, to="ties", runs=runs, data=data, bootstrap=refits, progress=progress)
@@ -569,8 +574,11 @@ def demo(
 
     check_out_dir(out_dir)
     overrides = {k: v for k, v in (("runs", runs), ("seed", seed)) if v is not None}
+    from backscratch.dyad.model import check_memory
+    from backscratch.dyad.results import COLUMNS
+
     for name in ("iran-2003-2013", "oye-dyad"):  # bad --runs/--seed refused before anything
-        load_scenario(name, overrides)
+        check_memory(require_model(load_scenario(name, overrides), name, "demo"), COLUMNS)
     claim_out(out_dir, "demo", False)
     out.print(
         "[bold]backscratch demo[/bold] — blackmail or backscratching? Calibrating the US–Iran "

@@ -45,7 +45,11 @@ def sweep(
     out_dir: Annotated[Path, typer.Option("--out", help="Sweep folder (created; resumable).")],
     grid: Annotated[
         list[str] | None,
-        typer.Option("--grid", help="key=v1,v2,... or key=start:stop:count; repeat for more keys."),
+        typer.Option(
+            "--grid",
+            help="key=v1,v2,... or key=start:stop:count; repeat for more keys (at most 10,000 "
+            "values a key and 100,000 tasks, points x policies, a sweep).",
+        ),
     ] = None,
     policies: Annotated[
         str, typer.Option("--policies", help="Comma-separated policies or counterfactuals.")

@@ -78,6 +78,8 @@ MARKERS = {
     "compare.json": "compare",
     "equilibrium.json": "equilibrium",
     "phase_map.json": "phase-map",
+    "matches.parquet": "tournament",
+    "evolution.json": "evolution",
     "summary.json": "run",
 }
 """Files whose presence says a folder holds some result, and of which kind (the first
@@ -95,26 +97,44 @@ def held_kind(folder: Path) -> str | None:
     return next((k for m, k in MARKERS.items() if (folder / m).exists()), None)
 
 
+OTHER_FILES = (
+    "periods.parquet", "phase_map.parquet", "report.html", "ranks.png", "payoffs.png",
+    "evolution.png",
+)  # fmt: skip
+"""Files of a result besides its marker, removed with it by ``--force``."""
+
+
+def refuse_other(folder: str | Path, kind: str, *, force: bool = False) -> None:
+    """A one-line error (about ``out``) if ``folder`` holds a sweep, or another kind of result
+    than ``kind`` and not ``force``; changes nothing (check before the work, :func:`begin`
+    before the writes)."""
+    from backscratch.core.errors import ScenarioError
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        return
+    if (folder / "manifest.json").exists():
+        raise ScenarioError.bad("out", "holds a sweep; choose another folder", f"'{folder}'")
+    held = held_kind(folder)
+    if held is not None and held != kind and not force:
+        raise ScenarioError.bad(
+            "out", f"holds a {held} result; choose another folder, or --force to replace it",
+            f"'{folder}'",
+        )  # fmt: skip
+
+
 def begin(folder: str | Path, kind: str, *, force: bool = False) -> Path:
     """Prepare ``folder`` to receive a ``kind`` result, before anything is written: refuse in
     one line (about ``out``) a folder holding another kind of result, or a sweep, unless
     ``force`` (which removes the other result's files); then drop the old seal, so that a
     rewrite cut short is never taken for whole."""
-    from backscratch.core.errors import ScenarioError
-
     folder = Path(folder)
+    refuse_other(folder, kind, force=force)
     if not folder.is_dir():
         return folder
-    if (folder / "manifest.json").exists():
-        raise ScenarioError.bad("out", "holds a sweep; choose another folder", f"'{folder}'")
     held = held_kind(folder)
     if held is not None and held != kind:
-        if not force:
-            raise ScenarioError.bad(
-                "out", f"holds a {held} result; choose another folder, or --force to replace it",
-                f"'{folder}'",
-            )  # fmt: skip
-        for name in (*MARKERS, "periods.parquet", "phase_map.parquet", "report.html"):
+        for name in (*MARKERS, *OTHER_FILES):
             (folder / name).unlink(missing_ok=True)
     (folder / CONTENTS).unlink(missing_ok=True)
     return folder

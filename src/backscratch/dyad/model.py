@@ -49,9 +49,10 @@ def _available_memory() -> int | None:
         return None
 
 
-def check_memory(scenario: Scenario, need: int) -> None:
-    """A one-line error, before allocating, when the per-period records of every run cannot
-    fit in the memory this machine has available."""
+def check_memory(scenario: Scenario, columns) -> None:
+    """A one-line error, before any work, when the per-period records of every run (``columns``
+    for ``horizon x runs``) cannot fit in the memory this machine has available."""
+    need = scenario.horizon * scenario.runs * sum(np.dtype(c.dtype).itemsize for c in columns)
     available = _available_memory()
     if available is not None and need > 0.8 * available:
         raise ScenarioError.bad(
@@ -67,7 +68,7 @@ def allocate_records(scenario: Scenario, columns, records_type) -> tuple[dict[st
     """The per-period record arrays ``(horizon, runs)`` of ``columns`` by name, after
     :func:`check_memory`, and the ``records_type`` view of them that a kernel writes into."""
     H, n = scenario.horizon, scenario.runs
-    check_memory(scenario, H * n * sum(np.dtype(c.dtype).itemsize for c in columns))
+    check_memory(scenario, columns)
     records = {c.name: np.empty((H, n), dtype=c.dtype) for c in columns}
     return records, records_type(**records)
 
@@ -99,6 +100,7 @@ class DyadModel:
     ):
         if first_run % rng.BLOCK:
             raise ValueError(f"first_run must be a multiple of {rng.BLOCK}, got {first_run}")
+        check_memory(scenario, COLUMNS)
         self.scenario = scenario
         self.plan = plan_for(scenario, policy)
         self.stage = StageGame.from_scenario(scenario, self.plan)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -70,6 +71,9 @@ def _round(value: float) -> float:
 
 
 MAX_GRID = 10_000
+MAX_TASKS = 100_000
+"""The most tasks (grid points × policies) one sweep may plan; a bigger study is several
+sweeps, each its own folder."""
 """Most values one grid key may take."""
 
 
@@ -158,7 +162,17 @@ def _task_name(index: int) -> str:
 def plan(
     scenario: Scenario, grid: Mapping[str, list[Any]], policies: Sequence[str], out: Path
 ) -> list[TaskSpec]:
-    """The tasks of a sweep: every grid point (in the order given) × every policy."""
+    """The tasks of a sweep: every grid point (in the order given) × every policy; more than
+    :data:`MAX_TASKS` is refused before any is planned."""
+    sizes = [len(v) for v in grid.values()]
+    n_tasks = math.prod(sizes) * len(policies)
+    if n_tasks > MAX_TASKS:
+        shape = " x ".join(f"{len(v)} {k}" for k, v in grid.items())
+        raise ScenarioError.bad(
+            "grid",
+            f"{shape} x {len(policies)} policies is {n_tasks:,} tasks, more than the limit of "
+            f"{MAX_TASKS:,} tasks; split the study into several sweeps",
+        )
     keys = list(grid)
     points = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
     seeds = point_seeds(scenario.seed, len(points))
@@ -250,6 +264,28 @@ def _manifest(
             for t in tasks
         ],
     }
+
+
+def _manifest_type_error(manifest: dict[str, Any]) -> str | None:
+    """What is of the wrong type in a manifest of this format, or None."""
+    expect = {"scenario": dict, "grid": dict, "policies": list, "tasks": list}
+    for key, kind in expect.items():
+        if not isinstance(manifest[key], kind):
+            return f"{key} must be a {'mapping' if kind is dict else 'list'}"
+    for key in ("runs", "seed"):
+        if isinstance(manifest[key], bool) or not isinstance(manifest[key], int):
+            return f"{key} must be a whole number"
+    if not all(isinstance(v, list) and v for v in manifest["grid"].values()):
+        return "every grid key must hold a non-empty list"
+    if not all(isinstance(p, str) for p in manifest["policies"]):
+        return "policies must be names"
+    task_keys = ("task", "point", "policy", "seed", "part")
+    for t in manifest["tasks"]:
+        if not isinstance(t, dict) or any(k not in t for k in task_keys):
+            return f"every task must hold {', '.join(task_keys)}"
+        if not isinstance(t["part"], str) or not isinstance(t["point"], dict):
+            return "a task's part must be a file name and its point a mapping"
+    return None
 
 
 LOCK = ".lock"
@@ -380,6 +416,9 @@ class Sweep(Result):
                 f"{folder}: a sweep folder of format {manifest['format']} (this backscratch "
                 f"reads format {FORMAT}); run the sweep again into a new folder"
             )
+        wrong = _manifest_type_error(manifest)
+        if wrong:
+            raise ScenarioError(f"{path}: not a sweep manifest ({wrong})")
         return cls(folder, manifest)
 
     @property

@@ -26,7 +26,7 @@ import numpy as np
 
 from backscratch.core import rng
 from backscratch.core.kernels import posterior
-from backscratch.dyad.model import allocate_records
+from backscratch.dyad.model import allocate_records, check_memory
 from backscratch.dyad.params import Params
 from backscratch.dyad.scenario import Scenario
 from backscratch.dyad.stage import StageGame, plan_for, respond
@@ -260,6 +260,7 @@ class GameModel:
     """
 
     def __init__(self, scenario: Scenario, solution: Equilibrium | None = None):
+        check_memory(scenario, COLUMNS)
         self.scenario = scenario
         self.solution = solution = solve(scenario) if solution is None else solution
         self.terms = Terms.from_scenario(scenario, solution.menu)

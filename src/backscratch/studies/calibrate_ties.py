@@ -271,6 +271,19 @@ def jacobian(scenario: Scenario, theta: np.ndarray) -> np.ndarray:
     return np.column_stack(cols)
 
 
+MAX_REFITS = 1000
+"""The most bootstrap re-fits one calibration runs (each takes seconds)."""
+
+
+def check_refits(refits: int, name: str = "bootstrap") -> None:
+    """A one-line error about ``name`` unless ``refits`` is 0 (delta method) or a count of
+    re-fits up to :data:`MAX_REFITS`."""
+    if isinstance(refits, bool) or not isinstance(refits, int) or refits < 0:
+        raise ScenarioError.bad(name, "must be 0 (delta method) or a count", refits)
+    if refits > MAX_REFITS:
+        raise ScenarioError.bad(name, f"more than the limit of {MAX_REFITS:,} re-fits", refits)
+
+
 def calibrate_to_ties(
     scenario: Scenario,
     *,
@@ -287,8 +300,7 @@ def calibrate_to_ties(
     deviation of the estimates re-fitted on that many bootstrap samples of the cases (each
     started from the point estimate). ``progress(done, total)`` is called after each start
     of the fit (:data:`STARTS`) and each re-fit (or the delta method's one step)."""
-    if isinstance(refits, bool) or refits < 0:
-        raise ScenarioError.bad("bootstrap", f"{refits}: must be 0 (delta method) or a count")
+    check_refits(refits)
     cases = ties.load(data) if cases is None else cases
     observed, counts, cov = data_moments(cases, bootstrap, seed=scenario.seed)
     sd = np.sqrt(np.diag(cov))

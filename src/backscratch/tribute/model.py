@@ -225,6 +225,20 @@ class TributeModel:
                 f"unknown tribute variant '{self.policy}' (known: {', '.join(TRIBUTE_POLICIES)})",
             )
         n, runs, years = scenario.actors, scenario.runs, scenario.years
+        rec = scenario.record
+        self.snapshot_years = snapshot_years(years, rec.commitment_every)
+        self.wealth_years = sorted(
+            set(snapshot_years(years, rec.wealth_every)) | set(self.snapshot_years)
+        )
+        need = len(self.wealth_years) * runs * n * 8 + len(self.snapshot_years) * runs * n * n
+        need += years * runs * (K.N_EVENTS + K.N_STATS) * 8
+        if need > RECORD_BUDGET:
+            raise ScenarioError(
+                f"{scenario.name}: runs {runs} x years {years} x actors {n}: "
+                f"records would take {need / 2**30:.1f} GiB (limit {RECORD_BUDGET / 2**30:.0f}): "
+                "lower runs, years or actors, or raise record.wealth_every and "
+                "record.commitment_every (0 keeps only the first and last year)"
+            )
         if graph is not None:
             if graph.number_of_nodes() != n:
                 raise ScenarioError(
@@ -235,19 +249,6 @@ class TributeModel:
             self.indptr, self.indices = network_for(scenario)
             self.labels = list(range(n))
         self.rules = Rules.from_scenario(scenario, self.policy)
-        rec = scenario.record
-        self.snapshot_years = snapshot_years(years, rec.commitment_every)
-        self.wealth_years = sorted(
-            set(snapshot_years(years, rec.wealth_every)) | set(self.snapshot_years)
-        )
-        need = len(self.wealth_years) * runs * n * 8 + len(self.snapshot_years) * runs * n * n
-        need += years * runs * (K.N_EVENTS + K.N_STATS) * 8
-        if need > RECORD_BUDGET:
-            raise ScenarioError(
-                f"records would take {need / 2**30:.1f} GiB (limit {RECORD_BUDGET / 2**30:.0f}): "
-                "lower runs, years or actors, or raise record.wealth_every and "
-                "record.commitment_every (0 keeps only the first and last year)"
-            )
         self.streams = RunStreams(scenario.seed, runs)
         W0, C0 = initial_state(scenario, self.streams)
         self.W = W0
