@@ -187,7 +187,11 @@ def test_report_of_a_sweep_folder_says_what_is_unfinished(capsys, tmp_path):
     text = (tmp_path / "s.html").read_text()
     assert_self_contained(text)
     assert "8 of 8" in text and "Only" not in text
-    assert images(text) == 5  # four metrics against shadow, one heatmap over both keys
+    assert images(text) == 6  # four metrics against shadow, a heatmap, a paired contrast
+    assert (
+        "Paired contrast backscratching − blackmail of the cooperation rate over shadow × "
+        "third_parties.count: per-run differences on common random numbers" in text
+    )
     assert "shadow" in text and "third_parties.count" in text and "mean ± 95% CI" in text
     # figures against shadow say what they hold fixed (never a silent mean over a key)
     assert "one line per policy at third_parties.count = 2; bands" in text
@@ -254,3 +258,27 @@ def test_bad_report_input_is_one_line_and_exit_2(capsys, tmp_path, make, args, m
     assert code == 2 and out == ""
     assert err.startswith(message.format(d=tmp_path)) and err.count("\n") == 1
     assert not (tmp_path / "out.html").exists()
+
+
+def test_the_belief_figure_shows_learning_by_true_type_not_a_flat_mean(demo_run):
+    """Over all runs the public belief is a martingale (its mean stays at the prior), so the
+    demo's belief figure splits it by the target's true type: at the reference parameters the
+    gap between pliable and resolute targets' final beliefs is wide under every policy, and
+    the caption quotes the numbers of the runs plotted."""
+    from backscratch.report import figures
+    from backscratch.studies import demo
+
+    cmp = bs.compare("oye-dyad", runs=2000)
+    results = {p: cmp[p] for p in ("blackmail", "backscratching", "mixed")}
+    for name, res in results.items():
+        ends = figures.belief_ends(res)
+        assert abs(ends["all"] - 0.5) < 0.02, (name, ends)  # the prior: a martingale
+        assert ends["pliable"] - ends["resolute"] > 0.15, (name, ends)  # 0.21 to 0.46
+    caption = demo.belief_caption(results)
+    e = figures.belief_ends(results["backscratching"])
+    assert f"backscratching: {e['pliable']:.2f} if pliable, {e['resolute']:.2f}" in caption
+    fig = figures.belief_by_type(results)
+    assert [ax.get_title() for ax in fig.axes] == list(results)
+    assert all(len(ax.get_lines()) == 3 for ax in fig.axes)
+    text = (demo_run[0] / "report.html").read_text("utf-8")
+    assert "by the target&#x27;s true type" in text and "Final belief, blackmail:" in text

@@ -444,8 +444,9 @@ def test_sweep_limits_are_refused_before_any_task_and_stated_in_the_help(tmp_pat
     with pytest.raises(ScenarioError, match=f"more than the limit of {sw.MAX_TASKS:,} tasks"):
         sw.sweep(base, grid=grid, out=tmp_path / "s", policies=["blackmail"])
     assert not (tmp_path / "s").exists()
-    from backscratch.cli.common import app
     from typer.testing import CliRunner
+
+    from backscratch.cli.common import app
 
     text = " ".join(CliRunner().invoke(app, ["sweep", "--help"]).output.split())
     assert f"{sw.MAX_GRID:,} values" in text and f"{sw.MAX_TASKS:,} tasks" in text

@@ -135,6 +135,50 @@ def paths(
         return fig
 
 
+def belief_ends(result) -> dict[str, float]:
+    """The mean final public belief P(pliable) over all runs and among the runs whose target
+    is in truth pliable and resolute (``nan`` for a type no run drew)."""
+    final = result.records["belief"][-1].astype(float)
+    pliable = np.asarray(result.pliable, dtype=bool)
+
+    def mean(mask):
+        return float(final[mask].mean()) if mask.any() else float("nan")
+
+    return {
+        "all": float(final.mean()),
+        "pliable": mean(pliable),
+        "resolute": mean(~pliable),
+    }
+
+
+def belief_by_type(results: dict) -> Figure:
+    """The public belief P(pliable) per period, one panel per policy: the mean among runs
+    whose target is in truth pliable (solid) and resolute (dashed), and over all runs (thin
+    grey). Over all runs the belief is a martingale (its mean stays at the prior), so only the
+    split by the true type shows what the public learns."""
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(
+            1, len(results), figsize=(2.6 * len(results) + 0.6, 3.0), sharey=True,
+            squeeze=False, layout="constrained",
+        )  # fmt: skip
+        for i, (ax, (name, res)) in enumerate(zip(axes[0], results.items(), strict=True)):
+            arr = res.records["belief"].astype(float)
+            pliable = np.asarray(res.pliable, dtype=bool)
+            t = np.arange(arr.shape[0])
+            c = colour(name, i)
+            ax.plot(t, arr.mean(axis=1), color="0.6", lw=0.8, label="all runs")
+            if pliable.any():
+                ax.plot(t, arr[:, pliable].mean(axis=1), color=c, label="pliable T")
+            if (~pliable).any():
+                ax.plot(t, arr[:, ~pliable].mean(axis=1), color=c, ls="--", label="resolute T")
+            ax.set_title(name)
+            ax.set_xlabel("period")
+            ax.set_ylim(0, 1)
+            ax.legend(frameon=False, fontsize=7)
+        axes[0][0].set_ylabel("public belief P(pliable)")
+        return fig
+
+
 def cooperation(results: dict, dates: list[str] | None = None, window: int = 1) -> Figure:
     """Share of demands complied with, per period (trailing mean over ``window``), per policy."""
     with plt.rc_context(STYLE):

@@ -352,6 +352,7 @@ def sweep_page(sweep: Sweep) -> str:
                 ),
                 f"Cooperation over {a} × {b}, one panel per policy{_at(fixed)}.",
             )
+        results += _contrast_figure(sweep, keys[:2])
     else:
         summaries = {
             str(d["policy"]): {m.name: d[m.name] for m in shown} for d in data_rows if "policy" in d
@@ -409,6 +410,38 @@ def _held(sweep: Any, named: list[str]) -> dict[str, Any]:
         base = get_field(sweep.scenario, key)
         out[key] = base if base in values else values[0]
     return out
+
+
+def contrast_pair(policies: list[str]) -> tuple[str, str] | None:
+    """The paired contrast a sweep report draws: backscratching − blackmail when the sweep
+    has both, else its first two policies, else None."""
+    if {"backscratching", "blackmail"} <= set(policies):
+        return ("backscratching", "blackmail")
+    return (policies[0], policies[1]) if len(policies) >= 2 else None
+
+
+def _contrast_figure(sweep: Sweep, xs: list[str]) -> str:
+    """The paired contrast of :func:`contrast_pair` on cooperation over the sweep's first one
+    or two grid keys (a line with 95% CI and a zero line, or a diverging heatmap with cell
+    values), conditioned as the other figures are; empty when there is no pair or its tasks
+    are not finished."""
+    pair = contrast_pair(sweep.policies)
+    if pair is None:
+        return ""
+    fixed = _held(sweep, xs)
+    try:
+        fig = figures.sweep_figure(sweep, ",".join(xs), contrast=pair, where=fixed)
+    except ScenarioError:  # a pair with no finished tasks to pair up
+        return ""
+    over = " × ".join(xs)
+    return html.figure(
+        figures.png(fig),
+        f"Paired contrast {pair[0]} − {pair[1]} of the cooperation rate over {over}{_at(fixed)}: "
+        "per-run differences on common random numbers (the policies at a grid point share "
+        "them), "
+        + ("cell values: the paired mean" if len(xs) == 2 else "mean with 95% CI")
+        + f"; above 0 means more cooperation under {pair[0]}.",
+    )
 
 
 def _at(fixed: dict[str, Any]) -> str:

@@ -178,6 +178,36 @@ def _case_sections(case: CaseStudy) -> list[tuple[str, str]]:
     ]
 
 
+def belief_caption(results: dict) -> str:
+    """What the belief figure shows, in its numbers: the all-runs mean stays at the prior (a
+    martingale) and the split by true type is what the public learns, per policy."""
+    ends = {name: figures.belief_ends(res) for name, res in results.items()}
+    prior = next(iter(results.values())).scenario.target.prior_pliable
+    gaps = "; ".join(
+        f"{name}: {e['pliable']:.2f} if pliable, {e['resolute']:.2f} if resolute"
+        for name, e in ends.items()
+    )
+    summaries = [res.summary() for res in results.values()]
+    yes, no = (
+        ", ".join(f"{s[key]:+.3f}" for s in summaries)
+        for key in ("belief_jump_after_compliance", "belief_jump_after_resistance")
+    )
+    names = ", ".join(results)
+    return (
+        "The public belief that the target is pliable, by the target's true type (solid: "
+        "pliable, dashed: resolute; grey: all runs). Averaged over all runs it stays at the "
+        f"prior {prior:g} under every policy — a Bayesian belief is a martingale — so only the "
+        f"split shows what the public learns. Final belief, {gaps}: the wider the gap, the "
+        f"more a target's answers reveal its type. Per answer, a yes moves it by {yes} and a "
+        f"no by {no} ({names}): what is learned from yeses and what from refusals."
+    )
+
+
+def belief_figure(results: dict) -> str:
+    """The belief-by-type figure with :func:`belief_caption`."""
+    return html.figure(figures.png(figures.belief_by_type(results)), belief_caption(results))
+
+
 def _reference_sections(demo: Demo) -> list[tuple[str, str]]:
     cmp = demo.reference
     sc, pol = cmp.scenario, cmp.summaries()
@@ -199,18 +229,7 @@ def _reference_sections(demo: Demo) -> list[tuple[str, str]]:
                     figures.png(figures.policy_bars(pol, by_name(METRICS, AT_A_GLANCE))),
                     "The reference comparison at a glance.",
                 )
-                + html.figure(
-                    figures.png(
-                        figures.paths(
-                            {p: cmp[p] for p in ("blackmail", "backscratching", "mixed")},
-                            "belief",
-                            "P(pliable)",
-                            "Public belief that the target is pliable",
-                        )
-                    ),
-                    "Mean belief over all runs (it moves for each run: a concession under threat "
-                    "raises it, a refusal lowers it; paid concessions move it much less).",
-                )
+                + belief_figure({p: cmp[p] for p in ("blackmail", "backscratching", "mixed")})
                 + "<p>Cooperation as the shadow of the future rises:</p>"
                 + html.table(["shadow δ", "blackmail", "backscratching"], shadow_rows)
                 + (
@@ -292,7 +311,9 @@ brings larger demands from the threatener and demands from others; a forward-loo
 therefore resists, the more so the longer the shadow of the future.</li>
 <li><b>Payment reveals a price, and almost no weakness — but it does not keep others
 away.</b> Accepting an offer that covers its cost moves the public belief that the target is
-pliable far less than giving in to a threat. Third parties still come: at the reference they
+pliable far less than giving in to a threat — though over a whole run the public still learns
+the type under offers, from the refusals of resolute targets (the belief figure above). Third
+parties still come: at the reference they
 enter more often under offers than under threats, because every resisted threat builds a
 reputation for resolve and a paid yes builds none. Here the model disagrees with the claim
 that paying invites no one (docs/model.md, P2).</li>
