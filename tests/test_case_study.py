@@ -10,7 +10,7 @@ import pytest
 
 from backscratch.cli import main
 from backscratch.core.schema import load_scenario
-from backscratch.data import iran
+from backscratch.data import timeline as iran
 from backscratch.dyad.model import DyadModel
 from backscratch.dyad.stage import plan_for
 from backscratch.studies import calibrate_iaea as cal

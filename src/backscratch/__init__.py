@@ -9,7 +9,8 @@ The flat, keyword-only API (``import backscratch as bs``)::
 
 Verbs: :func:`load_scenario`, :func:`run`, :func:`compare`, :func:`threat_frontier`,
 :func:`equilibrium`, :func:`phase_map`, :func:`sweep`,
-:func:`load_sweep`, :func:`plot_sweep`, :func:`solve`, :func:`tournament`, :func:`evolve`, :func:`calibrate`;
+:func:`load_sweep`, :func:`plot_sweep`, :func:`solve`, :func:`tournament`, :func:`evolve`, :func:`calibrate`,
+:func:`validate`;
 every bad input raises :class:`ScenarioError` (one line). Each model lives in its own
 folder (``dyad``, ``tribute``, ``tournaments``, ``theory``); ``core`` holds what they share
 (``docs/architecture.md``). Importing ``backscratch`` loads none of them: the scenario schemas
@@ -41,6 +42,7 @@ _API = (
     "tournament",
     "evolve",
     "calibrate",
+    "validate",
 )
 __all__ = ["ScenarioError", "__version__", *_API]
 
@@ -59,6 +61,7 @@ if TYPE_CHECKING:
         sweep,
         threat_frontier,
         tournament,
+        validate,
     )
 
 

@@ -477,3 +477,45 @@ def calibrate(
             raise ScenarioError.bad(name, "only with to='ties'")
     sc = _dyad(_scenario(scenario, runs, seed, overrides), "calibrate")
     return calibrate_iaea.calibrate(sc)
+
+
+def validate(
+    scenario: ScenarioLike,
+    *,
+    observed: str | Path | None = None,
+    metric: str | None = None,
+    runs: int | None = None,
+    seed: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Any:
+    """Backtest a dated scenario against history (``backscratch validate``).
+
+    Parameters
+    ----------
+    scenario
+        A scenario with a ``validation`` section, e.g. ``iran-2003-2013``,
+        ``north-korea-1985-2009`` or ``libya-1986-2004``.
+    observed, metric
+        A CSV of the observed series (a case timeline or columns ``date,value``) and the
+        series' name, instead of ``validation.data`` and ``validation.metric``.
+    runs, seed, overrides
+        Override the scenario's runs, root seed and dotted fields.
+
+    Returns
+    -------
+    A :class:`~backscratch.studies.validate.Backtest`: the fit on the observations up to
+    ``validation.calibrated_until`` only, the per-phase directions, level errors beside a
+    time-trend null, threshold timing, and a ``verdict`` (``pass``, ``fail`` or
+    ``untestable``) with its ``reasons``.
+
+    Examples
+    --------
+    >>> import backscratch as bs
+    >>> bt = bs.validate("iran-2003-2013", runs=200)
+    >>> bt.verdict, bt.calibrated_until
+    ('fail', '2009-12')
+    """
+    from backscratch.studies import validate as backtest
+
+    sc = _dyad(_scenario(scenario, runs, seed, overrides), "validate")
+    return backtest.validate(sc, observed=observed, metric=metric)

@@ -561,6 +561,132 @@ def calibrate(
 
 
 @app.command()
+def validate(
+    scenario: ScenarioArg,
+    observed: Annotated[
+        Path | None,
+        typer.Option(
+            "--observed",
+            help="A CSV of the observed series: a case timeline (date, metric, value, unit, "
+            "...) or columns date,value (default: the scenario's validation.data).",
+        ),
+    ] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option("--metric", help="The observed series (default: validation.metric)."),
+    ] = None,
+    phases: Annotated[
+        Path | None,
+        typer.Option(
+            "--phases",
+            help="A YAML list of phases {name, start, end} (YYYY-MM) instead of validation.phases.",
+        ),
+    ] = None,
+    runs: RunsOpt = None,
+    seed: SeedOpt = None,
+    set_: SetOpt = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write the backtest figure (PNG/SVG/PDF).")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write validation.json, points.parquet and validation.png."),
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Backtest a dated scenario against history: fit validation.free on the observations up
+    to validation.calibrated_until only, run the scenario's schedule past it, and report per
+    phase the direction of the simulated and observed metric, level errors, a time-trend null,
+    threshold timing and a verdict that can fail (docs/model.md, Validation)."""
+    from backscratch.core import store
+    from backscratch.core.schema import load_yaml
+    from backscratch.studies import validate as bt
+
+    check_figure_path(plot)
+    check_out_dir(out_dir)
+    if out_dir is not None:
+        store.refuse_other(out_dir, "validation", force=force)
+    sc = scenario_from(scenario, runs, seed, set_, "validate")
+    if phases is not None:
+        if not phases.is_file():
+            raise ScenarioError(f"--phases '{phases}': no such file")
+        try:
+            text = phases.read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise ScenarioError(f"--phases '{phases}': not a readable UTF-8 file") from None
+        listed = load_yaml(text, f"--phases {phases}")
+        if not isinstance(listed, list):
+            raise ScenarioError(f"--phases '{phases}': expected a list of phases")
+        try:
+            sc = sc.with_updates(**{"validation.phases": listed})
+        except ScenarioError as exc:
+            raise ScenarioError(f"--phases '{phases}': {str(exc).split(': ', 1)[-1]}") from None
+    result = bt.validate(sc, observed=observed, metric=metric)
+    if out_dir is not None:
+        store.begin(out_dir, "validation", force=force)
+        store.seal(out_dir, "validation", bt.write(result, out_dir))
+    if plot is not None:
+        from backscratch.report import figures
+
+        plot.parent.mkdir(parents=True, exist_ok=True)
+        figures.backtest(result).savefig(plot, bbox_inches="tight")
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(result.summary()) + "\n")
+        return
+    print_backtest(result)
+    if plot is not None:
+        out.print(f"figure written to {plot}")
+    if out_dir is not None:
+        out.print(
+            f"results written to {out_dir}/ (validation.json, points.parquet, validation.png)"
+        )
+
+
+def print_backtest(result) -> None:
+    """The per-phase table, the scores and the verdict of a backtest."""
+    s = result.summary()
+    title = f"{s['scenario']}: {s['metric']} ({s['unit']}), fit until {s['calibrated_until']}"
+    table = Table(title=title, title_justify="left")
+    for col in ("phase", "months", "sample", "observed", "simulated", "agree"):
+        table.add_column(col, justify="left" if col == "phase" else "right")
+    for p in s["phases"]:
+        agree = {None: "-", True: "yes", False: "NO"}[p["agree"]]
+        sample = "out" if p["out_of_sample"] else "in"
+        table.add_row(
+            p["phase"], f"{p['start']} – {p['end']}", sample, p["observed"], p["simulated"], agree
+        )
+    out.print(table)
+    sc = s["scores"]
+
+    def f(x):
+        return "n/a" if x is None else f"{x:.3f}"
+
+    out.print(f"fit: {s['fit']['note']}")
+    for k, v in s["fit"]["params"].items():
+        out.print(f"  fitted {k} = {v:.4g}")
+    out.print(
+        f"level error (RMSE, model units): in sample {f(sc['rmse_in_sample'])} "
+        f"({sc['n_in_sample']} points), out of sample {f(sc['rmse_out_of_sample'])} "
+        f"({sc['n_out_of_sample']} points); time-trend null out of sample "
+        f"{f(sc['rmse_trend_out_of_sample'])}"
+    )
+    out.print(
+        f"rank correlation out of sample: model {f(sc['spearman_model'])}, "
+        f"time trend {f(sc['spearman_trend'])}"
+    )
+    th = s["threshold"]
+    if th:
+        out.print(
+            f"threshold {th['level']:g}: model reaches it {th['model'] or 'never'}, observed "
+            f"{th['observed_first_at_or_above'] or 'never'}"
+        )
+    out.print(f"[bold]verdict: {s['verdict']}[/bold]")
+    for r in s["reasons"]:
+        out.print(f"  - {r}")
+
+
+@app.command()
 def demo(
     out_dir: Annotated[
         Path, typer.Option("--out", help="Where to write report.html and summary.json.")

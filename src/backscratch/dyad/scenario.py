@@ -481,6 +481,109 @@ class Solver(Section):
     )
 
 
+class Phase(Section):
+    """A named span of months of a case, over which `backscratch validate` compares the
+    direction of the simulated and the observed metric."""
+
+    name: str = Field(description="What happened in the phase, e.g. `sanctions` [text].")
+    start: str = Field(description="First month of the phase, as YYYY-MM [date].")
+    end: str = Field(description="Last month of the phase, as YYYY-MM [date].")
+
+    @model_validator(mode="after")
+    def _valid_span(self) -> Phase:
+        if month_index(self.end, "end") < month_index(self.start, "start"):
+            raise ValueError(f"end '{self.end}' is before start '{self.start}'")
+        return self
+
+
+CASE_DATA = ("none", "iran", "north_korea", "libya")
+"""Built-in case timelines a scenario's validation can read (``backscratch.data.timeline``)."""
+
+
+class Validation(Section):
+    """How `backscratch validate` tests a dated scenario against history
+    (docs/model.md, Validation): the observed series, the model quantity it measures, the
+    last month the fit may see, and the phases. Not used by run/compare/sweep."""
+
+    data: Literal[CASE_DATA] = Field(  # type: ignore[valid-type]
+        "none",
+        description=(
+            "Built-in case timeline holding the observed series (`validate --observed` "
+            "gives a CSV instead; `none`: only that) [choice]."
+        ),
+    )
+    metric: str = Field("", description="Name of the observed series in the timeline [text].")
+    quantity: Literal["latency", "capacity"] = Field(
+        "latency",
+        description="The model's stock the series measures: latency L or capacity K [choice].",
+    )
+    transform: Literal["level", "growth", "decline"] = Field(
+        "level",
+        description=(
+            "How the model's mean stock is compared with the series: `level` as it is; "
+            "`growth` minus its value before `origin` (a series counting from a date); "
+            "`decline` its fall from its running peak (a series of what was removed) [choice]."
+        ),
+    )
+    origin: str | None = Field(
+        None,
+        description=(
+            "With `transform: growth`: the month the observed series counts from (it is 0 "
+            "there, and that point joins the fit) [date YYYY-MM]."
+        ),
+    )
+    scale: Annotated[float, Field(gt=0.0)] = Field(
+        1.0,
+        description=(
+            "Model units per observed unit, e.g. 0.001 for kg observed and tonnes modelled "
+            "[model units per observed unit]."
+        ),
+    )
+    calibrated_until: str | None = Field(
+        None,
+        description=(
+            "Last month of the fit: `validate` fits `free` on the observations up to it and "
+            "tests the scenario on those after it (null: no split; validate refuses) "
+            "[date YYYY-MM]."
+        ),
+    )
+    free: Annotated[list[str], Field(max_length=4)] = Field(
+        default_factory=lambda: ["hedging.threat_sensitivity", "hedging.relationship_sensitivity"],
+        description=(
+            "Fields fitted to the in-sample observations (`hedging.*` fields with search "
+            "bounds; empty: no fit, the scenario as written) [list of field names]."
+        ),
+    )
+    phases: Annotated[list[Phase], Field(max_length=50)] = Field(
+        default_factory=list,
+        description="Named spans of months compared by direction [list of phases].",
+    )
+    flat_tolerance: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        0.05,
+        description=(
+            "A change over a phase smaller than this share of the observed series' range "
+            "counts as flat [share]."
+        ),
+    )
+    timing_tolerance: Annotated[int, Field(ge=0, le=1200)] = Field(
+        12,
+        description=(
+            "Months by which the model's first reaching `hedging.threshold` may miss the "
+            "observed series' after `calibrated_until` [months]."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _valid_dates(self) -> Validation:
+        for name in ("origin", "calibrated_until"):
+            value = getattr(self, name)
+            if value is not None:
+                month_index(value, name)
+        if self.transform == "growth" and self.origin is None:
+            raise ValueError("transform 'growth' needs an origin month")
+        return self
+
+
 Factor = Annotated[float, Field(gt=0.0, le=100.0)]
 """A positive multiplier of a scenario value."""
 
@@ -630,6 +733,10 @@ class Scenario(ScenarioBase):
         ),
     )
     solver: Solver = Field(default_factory=Solver, description="Numerical settings.")
+    validation: Validation = Field(
+        default_factory=Validation,
+        description="How `backscratch validate` tests the scenario against history.",
+    )
     strategic: Strategic = Field(
         default_factory=Strategic,
         description="What D may choose in the equilibrium game (`backscratch equilibrium`).",
@@ -679,7 +786,7 @@ def fields_markdown() -> str:
     reference = load_scenario("oye-dyad")
     iran = load_scenario("iran-2003-2013")
     examples = {"": ("oye-dyad", reference)}
-    for name in ("hedging", "mediation", "calendar"):
+    for name in ("hedging", "mediation", "calendar", "validation"):
         examples[name] = ("iran-2003-2013", iran)
     assert isinstance(iran, Scenario)
     schedule = {

@@ -61,6 +61,45 @@ def _dates_axis(ax, dates: list[str], every: int = 12) -> None:
     ax.set_xticks(ticks, [dates[t][:4] for t in ticks])
 
 
+def backtest(bt) -> Figure:
+    """A backtest (:class:`~backscratch.studies.validate.Backtest`): the model's mean path,
+    the observations (filled: in the fit; open: held out), the time-trend null (dashed), the
+    end of the fit (vertical line) and the phases (shaded, labelled)."""
+    sc = bt.scenario
+    dates = sc.calendar.dates(sc.horizon)
+    cal = sc.calendar
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(7.2, 3.6), layout="constrained")
+        for i, ph in enumerate(bt.phases):
+            a = max(cal.period_of(ph["start"]), 0)
+            b = min(cal.period_of(ph["end"]), sc.horizon - 1)
+            ax.axvspan(a, b + 1, color="0.92" if i % 2 else "0.85", lw=0, zorder=0)
+            ax.text((a + b + 1) / 2, 0.97 - 0.07 * (i % 3), ph["phase"], ha="center",
+                    va="top", fontsize=6.5, transform=ax.get_xaxis_transform(),
+                    clip_on=True)  # fmt: skip
+        t = np.arange(sc.horizon)
+        ax.plot(t, bt.path, color=OKABE_ITO[0], label="model (mean of runs)")
+        obs_t = np.array([cal.period_of(d[:7]) for d in bt.series.dates])
+        ins = np.asarray(bt.in_sample, dtype=bool)
+        ax.scatter(obs_t[ins], bt.series.values[ins], color=OKABE_ITO[1], zorder=3,
+                   label="observed, in the fit")  # fmt: skip
+        ax.scatter(obs_t[~ins], bt.series.values[~ins], facecolor="white",
+                   edgecolor=OKABE_ITO[1], zorder=3, label="observed, held out")  # fmt: skip
+        if np.isfinite(bt.trend).any():
+            ax.plot(obs_t, bt.trend, color="0.3", ls="--", lw=0.9, label="time trend (null)")
+        cut = cal.period_of(bt.calibrated_until)
+        ax.axvline(cut + 1, color="black", lw=0.8)
+        years = -(-sc.horizon * cal.months_per_period // 12)  # at most ~10 year ticks
+        _dates_axis(ax, dates, every=max(1, 12 * -(-years // 10) // cal.months_per_period))
+        ax.set_xlabel("year")
+        v = sc.validation
+        ax.set_ylabel(f"{bt.series.metric}\n[{v.quantity}, {v.transform}; model units]")
+        ax.legend(frameon=False, fontsize=7, loc="center left")
+        fig.suptitle(f"{sc.name}: fit until {bt.calibrated_until}, verdict {bt.verdict}",
+                     fontsize=9)  # fmt: skip
+        return fig
+
+
 def latency_fit(fit, growth_path: np.ndarray, dates: list[str], unit: str) -> Figure:
     """Observed metric vs the calibrated model's mean latency growth over the calendar."""
     with plt.rc_context(STYLE):

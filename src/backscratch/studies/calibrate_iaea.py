@@ -26,7 +26,7 @@ from scipy.optimize import least_squares
 from backscratch.core.errors import ScenarioError
 from backscratch.core.results import Result
 from backscratch.core.schema import get_field
-from backscratch.data import iran
+from backscratch.data import timeline as iran
 from backscratch.dyad.model import DyadModel, replay_hedging
 from backscratch.dyad.scenario import Scenario
 
