@@ -25,6 +25,25 @@ def test_timeline_is_read_with_its_metrics():
     assert all(r.source for r in rows)  # every row cites its page
 
 
+@pytest.mark.parametrize(
+    ("case", "first", "last"),
+    [("iran", "2002", "2013-02"), ("north_korea", "1985", "2009-12"), ("libya", "1986", "2004-12")],
+)
+def test_every_case_timeline_is_dated_sourced_and_inside_its_span(case, first, last):
+    """Each shipped timeline: ISO dates in order inside the case's span (Iran ends in
+    February 2013 on purpose), a known kind, a cited page with an address on every row, and a
+    value with a unit on every metric row."""
+    rows = iran.load(case=case)
+    assert len(rows) >= 25
+    dates = [r.date for r in rows]
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in dates)
+    assert dates == sorted(dates) and dates[0] >= first and dates[-1][:7] <= last
+    assert all(" | http" in r.source for r in rows), case
+    metrics = [r for r in rows if r.kind == "metric"]
+    assert metrics and all(r.metric and r.value is not None and r.unit for r in metrics)
+    assert {r.kind for r in rows} <= set(iran.KINDS)
+
+
 def test_timeline_errors_name_the_problem(tmp_path):
     bad = tmp_path / "t.csv"
     bad.write_text("date,kind\n2003-01-01,threat\n")

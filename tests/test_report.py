@@ -282,3 +282,20 @@ def test_the_belief_figure_shows_learning_by_true_type_not_a_flat_mean(demo_run)
     assert all(len(ax.get_lines()) == 3 for ax in fig.axes)
     text = (demo_run[0] / "report.html").read_text("utf-8")
     assert "by the target&#x27;s true type" in text and "Final belief, blackmail:" in text
+
+
+def test_the_demo_report_shows_the_three_backtests(demo_run):
+    """The demo validates each case on its own split; its report and summary.json carry the
+    same verdicts, with the reasons."""
+    folder = demo_run[0]
+    summary = json.loads((folder / "summary.json").read_text())
+    text = (folder / "report.html").read_text("utf-8")
+    assert "<h2>Backtests against history</h2>" in text or "Backtests against history" in text
+    assert set(summary["backtests"]) == {
+        "iran-2003-2013", "north-korea-1985-2009", "libya-1986-2004",
+    }  # fmt: skip
+    for name, bt in summary["backtests"].items():
+        assert f"{name}: " in text and f"<b>{bt['verdict']}</b>" in text
+        for reason in bt["reasons"]:
+            assert reason.split(" (")[0] in text.replace("&#x27;", "'")
+    assert "backscratch validate" in demo_run[1]

@@ -771,6 +771,9 @@ def demo(
         )
         + _ties_line(d.ties.summary() if d.ties is not None else None)
         + _choice_line(d.choice, d.lock_in.rows)
+        + "- Backtests against history (fit to calibrated_until, test after it): "
+        + "; ".join(f"{name} {bt.verdict}" for name, bt in d.backtests.items())
+        + " (backscratch validate CASE says why).\n"
         + f"Report: {out_dir / 'report.html'}  (summary.json, reference.json beside it)"
     )
 

@@ -27,6 +27,7 @@ from backscratch.report import figures, html
 from backscratch.report.game_figures import phase_figure
 from backscratch.studies import calibrate_ties
 from backscratch.studies.casestudy import CASE_METRICS, CaseStudy, iran_case
+from backscratch.studies.validate import Backtest, validate
 
 REFERENCE_POLICIES = POLICY_NAMES
 """The reference comparison: every instrument and the no-demand baseline."""
@@ -64,6 +65,20 @@ class Demo:
     """D's equilibrium first move in ``oye-dyad``'s demander's-choice game (the nation)."""
     lock_in: PhaseMap
     """The leader's first move over :data:`LOCK_IN_AXES`, with what it costs the nation."""
+    backtests: dict[str, Backtest]
+    """Each case of :data:`BACKTEST_CASES` validated on its own split."""
+
+    def summary_json(self) -> dict[str, Any]:
+        """The ``summary.json`` contract: the Iran case and the backtests' verdicts."""
+        return {
+            **self.case.to_json(),
+            "backtests": {
+                name: {
+                    k: bt.summary()[k] for k in ("calibrated_until", "scores", "verdict", "reasons")
+                }  # fmt: skip
+                for name, bt in self.backtests.items()
+            },
+        }
 
     def reference_json(self) -> dict[str, Any]:
         """The ``reference.json`` contract."""
@@ -365,7 +380,62 @@ def run(overrides: dict | None = None) -> Demo:
     demander's-choice game."""
     cmp, dom, shadows = reference(overrides)
     choice, lock_in = strategic(overrides)
-    return Demo(iran_case(overrides), cmp, dom, shadows, ties_check(overrides), choice, lock_in)
+    backtests = {name: backtest(name, overrides) for name in BACKTEST_CASES}
+    return Demo(
+        iran_case(overrides), cmp, dom, shadows, ties_check(overrides), choice, lock_in, backtests
+    )
+
+
+BACKTEST_CASES = ("iran-2003-2013", "north-korea-1985-2009", "libya-1986-2004")
+"""The built-in cases the demo validates against history (``backscratch validate``)."""
+
+
+def backtest(name: str, overrides: dict | None = None) -> Backtest:
+    """``backscratch validate NAME`` with the demo's overrides (runs, seed)."""
+    sc = load_scenario(name, overrides)
+    if not isinstance(sc, Scenario):  # pragma: no cover - the built-ins are dyad scenarios
+        raise ScenarioError(f"{name}: not a dyad scenario")
+    return validate(sc)
+
+
+def _backtest_sections(demo: Demo) -> list[tuple[str, str]]:
+    body = (
+        "<p>Each case is fitted on the record up to its <code>calibrated_until</code> only and "
+        "run past it on its own schedule (<code>backscratch validate CASE</code>). A phase "
+        "agrees when the simulated and observed directions match; the model must beat a "
+        "straight line fitted to the same in-sample points, and reach the threshold L* within "
+        "a year of the record. The verdict can fail, and here it does.</p>"
+    )
+    head = ["phase", "months", "sample", "observed", "simulated", "agree"]
+    for name, bt in demo.backtests.items():
+        s = bt.summary()
+        rows = [
+            [p["phase"], f"{p['start']} – {p['end']}", "out" if p["out_of_sample"] else "in",
+             p["observed"], p["simulated"], {None: "–", True: "yes", False: "no"}[p["agree"]]]
+            for p in s["phases"]
+        ]  # fmt: skip
+        sc = s["scores"]
+
+        def f(x):
+            return "n/a" if x is None else f"{x:.3f}"
+
+        why = "; ".join(s["reasons"]) or "every check passed"
+        body += (
+            f"<h3>{html.esc(name)}: {html.esc(s['metric'])} ({html.esc(s['unit'])}), fit until "
+            f"{html.esc(s['calibrated_until'])} — <b>{html.esc(s['verdict'])}</b></h3>"
+            + html.table(head, rows)
+            + f"<p>{html.esc(s['fit']['note'])}. Level error (RMSE, model units): in sample "
+            f"{f(sc['rmse_in_sample'])} ({sc['n_in_sample']} points), out of sample "
+            f"{f(sc['rmse_out_of_sample'])} ({sc['n_out_of_sample']} points), time-trend null "
+            f"{f(sc['rmse_trend_out_of_sample'])}. Verdict {html.esc(s['verdict'])}: "
+            f"{html.esc(why)}.</p>"
+            + html.figure(
+                figures.png(figures.backtest(bt)),
+                f"{name}: the model's mean path, the observations (filled: in the fit; open: "
+                "held out), the time-trend null and the end of the fit (vertical line).",
+            )
+        )
+    return [("Backtests against history", body)]
 
 
 def _strategic_sections(demo: Demo) -> list[tuple[str, str]]:
@@ -394,8 +464,9 @@ def _strategic_sections(demo: Demo) -> list[tuple[str, str]]:
                 "(<code>--set threat.execution_cost=0 --map threat.punishment=0.5:3:6 --map "
                 "shadow=0.5,0.9</code>: offers up to P = 1, both at 1.5, blackmail from P = 2, at "
                 "either shadow). "
-                "A private execution cost, which would let threats build credibility, is not "
-                "modelled yet.</p>"
+                "With a private execution cost (<code>strategic.cost_types</code>, docs/model.md) "
+                "punishments build a reputation and credibility becomes an equilibrium outcome; "
+                "the demo does not solve that game (about five minutes on one core).</p>"
                 "<p>Its leader values toughness (hawk bias η) and pays audience costs for "
                 "backing down. Where the leader's choice differs from the nation's, the "
                 "nation loses the lock-in cost (expected discounted payoff from the initial "
@@ -417,7 +488,7 @@ def write(out: str | Path, overrides: dict | None = None) -> Demo:
     another kind of result is refused before any work."""
     out = store.begin(out, "demo")
     demo = run(overrides)
-    summary = demo.case.to_json()
+    summary = demo.summary_json()
     sections = [
         (
             "What was run",
@@ -433,6 +504,7 @@ def write(out: str | Path, overrides: dict | None = None) -> Demo:
         *_reference_sections(demo),
         *_ties_sections(demo.ties),
         *_strategic_sections(demo),
+        *_backtest_sections(demo),
         ("What it means", MEANING),
         ("Caveats", CAVEATS),
         (
