@@ -73,9 +73,7 @@ class Demo:
         return {
             **self.case.to_json(),
             "backtests": {
-                name: {
-                    k: bt.summary()[k] for k in ("calibrated_until", "scores", "verdict", "reasons")
-                }  # fmt: skip
+                name: {k: bt.summary()[k] for k in BACKTEST_KEYS}
                 for name, bt in self.backtests.items()
             },
         }
@@ -386,6 +384,8 @@ def run(overrides: dict | None = None) -> Demo:
     )
 
 
+BACKTEST_KEYS = ("calibrated_until", "scores", "verdict", "reasons")
+"""What ``summary.json`` keeps of each backtest."""
 BACKTEST_CASES = ("iran-2003-2013", "north-korea-1985-2009", "libya-1986-2004")
 """The built-in cases the demo validates against history (``backscratch validate``)."""
 
