@@ -3,7 +3,9 @@
 One server (``backscratch serve`` on a free loopback port) and one browser serve every test
 of this module; both are stopped at the end, and the server's process group with them. The
 browser runs headless with a fresh profile and no background networking; every request it
-makes is recorded, and the last test asserts that none left 127.0.0.1. Screenshots are
+makes is recorded, and the last test asserts that none left 127.0.0.1. The plots of both
+tabs are checked as BokehJS painted them (data in every glyph, coloured pixels in every
+frame, every axis label inside its canvas; the reports: ``test_render``). Screenshots are
 written to ``test-artifacts/`` (ignored by git).
 """
 
@@ -160,6 +162,109 @@ def _screenshot(page, name: str) -> Path:
     return path
 
 
+SHOWN_PLOTS_JS = (  # the plot views of the tab shown (the other tab's are hidden, not gone)
+    "() => [...Bokeh.index.query((v) => v.axis_views !== undefined && v.frame_view !== undefined)]"
+    ".filter((pv) => pv.el.checkVisibility({visibilityProperty: true}))"
+)
+PLOTS_JS = """
+() => {
+  const box = (b) => [b.left, b.top, b.right, b.bottom];
+  const plots = (SHOWN_PLOTS)();
+  return plots.map((pv) => {
+    // each axis label where the axis paints it: the text box _draw_axis_label positions
+    const labels = [];
+    for (const av of pv.axis_views) {
+      const lv = av._axis_label_view;
+      if (lv == null || !av.model.visible) continue;
+      let drawn = null, painting = false;
+      const graphics = lv.graphics, draw = av._draw_axis_label;
+      lv.graphics = function () { const g = graphics.call(this); if (painting) drawn = g; return g; };
+      av._draw_axis_label = function (...args) {
+        painting = true;
+        try { return draw.apply(this, args); } finally { painting = false; }
+      };
+      try { pv.invalidate_painters(av); pv.paint(); } finally {
+        lv.graphics = graphics;
+        av._draw_axis_label = draw;
+      }
+      labels.push({text: String(av.model.axis_label), dimension: av.dimension,
+                   box: drawn === null ? null : box(drawn.bbox())});
+    }
+    // each visible glyph renderer: the columns its glyph reads from its data source
+    const glyphs = [];
+    for (const rv of pv.computed_renderer_views) {
+      const m = rv.model;
+      if (m.type !== "GlyphRenderer" || !m.visible) continue;
+      const data = m.data_source.data;
+      const columns = Object.values(m.glyph.properties)
+        .map((p) => p.get_value())
+        .filter((v) => v != null && typeof v === "object" && typeof v.field === "string")
+        .map((v) => {
+          const col = Array.from(data[v.field] ?? []);
+          const numbers = col.filter((x) => typeof x === "number");
+          return {field: v.field, n: col.length, numbers: numbers.length,
+                  finite: numbers.filter(Number.isFinite).length};
+        });
+      glyphs.push({glyph: m.glyph.type, columns});
+    }
+    // coloured pixels inside the frame, as painted on the plot's canvas
+    const layer = pv.canvas_view.primary, r = layer.pixel_ratio ?? 1, f = pv.frame.bbox;
+    const w = Math.round(f.width * r), h = Math.round(f.height * r);
+    const px = layer.ctx.getImageData(Math.round(f.left * r), Math.round(f.top * r), w, h).data;
+    let ink = 0;
+    for (let i = 0; i < px.length; i += 4) {
+      const [R, G, B, A] = [px[i], px[i + 1], px[i + 2], px[i + 3]];
+      if (A > 0 && Math.max(R, G, B) - Math.min(R, G, B) > 60) ink++;
+    }
+    return {title: pv.model.title?.text ?? "", canvas: box(pv.canvas.bbox), labels, glyphs,
+            ink: ink / Math.max(1, w * h)};
+  });
+}
+""".replace("SHOWN_PLOTS", SHOWN_PLOTS_JS)
+
+
+def _inside(box: list[float], frame: list[float], tol: float = 0.5) -> bool:
+    return (
+        box[0] >= frame[0] - tol
+        and box[1] >= frame[1] - tol
+        and box[2] <= frame[2] + tol
+        and box[3] <= frame[3] + tol
+    )
+
+
+def _plot_problems(page) -> tuple[int, list[str]]:
+    """How many Bokeh plots the shown tab holds, and what is wrong with them as drawn: an
+    axis label not painted or reaching past the plot's canvas (cut off), a plot without a
+    visible glyph, a glyph whose numeric columns hold no finite value, a frame without
+    coloured pixels."""
+    problems = []
+    plots = page.evaluate(PLOTS_JS)
+    for p in plots:
+        y_label = next((lab["text"] for lab in p["labels"] if lab["dimension"] == 1), "")
+        name = repr(p["title"] or f"plot of {y_label}")
+        for lab in p["labels"]:
+            if lab["box"] is None:
+                problems.append(f"{name}: axis label {lab['text']!r} was not painted")
+            elif not _inside(lab["box"], p["canvas"]):
+                at = ", ".join(f"{v:.0f}" for v in lab["box"])
+                problems.append(
+                    f"{name}: axis label {lab['text']!r} at [{at}] is cut off by the canvas "
+                    f"{p['canvas']}"
+                )
+        if not p["glyphs"]:
+            problems.append(f"{name}: no visible glyph")
+        for g in p["glyphs"]:
+            numeric = [c for c in g["columns"] if c["numbers"]]
+            empty = [
+                c["field"] for c in g["columns"] if not c["n"] or (c["numbers"] and not c["finite"])
+            ]
+            if not numeric or empty:
+                problems.append(f"{name}: a {g['glyph']} glyph has no data in {empty or 'any'}")
+        if p["ink"] < 0.005:
+            problems.append(f"{name}: the frame is blank ({p['ink']:.2%} coloured pixels)")
+    return len(plots), problems
+
+
 def test_page_shows_three_policies_side_by_side(page):
     titles = page.evaluate(
         "() => [...Bokeh.documents[0].all_models]"
@@ -171,6 +276,15 @@ def test_page_shows_three_policies_side_by_side(page):
     table = page.locator("table").first.inner_text()
     assert "blackmail" in table and "backscratching" in table and "mixed" in table
     assert page.get_by_text("Download results (JSON)").count() == 1
+
+
+def test_explore_plots_are_drawn_not_empty_with_whole_axis_labels(page):
+    """The five plots of the Explore tab as BokehJS painted them: data in every glyph,
+    coloured pixels in every frame, and each axis label inside its plot's canvas."""
+    count, problems = _plot_problems(page)
+    assert count == 5
+    assert problems == []
+    _screenshot(page, "dashboard-plots.png")
 
 
 def test_moving_a_slider_changes_the_plotted_data(page):
@@ -339,6 +453,16 @@ def test_tutorial_step_reruns_its_simulation(page):
     assert after != before
     page.get_by_text("With M = 0 third parties watching").wait_for(timeout=WAIT_MS)
     _screenshot(page, "dashboard-tutorial.png")
+
+
+def test_tutorial_plots_are_drawn_not_empty_with_whole_axis_labels(page):
+    """The five plots of the Tutorial tab, as for the Explore tab (after the runs above)."""
+    page.get_by_text("Tutorial", exact=True).click()
+    page.get_by_text("2. Contagion: others are watching").wait_for(timeout=WAIT_MS)
+    page.wait_for_function(SHOWN_PLOTS_JS + ".length === 5", timeout=WAIT_MS)
+    count, problems = _plot_problems(page)
+    assert count == 5
+    assert problems == []
 
 
 def test_no_request_left_the_machine(page, requests_seen):

@@ -151,8 +151,10 @@ def demo_dir(demo_run):
 
 def test_demo_writes_summary_with_the_contract(demo_dir):
     summary = json.loads((demo_dir / "summary.json").read_text())
-    assert list(summary) == ["case", "fit", "counterfactuals"]
+    assert list(summary) == ["case", "fit", "counterfactuals", "backtests"]
     assert summary["case"] == "iran-2003-2013"
+    for bt in summary["backtests"].values():
+        assert set(bt) == {"calibrated_until", "scores", "verdict", "reasons"}
     assert set(summary["fit"]) == {"metric", "rmse", "n_points"}
     assert list(summary["counterfactuals"]) == list(COUNTERFACTUALS)
     for s in summary["counterfactuals"].values():

@@ -580,6 +580,9 @@ class Tutorial:
             fig = _line_figure("", view.y_label, view.x_label)
             _add_lines(fig, src, list(view.ys))
         fig.outline_line_color = None
+        # No title above these plots: the y label, centred on the frame and longer than it,
+        # needs the room a title would give, or its ends are cut off by the canvas.
+        fig.min_border_top = 40
         hspan = Span(
             location=view.threshold or 0.0,
             dimension="width",
