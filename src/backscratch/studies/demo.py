@@ -14,7 +14,7 @@ from typing import Any
 from backscratch.core import store
 from backscratch.core.errors import ScenarioError
 from backscratch.core.results import by_name
-from backscratch.core.schema import dump_yaml, load_scenario
+from backscratch.core.schema import load_scenario
 from backscratch.core.version import __version__
 from backscratch.data import ties
 from backscratch.dyad.api import compare
@@ -25,6 +25,7 @@ from backscratch.dyad.scenario import Scenario
 from backscratch.game.api import PhaseMap, first_move, phase_map
 from backscratch.report import figures, html
 from backscratch.report.game_figures import phase_figure
+from backscratch.report.results import parameters_section
 from backscratch.studies import calibrate_ties
 from backscratch.studies.casestudy import CASE_METRICS, CaseStudy, iran_case
 from backscratch.studies.validate import Backtest, validate
@@ -507,12 +508,7 @@ def write(out: str | Path, overrides: dict | None = None) -> Demo:
         *_backtest_sections(demo),
         ("What it means", MEANING),
         ("Caveats", CAVEATS),
-        (
-            "Parameters",
-            "<p>The calibrated Iran scenario, as run:</p><pre>"
-            + html.esc(dump_yaml(demo.case.scenario))
-            + "</pre>",
-        ),
+        ("Parameters", parameters_section(demo.case.scenario, "The calibrated Iran case. ")),
     ]
     page = html.page("backscratch: blackmail or backscratching?", sections, data=summary)
     files = (
