@@ -299,3 +299,10 @@ def test_the_demo_report_shows_the_three_backtests(demo_run):
         for reason in bt["reasons"]:
             assert reason.split(" (")[0] in text.replace("&#x27;", "'")
     assert "backscratch validate" in demo_run[1]
+
+
+def test_the_demo_report_lists_its_parameters_with_units(demo_run):
+    text = (demo_run[0] / "report.html").read_text("utf-8")
+    params = text[text.index("Parameters</h2>") :]
+    assert "<td>hedging.threat_sensitivity</td>" in params
+    assert "capacity units per payoff unit" in params and "<pre>" not in params.split("YAML")[0]
