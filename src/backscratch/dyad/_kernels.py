@@ -453,22 +453,19 @@ def advance(t, belief, capacity, latency, pliable, u, p_t, threat, offer, reliab
         else:
             rec.demand[t, i] = 0.0
             rec.response[t, i] = NO_DEMAND
+        if params.strike > 0.0:  # a threat carried out on a date, whatever T did
+            rec.punished[t, i] = 1
+            pay_t -= punishment
+            pay_d -= exec_cost * punishment
         # hedging
         faced = credibility * punishment * ((1.0 if threat else 0.0) + entries)
         relation = reliability * price * x if offer else 0.0
-        cap = max(
-            0.0,
-            capacity[i]
-            + params.hedging_base
-            + params.threat_sensitivity * faced
-            - params.relationship_sensitivity * relation,
-        )
+        cap = _capacity_step(capacity[i], faced, relation, params.dismantle, params.destroy,
+                             params)  # fmt: skip
         capacity[i] = cap
         rec.capacity[t, i] = cap
-        stock = latency[i] + params.productivity * cap
-        if honoured:
-            stock -= params.rollback
-        stock = max(0.0, stock)
+        stock = _latency_step(latency[i], cap, honoured, params.ship_out, params.latency_cap,
+                              params)  # fmt: skip
         latency[i] = stock
         pay_d -= latency_cost * stock
         rec.latency[t, i] = stock
@@ -480,13 +477,39 @@ def advance(t, belief, capacity, latency, pliable, u, p_t, threat, offer, reliab
 
 
 @njit(cache=True)
+def _capacity_step(cap, faced, relation, dismantle, destroy, params):
+    """Next capacity: the behavioural rule (``docs/model.md``, Hedging and latency), then
+    what is dismantled, then the share a strike destroys; never below 0."""
+    cap = max(
+        0.0,
+        cap
+        + params.hedging_base
+        + params.threat_sensitivity * faced
+        - params.relationship_sensitivity * relation,
+    )
+    return max(0.0, cap - dismantle) * (1.0 - destroy)
+
+
+@njit(cache=True)
+def _latency_step(stock, cap, honoured, ship_out, latency_cap, params):
+    """Next latency: what capacity produces, less the rollback of an honoured exchange and
+    what is shipped out, within the cap in force; never below 0."""
+    stock = stock + params.productivity * cap
+    if honoured:
+        stock -= params.rollback
+    return min(max(0.0, stock - ship_out), latency_cap)
+
+
+@njit(cache=True)
 def hedge(belief, entries, honoured, threat, offer, reliability, credibility, punishment0, price,
-          capacity0, latency0, params, capacity_out, latency_out):  # fmt: skip
+          ship_out, dismantle, destroy, latency_cap, capacity0, latency0, params, capacity_out,
+          latency_out):  # fmt: skip
     """The hedging recurrence of :func:`advance` alone, over recorded play: from each run's
     public belief ``belief[t, i]``, third-party entries ``entries[t, i]`` and honoured
     exchanges ``honoured[t, i]`` under the plan's per-period ``threat``, ``offer`` and
     ``reliability`` (and the terms in force, ``credibility``, lump-sum ``punishment0`` and
-    ``price`` per period), the capacity and latency stocks every period would have under
+    ``price`` per period) and the dated events (``ship_out``, ``dismantle``, ``destroy``,
+    ``latency_cap`` per period), the capacity and latency stocks every period would have under
     ``params``'s hedging numbers. Hedging feeds back into nothing else (not beliefs,
     compliance or entries), so for the same play this equals the records a full simulation
     writes, bit for bit: a fit of hedging parameters can replay it instead of re-simulating."""
@@ -499,16 +522,8 @@ def hedge(belief, entries, honoured, threat, offer, reliability, credibility, pu
             punishment = punishment0[t] + params.punishment_per_unit * x
             faced = credibility[t] * punishment * ((1.0 if threat[t] else 0.0) + entries[t, i])
             relation = reliability[t] * price[t] * x if offer[t] else 0.0
-            cap = max(
-                0.0,
-                cap
-                + params.hedging_base
-                + params.threat_sensitivity * faced
-                - params.relationship_sensitivity * relation,
-            )
+            cap = _capacity_step(cap, faced, relation, dismantle[t], destroy[t], params)
             capacity_out[t, i] = cap
-            stock = stock + params.productivity * cap
-            if honoured[t, i]:
-                stock -= params.rollback
-            stock = max(0.0, stock)
+            stock = _latency_step(stock, cap, honoured[t, i], ship_out[t], latency_cap[t],
+                                  params)  # fmt: skip
             latency_out[t, i] = stock

@@ -159,6 +159,10 @@ class DyadModel:
         )
 
 
+HEDGE_EVENTS = ("ship_out", "dismantle", "destroy", "latency_cap")
+"""The dated events that move the stocks, in the order :func:`_kernels.hedge` takes them."""
+
+
 def replay_hedging(result: DyadResult, scenario: Scenario) -> dict[str, np.ndarray]:
     """The ``capacity`` and ``latency`` records ``[t, run]`` that ``scenario`` would give on
     ``result``'s play, where ``scenario`` differs from ``result.scenario`` in ``hedging.*``
@@ -180,6 +184,7 @@ def replay_hedging(result: DyadResult, scenario: Scenario) -> dict[str, np.ndarr
     kernels.hedge(
         r["belief"], r["entries"], honoured, result.plan.threat, result.plan.offer,
         stage.reliability, stage.term("credibility"), stage.term("punishment"),
-        stage.term("price"), h.initial_capacity, h.initial, stage.params, capacity, latency,
+        stage.term("price"), *(stage.event(k) for k in HEDGE_EVENTS), h.initial_capacity,
+        h.initial, stage.params, capacity, latency,
     )  # fmt: skip
     return {"capacity": capacity, "latency": latency}

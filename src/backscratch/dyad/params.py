@@ -55,6 +55,16 @@ class Params(NamedTuple):
     productivity: float
     rollback: float
     latency_cost: float
+    ship_out: float = 0.0
+    """Latency shipped out this period (a schedule's dated event; 0 otherwise)."""
+    dismantle: float = 0.0
+    """Capacity dismantled this period (a dated event)."""
+    destroy: float = 0.0
+    """Share of capacity a strike destroys this period (a dated event)."""
+    strike: float = 0.0
+    """1.0 if D carries out its threat this period whatever T does (a dated event)."""
+    latency_cap: float = float("inf")
+    """Cap on the latency stock in force this period (inf: none)."""
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> Params:

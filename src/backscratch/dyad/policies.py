@@ -90,6 +90,15 @@ POLICIES: dict[str, type[InstrumentPolicy]] = {
 
 POLICY_NAMES: tuple[str, ...] = tuple(POLICIES)
 
+EVENTS: dict[str, float] = {
+    "ship_out": 0.0, "dismantle": 0.0, "destroy": 0.0, "strike": 0.0,
+    "latency_cap": float("inf"),
+}  # fmt: skip
+"""The dated events a schedule entry may carry, as :class:`~backscratch.dyad.params.Params`
+fields with their value in a period without one: stock shipped out, capacity dismantled, the
+share of capacity a strike destroys and the strike itself (in the entry's first period), and
+a cap on the stock (every period until the next entry)."""
+
 TERMS: tuple[str, ...] = ("credibility", "punishment", "price", "reliability")
 """The terms a schedule entry may set from its date (``threat.credibility``,
 ``threat.punishment``, ``offer.price``, ``offer.reliability``), as fields of both the entry
@@ -111,6 +120,7 @@ class InstrumentPlan:
     offer: np.ndarray
     guarantor: np.ndarray
     terms: dict[str, np.ndarray] = field(default_factory=dict)
+    events: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def codes(self) -> np.ndarray:
@@ -130,6 +140,7 @@ class InstrumentPlan:
         policy = np.array([default] * horizon, dtype=object)
         guard = np.full(horizon, guarantor)
         terms = {k: np.full(horizon, np.nan) for k in TERMS}
+        events = {k: np.full(horizon, v) for k, v in EVENTS.items()}
         for entry in entries:
             t0 = max(0, calendar.period_of(entry.date))
             policy[t0:] = entry.policy
@@ -137,10 +148,17 @@ class InstrumentPlan:
             for k in TERMS:  # each entry's terms hold until the next entry
                 value = getattr(entry, k)
                 terms[k][t0:] = np.nan if value is None else value
+            events["latency_cap"][t0:] = np.inf if entry.cap is None else entry.cap
+            if t0 < horizon:  # one-off events happen in the entry's first period
+                events["ship_out"][t0] = entry.ship_out
+                events["dismantle"][t0] = entry.dismantle
+                events["strike"][t0] = 1.0 if entry.strike else 0.0
+                events["destroy"][t0] = entry.strike_destroys
         threat = np.array([POLICIES[p].threat for p in policy], dtype=bool)
         offer = np.array([POLICIES[p].offer for p in policy], dtype=bool)
         used = {k: v for k, v in terms.items() if not np.isnan(v).all()}
-        return cls(name, threat, offer, guard, used)
+        happen = {k: v for k, v in events.items() if (v != EVENTS[k]).any()}
+        return cls(name, threat, offer, guard, used, happen)
 
 
 class DemandRule:

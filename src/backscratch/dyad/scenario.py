@@ -420,11 +420,48 @@ class ScheduleEntry(Section):
             "`mediation.reliability`) [probability]."
         ),
     )
+    ship_out: NonNegative = Field(
+        0.0,
+        description=(
+            "Latency shipped out or diluted in the entry's first period (the stock falls by "
+            "this much, not below 0), e.g. the 2009 fuel swap's ~1.2 t of LEU [latency units]."
+        ),
+    )
+    dismantle: NonNegative = Field(
+        0.0,
+        description=(
+            "Capacity dismantled in the entry's first period (not below 0), e.g. centrifuges "
+            "removed [capacity units]."
+        ),
+    )
+    cap: NonNegative | None = Field(
+        None,
+        description=(
+            "A cap on the latency stock while the entry holds: anything above it is shipped "
+            "out or diluted each period until the next entry (null: no cap) [latency units]."
+        ),
+    )
+    strike: bool = Field(
+        False,
+        description=(
+            "A threat carried out in the entry's first period whatever the target does: it "
+            "suffers the punishment in force and D pays its execution cost [true/false]."
+        ),
+    )
+    strike_destroys: Probability = Field(
+        0.0,
+        description=(
+            "With `strike`: the share of the target's capacity the strike destroys "
+            "[share of capacity]."
+        ),
+    )
     note: str = Field("", description="What happened, with its source.")
 
     @model_validator(mode="after")
     def _valid_date(self) -> ScheduleEntry:
         month_index(self.date, "date")
+        if self.strike_destroys > 0 and not self.strike:
+            raise ValueError("strike_destroys needs strike: true")
         return self
 
 
@@ -436,7 +473,13 @@ def month_index(text: str, field: str = "date") -> int:
     return int(parts[0]) * 12 + int(parts[1]) - 1
 
 
-def _check_schedule(entries: list[ScheduleEntry], where: str) -> None:
+def _check_schedule(entries: list[ScheduleEntry], where: str, calendar: Calendar) -> None:
+    for i, e in enumerate(entries):  # a one-off event dated before period 0 never happens
+        if (e.ship_out or e.dismantle or e.strike) and calendar.period_of(e.date) < 0:
+            raise ValueError(
+                f"{where}[{i}].date '{e.date}' is before calendar.start '{calendar.start}': "
+                "its event (ship_out, dismantle or strike) would never happen"
+            )
     for i in range(1, len(entries)):
         if month_index(entries[i].date) <= month_index(entries[i - 1].date):
             raise ValueError(
@@ -744,9 +787,9 @@ class Scenario(ScenarioBase):
 
     @model_validator(mode="after")
     def _schedules_in_order(self) -> Scenario:
-        _check_schedule(self.schedule, "schedule")
+        _check_schedule(self.schedule, "schedule", self.calendar)
         for name, entries in self.counterfactuals.items():
-            _check_schedule(entries, f"counterfactuals.{name}")
+            _check_schedule(entries, f"counterfactuals.{name}", self.calendar)
         return self
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from backscratch.core.errors import ScenarioError
 from backscratch.dyad import _kernels as kernels
 from backscratch.dyad.params import Params
-from backscratch.dyad.policies import POLICIES, InstrumentPlan
+from backscratch.dyad.policies import EVENTS, POLICIES, InstrumentPlan
 from backscratch.dyad.scenario import Scenario
 
 SELECTION_CODES = {
@@ -106,16 +106,30 @@ class StageGame:
             resolution=solver.resolution,
         )
 
-    def params_at(self, t: int) -> Params:
-        """The numbers in force in period ``t``: :attr:`params` with the schedule's dated
-        terms (``credibility``, ``punishment``, ``price``) where an entry sets them (the
-        offer's reliability is :attr:`reliability`)."""
+    def terms_at(self, t: int) -> Params:
+        """The numbers of the target's game in period ``t``: :attr:`params` with the
+        schedule's dated terms (``credibility``, ``punishment``, ``price``) where an entry
+        sets them (the offer's reliability is :attr:`reliability`)."""
         terms: dict[str, Any] = {
             k: float(v[t])
             for k, v in self.plan.terms.items()
             if k != "reliability" and not np.isnan(v[t])
         }
         return self.params._replace(**terms) if terms else self.params
+
+    def params_at(self, t: int) -> Params:
+        """What a period of play takes: :meth:`terms_at` with the period's dated events
+        (stock shipped out, capacity dismantled, a strike, a cap). Events move the stocks
+        and payoffs, not the target's game (its compliance does not depend on them)."""
+        events: dict[str, Any] = {k: float(v[t]) for k, v in self.plan.events.items()}
+        params = self.terms_at(t)
+        return params._replace(**events) if events else params
+
+    def event(self, name: str) -> np.ndarray:
+        """The per-period values of dated event ``name`` (a field of
+        :data:`~backscratch.dyad.policies.EVENTS`) under the plan."""
+        own = self.plan.events.get(name)
+        return np.full(self.horizon, EVENTS[name]) if own is None else own
 
     def term(self, name: str) -> np.ndarray:
         """The per-period values of term ``name`` (``credibility``, ``punishment``,
@@ -209,7 +223,7 @@ class StageGame:
         H = self.horizon
         keys = [
             (bool(self.plan.threat[t]), bool(self.plan.offer[t]), float(self.reliability[t]),
-             self.params_at(t))
+             self.terms_at(t))
             for t in range(H)
         ]  # fmt: skip
         regimes = list(dict.fromkeys(keys))
