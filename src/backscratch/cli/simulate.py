@@ -214,6 +214,81 @@ def new(
     out.print(f"scenario written to {path} (from {base}); check it: backscratch run {path}")
 
 
+@app.command("code-events")
+def code_events(
+    events: Annotated[
+        str,
+        typer.Argument(
+            help="An event CSV (date, kind, actor, event, source), or a built-in case: "
+            "iran, north_korea, libya."
+        ),
+    ],
+    rules: Annotated[
+        Path, typer.Option("--rules", help="A YAML mapping of event kinds to codings.")
+    ],
+    base: Annotated[
+        str, typer.Option("--from", help="The scenario the coded one extends.")
+    ] = "oye-dyad",
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Write the coded scenario here (YAML)."),
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Code a schedule from an event file: each kind of event mapped by --rules to an
+    instrument or a dated event; prints how every row was coded and writes the --from
+    scenario with the coded schedule (each entry's note cites its rows and sources)."""
+    from importlib import resources
+
+    from backscratch.core import store
+    from backscratch.core.schema import dump_yaml, load_scenario, load_yaml
+    from backscratch.data import timeline
+    from backscratch.dyad import coding
+
+    if output is not None:
+        check_file_path(output, "--output", (".yaml", ".yml"))
+        if output.exists() and not force:
+            raise ScenarioError(f"--output '{output}': exists; --force to replace it")
+    if not rules.is_file():
+        raise ScenarioError(f"--rules '{rules}': no such file")
+    try:
+        rules_text = rules.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise ScenarioError(f"--rules '{rules}': not a readable UTF-8 file") from None
+    mapping = load_yaml(rules_text, f"--rules {rules}")
+    sc = require_model(load_scenario(base), base, "code-events")
+    if events in timeline.CASES:
+        folder, name = timeline.CASES[events]
+        with resources.as_file(resources.files("backscratch.data") / folder / name) as path:
+            entries, coded = coding.code_events(path, mapping, start=sc.calendar.start)
+    else:
+        entries, coded = coding.code_events(Path(events), mapping, start=sc.calendar.start)
+    stem = output.stem if output is not None else f"{sc.name}-coded"
+    try:
+        result = sc.with_updates(name=stem, schedule=[e.model_dump() for e in entries])
+    except ScenarioError as exc:
+        raise ScenarioError(f"{events}: the coded schedule: {exc}") from None
+    if output is not None:
+        head = (
+            f"# Coded by: backscratch code-events {events} --rules {rules} --from {base}\n"
+            "# Each schedule entry's note cites the rows of the event file it codes.\n"
+        )
+        store.write_text(head + dump_yaml(result), output)
+    if fmt is Format.json:
+        rows = [c.__dict__ for c in coded]
+        doc = {"scenario": stem, "entries": len(entries), "rows": rows}
+        sys.stdout.write(json.dumps(doc) + "\n")
+        return
+    table = Table(title=f"{events}: {len(coded)} event rows coded", title_justify="left")
+    for col in ("row", "date", "kind", "actor", "coded as"):
+        table.add_column(col, justify="right" if col == "row" else "left")
+    for c in coded:
+        table.add_row(str(c.row), c.date, c.kind, c.actor[:30], c.coded_as)
+    out.print(table)
+    out.print(f"{len(entries)} schedule entries" + (f" written to {output}" if output else ""))
+
+
 @app.command()
 def run(
     scenario: ScenarioArg,
