@@ -49,8 +49,10 @@ def test_the_fit_sees_only_observations_up_to_calibrated_until(iran, iran_backte
 def test_iran_backtest_scores_match_a_hand_computation(iran_backtest):
     bt = iran_backtest
     obs, ins = bt.series.values, bt.in_sample
-    # the origin (2007-02, 0 by definition of the series) is an observation of the fit
-    assert bt.series.dates[0] == "2007-02" and obs[0] == 0.0 and ins.sum() == 3
+    # the origin: 0 at the end of 2007-01, by definition of a series counting from 2007-02
+    assert bt.series.dates[0] == "2007-01" and obs[0] == 0.0 and ins.sum() == 3
+    assert bt.series.origin_point == 0 and bt.path[bt.scenario.calendar.period_of("2007-01")] == 0
+    assert "least squares on 2 in-sample points (and the series' origin" in bt.fit_note
     assert np.allclose(obs[1:], [0.48, 0.63, 2.4, 2.8, 7.0])  # kg -> t
     t = np.array([bt.scenario.calendar.period_of(d[:7]) for d in bt.series.dates])
     slope, icpt = np.polyfit(t[ins], obs[ins], 1)
@@ -127,3 +129,29 @@ def test_each_case_validates_on_its_split(capsys, case, tmp_path):
 def test_validation_needs_a_split():
     with pytest.raises(ScenarioError, match=r"validation\.calibrated_until"):
         V.validate(bs.load_scenario("oye-dyad"))
+
+
+def test_the_fit_recovers_a_known_parameter_and_flags_one_the_data_cannot_see(tmp_path):
+    """Observations made by the model itself at threat_sensitivity = 0.2, under pressure
+    only: the fit recovers 0.2 with a finite standard error and calls it identified; the
+    relationship sensitivity, which no offer ever engages, has a flat profile."""
+    over = {
+        "schedule": [{"date": "2003-01", "policy": "blackmail"}],
+        "counterfactuals": {},
+        "hedging.threshold": 100.0,
+        "hedging.threat_sensitivity": 0.2,
+        "hedging.relationship_sensitivity": 1.0,
+    }
+    truth = bs.load_scenario("iran-2003-2013", runs=200, overrides=over)
+    path = V.validate(truth.with_updates(**{"validation.free": []})).path
+    months = ["2007-06", "2007-12", "2008-06", "2008-12", "2009-06", "2009-12", "2011-01"]
+    rows = [(m, path[truth.calendar.period_of(m)] * 1000) for m in months]
+    start = truth.with_updates(**{"hedging.threat_sensitivity": 0.05})
+    bt = V.validate(start, observed=_csv(tmp_path / "own.csv", rows))
+    d = bt.diagnostics
+    ts, rs = d["hedging.threat_sensitivity"], d["hedging.relationship_sensitivity"]
+    assert ts["value"] == pytest.approx(0.2, rel=1e-3)
+    assert ts["identification"] == "identified"
+    assert rs["identification"] in ("flat profile", "at a bound")
+    assert max(rs["profile"]["objective"]) < 1e-6  # moving it changes nothing
+    assert min(ts["profile"]["objective"]) < 1e-9 < max(ts["profile"]["objective"])

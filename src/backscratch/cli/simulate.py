@@ -738,8 +738,11 @@ def print_backtest(result) -> None:
         return "n/a" if x is None else f"{x:.3f}"
 
     out.print(f"fit: {s['fit']['note']}")
+    diag = s["fit"]["diagnostics"]
     for k, v in s["fit"]["params"].items():
-        out.print(f"  fitted {k} = {v:.4g}")
+        d = diag.get(k, {})
+        se = "n/a" if d.get("se") is None else f"{d['se']:.3g}"
+        out.print(f"  fitted {k} = {v:.4g} (se {se}; {d.get('identification', '?')})")
     out.print(
         f"level error (RMSE, model units): in sample {f(sc['rmse_in_sample'])} "
         f"({sc['n_in_sample']} points), out of sample {f(sc['rmse_out_of_sample'])} "

@@ -571,8 +571,8 @@ class Validation(Section):
     origin: str | None = Field(
         None,
         description=(
-            "With `transform: growth`: the month the observed series counts from (it is 0 "
-            "there, and that point joins the fit) [date YYYY-MM]."
+            "With `transform: growth`: the month the observed series counts from (it is 0 at "
+            "the end of the month before, by definition) [date YYYY-MM]."
         ),
     )
     scale: Annotated[float, Field(gt=0.0)] = Field(

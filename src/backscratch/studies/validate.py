@@ -55,6 +55,9 @@ class Series:
     values: np.ndarray
     unit: str
     where: str
+    origin_point: int | None = None
+    """Index of the derived point of a growth series (0 at the end of the month before its
+    origin, by definition), which carries no information about the fit; None without one."""
 
 
 def _month(date: str) -> str:
@@ -134,12 +137,18 @@ def observed_series(
         )
         s = Series(name, [d for d, _ in pairs], np.array([x for _, x in pairs]), unit, v.data)
     dates, values = list(s.dates), s.values * v.scale
-    if v.transform == "growth" and v.origin is not None and v.origin not in map(_month, dates):
-        # a series counting from its origin is 0 there, by definition: an observation
-        k = sum(_month(d) < v.origin for d in dates)
-        dates.insert(k, v.origin)
-        values = np.insert(values, k, 0.0)
-    return Series(s.metric, dates, values, s.unit, s.where)
+    derived = None
+    if v.transform == "growth" and v.origin is not None:
+        # a series counting from its origin is 0 at the end of the month before it, by
+        # definition (the model's stocks are recorded at the end of each period)
+        m = month_index(v.origin) - 1
+        before = f"{m // 12:04d}-{m % 12 + 1:02d}"
+        if scenario.calendar.period_of(before) >= 0 and before not in map(_month, dates):
+            k = sum(_month(d) < before for d in dates)
+            dates.insert(k, before)
+            values = np.insert(values, k, 0.0)
+            derived = k
+    return Series(s.metric, dates, values, s.unit, s.where, derived)
 
 
 def model_path(result: DyadResult) -> np.ndarray:
@@ -158,7 +167,65 @@ def model_path(result: DyadResult) -> np.ndarray:
     t0 = sc.calendar.period_of(v.origin)
     start = sc.hedging.initial if v.quantity == "latency" else sc.hedging.initial_capacity
     out = stock - (stock[t0 - 1] if t0 > 0 else start)
-    out[: max(t0, 0)] = np.nan
+    out[: max(t0 - 1, 0)] = np.nan  # 0 at the end of the month before the origin
+    return out
+
+
+PROFILE_STEPS = (-0.5, -0.25, -0.1, 0.0, 0.1, 0.25, 0.5)
+"""Relative steps from each fitted value at which the objective is profiled (the other
+parameters re-fitted at each); a value at 0 is profiled over the first 5% of its bounds."""
+
+
+def _diagnostics(residuals, best, free, lo, hi, n_points, at_bound) -> dict[str, Any]:
+    """Standard errors ``s² (JᵀJ)⁻¹`` from the Jacobian at the fit (``s²`` the residual
+    variance; ``None`` without residual degrees of freedom or with a singular Jacobian), the
+    objective (half the sum of squared residuals) profiled around each fitted value
+    (:data:`PROFILE_STEPS`) with the others re-fitted, and a verdict on each: ``at a
+    bound``, ``flat profile`` (moving the value by half changes the objective by less than 1%
+    of its largest value plus 1e-9: the data do not pin it down), ``not identified apart`` (no more points than parameters), else
+    ``identified``."""
+    p = len(free)
+    jac = np.asarray(best.jac, dtype=float)
+    dof = n_points - p
+    se: list[float | None] = [None] * p
+    if dof > 0 and np.linalg.matrix_rank(jac) == p:
+        s2 = 2.0 * float(best.cost) / dof
+        cov = s2 * np.linalg.inv(jac.T @ jac)
+        se = [float(np.sqrt(max(v, 0.0))) for v in np.diag(cov)]
+    out: dict[str, Any] = {}
+    for k, name in enumerate(free):
+        x0 = float(best.x[k])
+        if x0 > 1e-9 * (hi[k] - lo[k]):
+            values = np.clip([x0 * (1.0 + f) for f in PROFILE_STEPS], lo[k], hi[k])
+        else:
+            values = lo[k] + (hi[k] - lo[k]) * np.array([0.0, 0.0025, 0.005, 0.01, 0.02, 0.05])
+        costs = []
+        for v in values:
+            if p == 1:
+                costs.append(0.5 * float(np.sum(residuals(np.array([v])) ** 2)))
+                continue
+            others = [j for j in range(p) if j != k]
+
+            def partial(y, v=v, k=k, others=others):
+                x = np.array(best.x, dtype=float)
+                x[k] = v
+                x[others] = y
+                return residuals(x)
+
+            sol = least_squares(partial, np.asarray(best.x)[others], diff_step=1e-3,
+                                bounds=(lo[others], hi[others]), x_scale="jac")  # fmt: skip
+            costs.append(float(sol.cost))
+        spread = max(costs) - min(costs)
+        if name in at_bound:
+            verdict = "at a bound"
+        elif spread <= 0.01 * max(costs) + 1e-9:
+            verdict = "flat profile"
+        elif dof <= 0:
+            verdict = "not identified apart"
+        else:
+            verdict = "identified"
+        out[name] = {"value": float(best.x[k]), "se": se[k], "identification": verdict,
+                     "profile": {"values": values.tolist(), "objective": costs}}  # fmt: skip
     return out
 
 
@@ -181,6 +248,10 @@ class Backtest(Result):
     calibrated_until: str
     params: dict[str, float]
     fit_note: str
+    diagnostics: dict[str, Any]
+    """Per fitted parameter: ``se`` (standard error from the Jacobian at the fit, ``None``
+    with no residual degrees of freedom), ``identification`` and the objective ``profile``
+    (:func:`_diagnostics`)."""
     path: np.ndarray
     fitted: np.ndarray
     """The model path at each observation's period."""
@@ -207,7 +278,11 @@ class Backtest(Result):
             "unit": self.series.unit,
             "observed_from": self.series.where,
             "calibrated_until": self.calibrated_until,
-            "fit": {"params": self.params, "note": self.fit_note},
+            "fit": {
+                "params": self.params,
+                "note": self.fit_note,
+                "diagnostics": self.diagnostics,
+            },
             "points": [
                 {
                     "date": d,
@@ -325,11 +400,16 @@ def validate(
         params = dict(zip(free, map(float, best.x), strict=True))
         at_bound = [k for k, x, a, b in zip(free, best.x, lo, hi, strict=True)
                     if np.isclose(x, a) or np.isclose(x, b)]  # fmt: skip
-        note = f"least squares on {len(fit_t)} in-sample points"
-        if len(fit_t) <= len(free):
+        origin_in = series.origin_point is not None and bool(in_sample[series.origin_point])
+        n_fit = len(fit_t) - int(origin_in)
+        note = f"least squares on {n_fit} in-sample points"
+        if origin_in:
+            note += " (and the series' origin, 0 by definition)"
+        if n_fit <= len(free):
             note += f" for {len(free)} parameters: not identified apart"
         if at_bound:
             note += "; at a search bound: " + ", ".join(at_bound)
+        diagnostics = _diagnostics(residuals, best, free, lo, hi, n_fit, at_bound)
     else:
         fitted_sc, path, params = scenario, model_path(played), {}
         note = (
@@ -337,6 +417,8 @@ def validate(
             if free and not fit_t
             else "no fit: the scenario as written"
         )
+    if not (free and scenario.offer.price > 0.0 and fit_t):
+        diagnostics = {}
     fitted = path[periods]
     # the time-trend null: a line through the fit's points, extrapolated
     trend = np.full(len(periods), np.nan)
@@ -359,7 +441,7 @@ def validate(
     verdict, reasons = _verdict(phases, scores, threshold, cut, v.timing_tolerance)
     return Backtest(
         scenario=fitted_sc, series=series, calibrated_until=v.calibrated_until, params=params,
-        fit_note=note, path=path, fitted=fitted, trend=trend, in_sample=in_sample,
+        fit_note=note, diagnostics=diagnostics, path=path, fitted=fitted, trend=trend, in_sample=in_sample,
         phases=phases, scores=scores, threshold=threshold, verdict=verdict, reasons=reasons,
     )  # fmt: skip
 
