@@ -291,3 +291,41 @@ def test_field_docs_give_types_in_words():
         "| `shadow` | number in [0, 1] |"
         in (Path(__file__).parent.parent / "docs" / "scenario-fields.md").read_text()
     )
+
+
+def test_a_counterfactual_written_as_a_diff_is_the_schedule_up_to_its_date_then_its_own():
+    sc = load_scenario("iran-2003-2013")
+    cf = sc.counterfactuals["backscratching-from-2009"]
+    before = [e for e in sc.schedule if e.date < "2009-10"]
+    assert cf[: len(before)] == before and len(cf) == len(before) + 1
+    assert (cf[-1].date, cf[-1].policy, cf[-1].ship_out) == ("2009-10", "backscratching", 1.2)
+    # an extension that changes the schedule moves the diff with it
+    moved = load_scenario(
+        "iran-2003-2013",
+        {
+            "schedule": [
+                {"date": "2003-01", "policy": "none"},
+                {"date": "2011-01", "policy": "mixed"},
+            ]
+        },
+    )
+    assert [(e.date, e.policy) for e in moved.counterfactuals["mixed"]] == [
+        ("2003-01", "none"), ("2009-10", "mixed"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("diff", "message"),
+    [
+        ({"schedule": []}, "needs diverges"),
+        (
+            {"diverges": "2009-10", "schedule": [{"date": "2008-01", "policy": "none"}]},
+            "is before diverges",
+        ),
+        ({"diverges": "2009-10", "extra": 1}, "counterfactuals.x.extra: unknown field"),
+        ({"diverges": "2009-13"}, "counterfactuals.x.diverges"),
+    ],
+)
+def test_bad_counterfactual_diffs_are_one_line_errors(diff, message):
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario("iran-2003-2013", {"counterfactuals": {"x": diff}})

@@ -9,7 +9,7 @@ schema registers there as the default model (``model: dyad``).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -465,6 +465,13 @@ class ScheduleEntry(Section):
         return self
 
 
+def _date_of(entry: Any) -> str:
+    """The date of a schedule entry given as a mapping or an entry."""
+    if isinstance(entry, ScheduleEntry):
+        return entry.date
+    return str(entry.get("date", "")) if isinstance(entry, dict) else ""
+
+
 def month_index(text: str, field: str = "date") -> int:
     """Months since year 0 of a ``YYYY-MM`` string; ``ValueError`` naming ``field`` if malformed."""
     parts = str(text).split("-")
@@ -772,9 +779,48 @@ class Scenario(ScenarioBase):
         default_factory=dict,
         description=(
             "Named alternative schedules, run on the same parameters and seeds by "
-            "`compare --policies NAME,...` [mapping of name to schedule]."
+            "`compare --policies NAME,...`: each a full schedule, or a diff from a date, "
+            "`{diverges: YYYY-MM, schedule: [...]}`: the scenario's own schedule before that "
+            "month, these entries from it [mapping of name to schedule]."
         ),
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _counterfactual_diffs(cls, data: Any) -> Any:
+        """Counterfactuals written as diffs (``{diverges, schedule}``) made full schedules:
+        the scenario's entries dated before ``diverges``, then the diff's own."""
+        if not isinstance(data, dict) or not isinstance(data.get("counterfactuals"), dict):
+            return data
+        own = data.get("schedule") or []
+        out = {}
+        for name, cf in data["counterfactuals"].items():
+            if not isinstance(cf, dict):
+                out[name] = cf
+                continue
+            extra = sorted(set(cf) - {"diverges", "schedule"})
+            if extra:
+                raise ValueError(
+                    f"counterfactuals.{name}.{extra[0]}: unknown field (a diff has diverges "
+                    "and schedule)"
+                )
+            if "diverges" not in cf:
+                raise ValueError(f"counterfactuals.{name}: a diff needs diverges: YYYY-MM")
+            at = month_index(cf["diverges"], f"counterfactuals.{name}.diverges")
+            kept = [e for e in own if month_index(_date_of(e), "schedule date") < at]
+            entries = cf.get("schedule") or []
+            if not isinstance(entries, list):
+                raise ValueError(f"counterfactuals.{name}.schedule: expected a list of entries")
+            for i, e in enumerate(entries):
+                date = _date_of(e)
+                if month_index(date, f"counterfactuals.{name}.schedule[{i}].date") < at:
+                    raise ValueError(
+                        f"counterfactuals.{name}.schedule[{i}].date '{date}' is before "
+                        f"diverges '{cf['diverges']}'"
+                    )
+            out[name] = [*kept, *entries]
+        return {**data, "counterfactuals": out}
+
     solver: Solver = Field(default_factory=Solver, description="Numerical settings.")
     validation: Validation = Field(
         default_factory=Validation,
