@@ -7,7 +7,7 @@ import re
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -321,10 +321,16 @@ def run(
         from backscratch.cli.tribute import run_tribute
 
         return run_tribute(out, sc, policy, out_dir)
-    result = api.run(sc, policy=policy)
-    assert isinstance(result, DyadResult)
-    if out_dir is not None:
-        io.write_run(result, out_dir)
+    result: Any
+    if out_dir is not None:  # block by block: memory bounded by the block, not by runs
+        if policy is not None:
+            from backscratch.dyad.api import check_policies
+
+            check_policies([policy], sc, param="policy")
+        result = io.stream_run(sc, out_dir, policy=policy)
+    else:
+        result = api.run(sc, policy=policy)
+        assert isinstance(result, DyadResult)
     out.print(
         _summary_table(
             f"{sc.name}: {sc.runs} runs × {sc.horizon} periods, seed {sc.seed}",

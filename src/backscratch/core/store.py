@@ -43,6 +43,12 @@ def write_parquet(table: pa.Table, path: str | Path) -> Path:
     return _atomic(Path(path), lambda tmp: pq.write_table(table, tmp, **PARQUET_OPTIONS))
 
 
+def write_with(path: str | Path, write) -> Path:
+    """Call ``write(tmp)`` to write a file at a temporary path beside ``path``, then move it
+    into place atomically (nothing half-written survives an error or an interrupt)."""
+    return _atomic(Path(path), write)
+
+
 def write_bytes(data: bytes, path: str | Path) -> Path:
     """Write ``data`` (a PNG, say) at ``path``, atomically."""
     return _atomic(Path(path), lambda tmp: Path(tmp).write_bytes(data))

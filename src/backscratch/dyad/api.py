@@ -18,6 +18,7 @@ from backscratch.dyad.policies import DEFAULT_POLICIES, POLICIES
 from backscratch.dyad.results import Comparison, DyadResult
 from backscratch.dyad.scenario import SELECTIONS, Scenario
 from backscratch.dyad.stage import StageGame, plan_for
+from backscratch.dyad.targets import TARGETS
 
 
 def run(
@@ -84,16 +85,51 @@ def diagnostics(result: DyadResult) -> dict[str, Any]:
     out: dict[str, Any] = result.diagnostics()
     sc = result.scenario
     policy = None if result.plan.name == plan_for(sc).name else result.plan.name
+    own = result.summary()
     by_rule = {}
     for rule in SELECTIONS:
-        if rule == sc.solver.selection:
-            summary = result.summary()
-        else:
+        summary = own
+        if rule != sc.solver.selection:
             other = sc.with_updates(**{"solver.selection": rule})
-            summary = DyadModel(other, policy).run().summary()
+            summary = streamed_summary(other, policy, same_as=(compliance_of(sc, policy), own))
         by_rule[rule] = {m: summary[m] for m in BY_SELECTION}
     out["by_selection"] = by_rule
     return out
+
+
+def compliance_of(scenario: Scenario, policy: str | None) -> np.ndarray:
+    """The target's compliance table under ``policy`` (solved, not simulated)."""
+    stage = StageGame.from_scenario(scenario, plan_for(scenario, policy))
+    return TARGETS[scenario.target.strategy]().compliance(stage, scenario.shadow)
+
+
+STREAM_BLOCK = 16 * 4096
+"""Runs simulated at a time where only a summary is needed."""
+
+
+def streamed_summary(
+    scenario: Scenario,
+    policy: str | None,
+    *,
+    same_as: tuple[np.ndarray, dict[str, Any]] | None = None,
+    block: int = STREAM_BLOCK,
+) -> dict[str, Any]:
+    """The summary of ``scenario`` under ``policy``, simulated ``block`` runs at a time (the
+    same numbers as the whole result's :meth:`~DyadResult.summary`, in bounded memory).
+    ``same_as=(table, summary)``: if the target's compliance table equals ``table`` the play
+    is the same on the same seeds, so ``summary`` is returned without simulating."""
+    from backscratch.dyad.results import summary_from
+
+    table = compliance_of(scenario, policy)
+    if same_as is not None and np.array_equal(table, same_as[0]):
+        return dict(same_as[1])
+    chunks: list[dict[str, float]] = []
+    for start in range(0, scenario.runs, block):
+        m = min(block, scenario.runs - start)
+        model = DyadModel(scenario.with_updates(runs=m), policy, compliance=table,
+                          first_run=start)  # fmt: skip
+        chunks.extend(model.run().partials())
+    return summary_from(chunks, scenario.domestic.hawk_bias)
 
 
 SHADOWS = (0.0, 0.25, 0.5, 0.75, 0.9, 0.95)

@@ -107,6 +107,127 @@ def write_run(result: DyadResult, out: str | Path, *, force: bool = False) -> di
     return paths
 
 
+STREAM_ROWS = 1 << 20
+"""Rows (runs × periods) :func:`stream_run` simulates at a time, about a million: the block
+of runs is the largest multiple of the random block within it (at least one)."""
+ROW_GROUP = 1024 * 1024
+"""Rows per Parquet row group: pyarrow's default for a whole table, so a streamed file has
+the same bytes as one written at once."""
+
+
+class StreamedRun:
+    """What :func:`stream_run` computed: the scenario, the instrument plan, the summary (from
+    the chunk sums: the same as the in-memory result's) and the target's equilibrium
+    diagnostics; no per-period records (they are in the folder's ``periods.parquet``)."""
+
+    def __init__(self, scenario: Scenario, plan, summary: dict[str, Any], equilibrium: dict):
+        self.scenario = scenario
+        self.plan = plan
+        self._summary = summary
+        self._equilibrium = equilibrium
+
+    @property
+    def policy(self) -> str:
+        return self.plan.name
+
+    def summary(self) -> dict[str, Any]:
+        return dict(self._summary)
+
+    def diagnostics(self) -> dict[str, Any]:
+        return dict(self._equilibrium)
+
+
+def stream_run(
+    scenario: Scenario,
+    out: str | Path,
+    *,
+    policy: str | None = None,
+    block: int | None = None,
+    force: bool = False,
+    progress: Any = None,
+) -> StreamedRun:
+    """:func:`write_run` without holding every run in memory: the target's programme is
+    solved once, then ``block`` runs at a time are simulated, appended to
+    ``periods.parquet`` and reduced to the sums :func:`~backscratch.dyad.results.summary_from`
+    needs. Memory is bounded by the block, not by runs × periods, and the folder's files
+    equal :func:`write_run`'s byte for byte (``tests/test_streaming.py``). ``block``
+    (a multiple of the random block; default from :data:`STREAM_ROWS`);
+    ``progress(done, total)`` after each block."""
+    from backscratch.core import rng
+    from backscratch.dyad.model import DyadModel, check_disk
+    from backscratch.dyad.results import summary_from
+
+    if block is None:
+        block = max(1, STREAM_ROWS // (scenario.horizon * rng.BLOCK)) * rng.BLOCK
+    if block <= 0 or block % rng.BLOCK:
+        raise ValueError(f"block must be a positive multiple of {rng.BLOCK}, got {block}")
+    check_disk(scenario, COLUMNS, out)
+    out = store.begin(out, "run", force=force)
+    n = scenario.runs
+    first = DyadModel(scenario.with_updates(runs=min(block, n)), policy)
+    table, plan, name = first.compliance, first.plan, first.plan.name
+    equilibrium: dict[str, Any] = dict(first.equilibrium or {})
+    chunks: list[dict[str, float]] = []
+    path = out / "periods.parquet"
+    pending: list[pa.Table] = []
+    held = 0
+
+    def flush(writer, final: bool) -> int:
+        nonlocal pending
+        buffered = pa.concat_tables(pending) if pending else None
+        pending = []
+        if buffered is None:
+            return 0
+        rows = buffered.num_rows
+        cut = rows if final else rows - rows % ROW_GROUP
+        for off in range(0, cut, ROW_GROUP):
+            writer.write_table(buffered.slice(off, min(ROW_GROUP, cut - off)),
+                               row_group_size=ROW_GROUP)  # fmt: skip
+        if cut < rows:
+            pending = [buffered.slice(cut)]
+        return rows - cut
+
+    def write(tmp):
+        nonlocal held
+        writer = None
+        for start in range(0, n, block):
+            m = min(block, n - start)
+            model = DyadModel(scenario.with_updates(runs=m), policy, compliance=table,
+                              first_run=start)  # fmt: skip
+            result = model.run()
+            chunks.extend(result.partials())
+            part = result.to_arrow(first_run=start)
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, part.schema, **store.PARQUET_OPTIONS)
+            pending.append(part)
+            held += part.num_rows
+            if held >= ROW_GROUP:
+                held = flush(writer, final=False)
+            if progress:
+                progress(min(start + block, n), n)
+        if writer is not None:
+            flush(writer, final=True)
+            writer.close()
+
+    store.write_with(path, write)
+    summary_doc = {
+        "scenario": scenario.name,
+        "policy": name,
+        "runs": n,
+        "seed": scenario.seed,
+        "version": __version__,
+        "summary": summary_from(chunks, scenario.domestic.hawk_bias),
+    }
+    paths = {
+        "periods": path,
+        "scenario": store.write_text(dump_yaml(scenario), out / "scenario.yaml"),
+        "summary": store.write_json(summary_doc, out / "summary.json"),
+    }
+    store.seal(out, "run", paths.values())
+    return StreamedRun(scenario, plan, summary_from(chunks, scenario.domestic.hawk_bias),
+                       equilibrium)  # fmt: skip
+
+
 def write_compare(
     comparison: Comparison,
     out: str | Path,

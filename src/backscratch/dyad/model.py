@@ -64,6 +64,31 @@ def check_memory(scenario: Scenario, columns) -> None:
         )
 
 
+def check_disk(scenario: Scenario, columns, out) -> None:
+    """A one-line error, before anything is written, when the per-period records of every run
+    (``columns`` for ``horizon x runs``, uncompressed: an upper bound on the Parquet file)
+    cannot fit in the free space of the disk that will hold ``out``."""
+    import shutil
+    from pathlib import Path
+
+    need = scenario.horizon * scenario.runs * sum(np.dtype(c.dtype).itemsize for c in columns)
+    where = Path(out).resolve()
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    try:
+        free = shutil.disk_usage(where).free
+    except OSError:
+        return
+    if need > free:
+        raise ScenarioError.bad(
+            "runs",
+            f"{scenario.runs} runs x {scenario.horizon} periods need up to "
+            f"{need / 2**30:.1f} GiB of per-period records, more than the disk holding "
+            f"{out} has free ({free / 2**30:.1f} GiB); lower runs or horizon, or use a "
+            "sweep, which keeps per-run metrics only",
+        )
+
+
 def allocate_records(scenario: Scenario, columns, records_type) -> tuple[dict[str, Any], Any]:
     """The per-period record arrays ``(horizon, runs)`` of ``columns`` by name, after
     :func:`check_memory`, and the ``records_type`` view of them that a kernel writes into."""

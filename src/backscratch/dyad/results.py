@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from backscratch.core import rng
 from backscratch.core.errors import ScenarioError
 from backscratch.core.results import (
     Column,
@@ -320,52 +321,72 @@ class DyadResult(Result):
 
     def leader_line(self) -> tuple[float, float]:
         """The leader's mean payoff as a line in the hawk bias: (at eta = 0, slope)."""
-        return self.leader_payoff(0.0), float(self.toughness().mean())
+        return leader_line_from(self.partials())
 
-    def summary(self) -> dict[str, Any]:
-        """The metrics of :data:`METRICS` (see ``backscratch compare --help``)."""
-        r = self.records
+    def partials(self) -> list[dict[str, float]]:
+        """The sums and counts behind :meth:`summary`, one dict per chunk of
+        :data:`~backscratch.core.rng.BLOCK` runs in run order (:func:`summary_from` adds them
+        up in that order). A run streamed block by block (``stream_run``) gives the same
+        chunks, so the same summary to the last bit."""
+        n = self.scenario.runs
+        return [self._chunk(slice(a, min(a + rng.BLOCK, n))) for a in range(0, n, rng.BLOCK)]
+
+    def _chunk(self, runs: slice) -> dict[str, float]:
+        r = {k: v[:, runs] for k, v in self.records.items()}
         resp, demand = r["response"], r["demand"]
         made = resp != NO_DEMAND
-        n_made = int(made.sum())
         step = demand[1:] - demand[:-1]
         nxt = made[1:] & made[:-1]
         entries = r["entries"]
-
-        def after(values: np.ndarray, code: int, needs_next_demand: bool) -> float:
-            sel = (resp[:-1] == code) & (nxt if needs_next_demand else made[:-1])
-            return float(values[sel].mean()) if sel.any() else 0.0
-
-        runs = self.scenario.runs
-        offers = made & self.plan.offer[:, None]
-        exchanges = offers & (r["transfer"] > 0)
-        latency = r["latency"]
         moved = r["belief"][1:] - r["belief"][:-1]
-        return {
-            "cooperation_rate": float((resp == COMPLIED).sum() / n_made) if n_made else 0.0,
-            "demand_growth_after_compliance": after(step, COMPLIED, True),
-            "demand_growth_after_resistance": after(step, RESISTED, True),
-            "punishments_per_period": float(r["punished"].sum() / resp.size),
-            "demander_payoff": float(self.discounted("payoff_demander").mean()),
-            "target_payoff": float(self.discounted("payoff_target").mean()),
-            "backdowns_per_period": float(r["backed_down"].sum() / resp.size),
-            "transfer_per_run": float(r["transfer"].sum() / runs),
-            "exchange_success": float(exchanges.sum() / offers.sum()) if offers.any() else 0.0,
-            "belief_jump_after_compliance": after(moved, COMPLIED, False),
-            "belief_jump_after_resistance": after(moved, RESISTED, False),
-            "final_belief": float(self.records["belief"][-1].mean()),
-            "entries_per_period": float(entries.mean()),
-            "entries_after_compliance": after(entries[1:], COMPLIED, False),
-            "entries_after_resistance": after(entries[1:], RESISTED, False),
-            "third_party_payoff": float(self.discounted("payoff_third_parties").mean()),
-            "final_latency": float(latency[-1].mean()),
-            "threshold_crossed_share": float(
-                (latency >= self.scenario.hedging.threshold).any(axis=0).mean()
-            ),
-            "leader_payoff": self.leader_payoff(),
-            "toughness": float(self.toughness().mean()),
-            "demand_periods": n_made,
+        offers = made & self.plan.offer[:, None]
+        latency = r["latency"]
+        disc = self.scenario.shadow ** np.arange(self.scenario.horizon)
+        value = self.scenario.demander.value
+        backed = np.where(self.plan.threat[:, None], value * demand, 0.0)
+        tough = disc @ (backed - r["transfer"])
+        d = self.scenario.domestic
+        promised = (resp == COMPLIED) & self.plan.offer[:, None]
+        promised &= self.scenario.offer.price * demand > 0
+        broken = (promised & (r["transfer"] == 0)).astype(float)
+        audience = d.audience_cost * (disc @ r["backed_down"].astype(float))
+        audience = audience + d.promise_cost * (disc @ broken)
+        pay_d = disc @ r["payoff_demander"]
+        out = {
+            "runs": float(resp.shape[1]),
+            "cells": float(resp.size),
+            "made": float(made.sum()),
+            "complied": float((resp == COMPLIED).sum()),
+            "punished": float(r["punished"].sum()),
+            "backed_down": float(r["backed_down"].sum()),
+            "demander": float(pay_d.sum()),
+            "target": float((disc @ r["payoff_target"]).sum()),
+            "third": float((disc @ r["payoff_third_parties"]).sum()),
+            "transfer": float(r["transfer"].sum()),
+            "offers": float(offers.sum()),
+            "exchanges": float((offers & (r["transfer"] > 0)).sum()),
+            "final_belief": float(r["belief"][-1].sum()),
+            "entries": float(entries.sum()),
+            "final_latency": float(latency[-1].sum()),
+            "crossed": float((latency >= self.scenario.hedging.threshold).any(axis=0).sum()),
+            "leader0": float((pay_d - audience).sum()),
+            "toughness": float(tough.sum()),
         }
+        for name, values, code, needs_next in (
+            ("growth_c", step, COMPLIED, True), ("growth_r", step, RESISTED, True),
+            ("jump_c", moved, COMPLIED, False), ("jump_r", moved, RESISTED, False),
+            ("entries_c", entries[1:], COMPLIED, False),
+            ("entries_r", entries[1:], RESISTED, False),
+        ):  # fmt: skip
+            sel = (resp[:-1] == code) & (nxt if needs_next else made[:-1])
+            out[name] = float(values[sel].sum())
+            out[name + "_n"] = float(sel.sum())
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """The metrics of :data:`METRICS` (see ``backscratch compare --help``), from
+        :meth:`partials`."""
+        return summary_from(self.partials(), self.scenario.domestic.hawk_bias)
 
     def per_run(self) -> dict[str, np.ndarray]:
         """One value per run: ``pliable``, ``demand_periods`` and :data:`RUN_METRICS`."""
@@ -424,9 +445,10 @@ class DyadResult(Result):
         dates = self.scenario.calendar.dates(self.scenario.horizon)
         return dict(zip(dates, self.records[column].mean(axis=1).tolist(), strict=True))
 
-    def to_arrow(self) -> pa.Table:
+    def to_arrow(self, first_run: int = 0) -> pa.Table:
         """One row per (run, period), ordered by run then period: :data:`EXTRA_COLUMNS` and
-        :data:`COLUMNS` (``date`` and ``policy`` dictionary-encoded)."""
+        :data:`COLUMNS` (``date`` and ``policy`` dictionary-encoded); runs are numbered from
+        ``first_run`` (a block of a streamed run)."""
         H, n = self.scenario.horizon, self.scenario.runs
         dates = self.scenario.calendar.dates(H)
         small = np.zeros(n * H, dtype=np.int32)
@@ -435,7 +457,7 @@ class DyadResult(Result):
             return pa.DictionaryArray.from_arrays(codes, pa.array(values))
 
         cols: dict[str, Any] = {
-            "run": np.repeat(np.arange(n, dtype=np.int64), H),
+            "run": np.repeat(np.arange(first_run, first_run + n, dtype=np.int64), H),
             "period": np.tile(np.arange(H, dtype=np.int32), n),
             "date": categorical(dates, np.tile(np.arange(H, dtype=np.int32), n)),
             "policy": categorical([self.policy], small),
@@ -445,6 +467,58 @@ class DyadResult(Result):
         for c in COLUMNS:
             cols[c.name] = np.ascontiguousarray(self.records[c.name].T).reshape(-1)
         return pa.table(cols)
+
+
+def _total(chunks: list[dict[str, float]], key: str) -> float:
+    total = 0.0
+    for c in chunks:  # in run order: the same sum however the runs were blocked
+        total += c[key]
+    return total
+
+
+def leader_line_from(chunks: list[dict[str, float]]) -> tuple[float, float]:
+    """The leader's mean payoff as a line in the hawk bias, (at eta = 0, slope), from
+    :meth:`DyadResult.partials`."""
+    runs = _total(chunks, "runs")
+    return _total(chunks, "leader0") / runs, _total(chunks, "toughness") / runs
+
+
+def summary_from(chunks: list[dict[str, float]], hawk_bias: float) -> dict[str, Any]:
+    """The metrics of :data:`METRICS` from the chunk sums of :meth:`DyadResult.partials`
+    (a list of chunks in run order, however many blocks they were simulated in)."""
+
+    def tot(key: str) -> float:
+        return _total(chunks, key)
+
+    def ratio(key: str, count: str) -> float:
+        n = tot(count)
+        return tot(key) / n if n else 0.0
+
+    runs, cells, made = tot("runs"), tot("cells"), tot("made")
+    a, b = leader_line_from(chunks)
+    return {
+        "cooperation_rate": tot("complied") / made if made else 0.0,
+        "demand_growth_after_compliance": ratio("growth_c", "growth_c_n"),
+        "demand_growth_after_resistance": ratio("growth_r", "growth_r_n"),
+        "punishments_per_period": tot("punished") / cells,
+        "demander_payoff": tot("demander") / runs,
+        "target_payoff": tot("target") / runs,
+        "backdowns_per_period": tot("backed_down") / cells,
+        "transfer_per_run": tot("transfer") / runs,
+        "exchange_success": ratio("exchanges", "offers"),
+        "belief_jump_after_compliance": ratio("jump_c", "jump_c_n"),
+        "belief_jump_after_resistance": ratio("jump_r", "jump_r_n"),
+        "final_belief": tot("final_belief") / runs,
+        "entries_per_period": tot("entries") / cells,
+        "entries_after_compliance": ratio("entries_c", "entries_c_n"),
+        "entries_after_resistance": ratio("entries_r", "entries_r_n"),
+        "third_party_payoff": tot("third") / runs,
+        "final_latency": tot("final_latency") / runs,
+        "threshold_crossed_share": tot("crossed") / runs,
+        "leader_payoff": a + hawk_bias * b,
+        "toughness": b,
+        "demand_periods": int(made),
+    }
 
 
 def _mean_where(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
