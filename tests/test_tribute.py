@@ -25,6 +25,7 @@ from backscratch.tribute.model import (
     initial_state,
     ring_csr,
 )
+from backscratch.tribute.results import read_commitment
 from backscratch.tribute.scenario import TributeScenario, fields_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,12 +47,26 @@ def activate(wealth, c, i, policy="blackmail", contiguity=True, price=50.0, csr=
     scratch = K.scratch_arrays(len(W))
     counter = np.zeros(1, dtype=np.int64)
     events = np.zeros(K.N_EVENTS)
-    rules = Rules(contiguity, POLICY_CODES[policy], 250.0, 0.25, 10, price, 20.0, 0.1)
+    rules = Rules(contiguity, POLICY_CODES[policy], 250.0, 0.25, 10, price, 20.0, 0.1, 50)
     target, kind, value = K.choose(i, W, C, indptr, indices, rules, scratch, counter)
-    done, j = K.act(i, W, C, indptr, indices, rules, scratch, counter, events)
+    before = C.copy()
+    bits, changed, count, links = K.tracking_arrays(1, len(W), 0, 50)
+    links[0] = linked(before).sum(axis=1)
+    track = (bits[0], changed[0], count, links[0])
+    done, j = K.act(i, W, C, indptr, indices, rules, scratch, counter, events, track)
     assert j == target
     assert (kind, done) in {(0, 0), (K.DEMAND, 1), (K.DEMAND, 2), (K.OFFER, 3)}
+    # the tracking: exactly the changed entries are listed, the links are counted
+    assert set(changed[0, : count[0]]) == set(np.flatnonzero(C != before))
+    np.testing.assert_array_equal(links[0], linked(C).sum(axis=1))
     return {"target": target, "value": value, "done": done, "W": W, "C": C, "events": events}
+
+
+def linked(c: np.ndarray, threshold: int = 50) -> np.ndarray:
+    """Which pairs of actors are linked: both commitments at least ``threshold``."""
+    m = (c >= threshold) & (c.T >= threshold)
+    np.fill_diagonal(m, False)
+    return m
 
 
 # ----------------------------------------------------------- rules, by hand, 3-actor ring
@@ -422,7 +437,7 @@ def test_builtin_tribute_scenario_is_axelrods():
     ):
         load_scenario("tribute", {"conflict.destructivness": 0.3})
     with pytest.raises(ScenarioError, match="records would take"):
-        TributeModel(load_scenario("tribute", {"actors": 5000, "runs": 100}))
+        TributeModel(load_scenario("tribute", {"actors": 5000, "runs": 1000, "years": 1000}))
 
 
 def cli(capsys, *args):
@@ -441,6 +456,16 @@ def test_cli_run_and_compare_tribute(capsys, tmp_path):
     years = pq.read_table(tmp_path / "run" / "years.parquet")
     assert years.num_rows == 20 * 61 and "top_share" in years.column_names
     assert pq.read_table(tmp_path / "run" / "wealth.parquet").num_rows == 20 * 61 * 12
+    # commitment.parquet holds the changes: every stored matrix is rebuilt from it exactly
+    res = TributeModel(load_scenario("tribute", {"runs": 20, "years": 60, "actors": 12})).run()
+    changes = pq.read_table(tmp_path / "run" / "commitment.parquet")
+    assert 0 < changes.num_rows < 20 * 60 * 12 * 12 and 0 not in changes["year"].to_pylist()
+    for year in (0, 1, 30, 60):
+        for run in (0, 7, 19):
+            np.testing.assert_array_equal(
+                read_commitment(tmp_path / "run", year=year, run=run),
+                res.commitment[res.snapshot_years.index(year), run],
+            )
     assert (tmp_path / "run" / "wealth.png").read_bytes()[:4] == b"\x89PNG"
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["model"] == "tribute" and summary["runs"] == 20

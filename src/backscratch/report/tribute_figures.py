@@ -58,8 +58,8 @@ def wealth_over_time(result, run: int = 0, top: int = 7) -> Figure:
 def commitment_heatmap(result, run: int = 0, snapshot: int = -1) -> Figure:
     """Commitment of each actor (row) to each other (column), in percent, at one stored
     year of one run (default: the last)."""
-    c = result.commitment[snapshot, run].astype(float)
     year = result.snapshot_years[snapshot]
+    c = result.commitment_at(year)[run].astype(float)
     n = c.shape[0]
     with plt.rc_context(STYLE):
         size = 3.2 + min(n, 40) * 0.12

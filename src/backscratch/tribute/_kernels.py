@@ -8,6 +8,13 @@ not depend on how runs are chunked or scheduled.
 
 Arrays: wealth ``W[run, actor]`` (float64); commitments ``C[run, from, to]`` (int8, percent,
 ``C[i, i] = 100``); activations ``act[year, k, run]`` (int32 actor index).
+
+Every change of a commitment is tracked (see :func:`tracking_arrays`): which entries changed
+since the last snapshot (a bit per entry and, while they are few, a list of them), and each
+actor's number of *links* (partners with mutual commitment at or above the cluster
+threshold). A snapshot then stores only the changed entries (:func:`collect_changes`) and
+finds the clusters among linked actors only (:func:`linked_clusters`), so neither costs
+``actors^2`` a year.
 """
 
 from __future__ import annotations
@@ -121,14 +128,37 @@ def pays(w_target, w_att, w_def, demand, destructiveness):
     return min(upper, w_target) >= payment
 
 
-@njit(cache=True)
-def _bump(C, a, b, delta):
-    v = np.int64(C[a, b]) + delta
+@njit(cache=True, inline="always")
+def _bump(C, a, b, delta, track, threshold):
+    """``C[a, b] += delta`` within [0, 100]; a change is noted in ``track`` (one run's
+    ``(changed bits, changed list, [count], links)``, see :func:`tracking_arrays`)."""
+    old = np.int64(C[a, b])
+    v = old + delta
     if v > 100:
         v = 100
     elif v < 0:
         v = 0
+    if v == old:
+        return
     C[a, b] = v
+    bits, changed, count, links = track
+    f = np.int64(a) * C.shape[1] + b
+    word = f >> 6
+    bit = np.uint64(1) << np.uint64(f & 63)
+    if bits[word] & bit == 0:
+        bits[word] |= bit
+        k = count[0]
+        if k < changed.shape[0]:
+            changed[k] = f
+        count[0] = k + 1
+    if a != b:
+        partner = np.int64(C[b, a])
+        was = old >= threshold and partner >= threshold
+        now = v >= threshold and partner >= threshold
+        if was != now:
+            d = 1 if now else -1
+            links[a] += d
+            links[b] += d
 
 
 @njit(cache=True)
@@ -210,22 +240,23 @@ def choose(i, W, C, indptr, indices, rules, scratch, counter):
 
 
 @njit(cache=True)
-def act(i, W, C, indptr, indices, rules, scratch, counter, events):
+def act(i, W, C, indptr, indices, rules, scratch, counter, events, track):
     """One activation of actor ``i``: choose, then demand (pay or fight) or offer.
 
-    ``events`` (length :data:`N_EVENTS`) is incremented in place. Returns the kind done
+    ``events`` (length :data:`N_EVENTS`) is incremented in place, commitment changes are
+    noted in ``track`` (one run's, see :func:`tracking_arrays`). Returns the kind done
     (0 nothing, 1 tribute paid, 2 fight, 3 offer accepted) and the target.
     """
     contiguity, demand, destructiveness = rules.contiguity, rules.demand, rules.destructiveness
-    step, price = rules.step, rules.price
+    step, price, th = rules.step, rules.price, rules.cluster_threshold
     j, kind, _ = choose(i, W, C, indptr, indices, rules, scratch, counter)
     if j < 0:
         return 0, -1
     if kind == OFFER:
         W[i] -= price
         W[j] += price
-        _bump(C, i, j, step)
-        _bump(C, j, i, step)
+        _bump(C, i, j, step, track, th)
+        _bump(C, j, i, step, track, th)
         events[OFFERS] += 1.0
         events[OFFER_PAID] += price
         return 3, j
@@ -239,8 +270,8 @@ def act(i, W, C, indptr, indices, rules, scratch, counter, events):
         tribute = min(W[j], demand)
         W[i] += tribute
         W[j] -= tribute
-        _bump(C, i, j, step)
-        _bump(C, j, i, step)
+        _bump(C, i, j, step, track, th)
+        _bump(C, j, i, step, track, th)
         events[TRIBUTES] += 1.0
         events[TRIBUTE_PAID] += tribute
         return 1, j
@@ -264,15 +295,15 @@ def act(i, W, C, indptr, indices, rules, scratch, counter, events):
     for a in range(n_att):
         k = att[a]
         for b in range(n_att):
-            _bump(C, k, att[b], step)
+            _bump(C, k, att[b], step, track, th)
         for d in range(n_def):
-            _bump(C, k, dfn[d], -step)
+            _bump(C, k, dfn[d], -step, track, th)
     for d in range(n_def):
         k = dfn[d]
         for b in range(n_def):
-            _bump(C, k, dfn[b], step)
+            _bump(C, k, dfn[b], step, track, th)
         for a in range(n_att):
-            _bump(C, k, att[a], -step)
+            _bump(C, k, att[a], -step, track, th)
     events[FIGHTS] += 1.0
     events[DESTROYED] += lost
     return 2, j
@@ -311,15 +342,16 @@ def produce_and_measure(W, income, dominance, out):
 
 
 @njit(cache=True)
-def advance(W, C, indptr, indices, acts, rules, events, stats):
+def advance(W, C, indptr, indices, acts, rules, events, stats, track):
     """Advance every run ``acts.shape[0]`` years in place, under ``rules`` (a
     :class:`backscratch.tribute.model.Rules`, read by field name).
 
     ``acts[y, k, r]``: the actor activated ``k``-th in year ``y`` of run ``r``. Each year:
     the activations in order, then every actor's income. ``events[y, r, :]`` receives the
     year's counts (see :data:`N_EVENTS`), ``stats[y, r, :]`` the wealth statistics at the
-    year's end (see :data:`N_STATS`).
+    year's end (see :data:`N_STATS`); ``track`` (:func:`tracking_arrays`) the changes.
     """
+    bits, changed, count, links = track
     runs, n = W.shape
     years, per_year = acts.shape[0], acts.shape[1]
     scratch = (
@@ -334,6 +366,7 @@ def advance(W, C, indptr, indices, acts, rules, events, stats):
     for r in range(runs):
         Wr = W[r]
         Cr = C[r]
+        tr = (bits[r], changed[r], count[r : r + 1], links[r])
         # stamps are compared for equality only, so restarting them per run is safe after
         # clearing the marks
         scratch[0][:] = 0
@@ -343,7 +376,7 @@ def advance(W, C, indptr, indices, acts, rules, events, stats):
             ev = events[y, r]
             if rules.policy != NONE:
                 for k in range(per_year):
-                    act(acts[y, k, r], Wr, Cr, indptr, indices, rules, scratch, counter, ev)
+                    act(acts[y, k, r], Wr, Cr, indptr, indices, rules, scratch, counter, ev, tr)
             produce_and_measure(Wr, rules.income, rules.dominance, stats[y, r])
 
 
@@ -405,3 +438,123 @@ def clusters(C, W, threshold):
                 if size > largest[r]:
                     largest[r] = size
     return count, largest, members
+
+
+# ------------------------------------------------------------------ tracking, snapshots
+
+CHANGED_LIST = 4096
+"""Changed entries listed per run between snapshots; beyond it they are found from the bits."""
+
+
+def tracking_arrays(runs: int, n: int, initial: int, threshold: int) -> tuple[np.ndarray, ...]:
+    """What :func:`advance` notes of commitment changes for ``runs`` runs of ``n`` actors whose
+    commitments start at ``initial``: ``(bits, changed, count, links)``. ``bits[run]`` has a
+    bit per entry ``from * n + to`` changed since the last snapshot, ``changed[run, :count]``
+    lists them (while ``count <= changed.shape[1]``), ``links[run, actor]`` counts the
+    actor's partners with both commitments at least ``threshold``."""
+    words = -(-n * n // 64)
+    bits = np.zeros((runs, words), dtype=np.uint64)
+    changed = np.zeros((runs, min(n * n, CHANGED_LIST)), dtype=np.int64)
+    count = np.zeros(runs, dtype=np.int64)
+    links = np.full((runs, n), n - 1 if initial >= threshold else 0, dtype=np.int64)
+    return bits, changed, count, links
+
+
+@njit(cache=True)
+def collect_changes(C, bits, changed, count, starts, idx, val):
+    """Write each run's entries changed since the last snapshot, ``from * n + to`` to
+    ``idx`` and the commitment now to ``val`` (run ``r`` at ``starts[r]:starts[r + 1]``, as
+    many as ``count[r]``), and clear the tracking for the next snapshot."""
+    n = C.shape[1]
+    for r in range(C.shape[0]):
+        k = count[r]
+        p = starts[r]
+        Cr = C[r]
+        if k <= changed.shape[1]:
+            for t in range(k):
+                f = changed[r, t]
+                idx[p + t] = f
+                val[p + t] = Cr[f // n, f % n]
+                bits[r, f >> 6] = 0  # every set bit is listed
+        else:
+            for w in range(bits.shape[1]):
+                x = bits[r, w]
+                if x == 0:
+                    continue
+                for b in range(64):
+                    if x & (np.uint64(1) << np.uint64(b)):
+                        f = np.int64(w) * 64 + b
+                        idx[p] = f
+                        val[p] = Cr[f // n, f % n]
+                        p += 1
+                bits[r, w] = 0
+        count[r] = 0
+
+
+@njit(cache=True)
+def linked_clusters(C, W, links, threshold, count, largest, members):
+    """:func:`clusters` of every run, looking at linked actors only (``links[run, actor] >
+    0``): the same clusters, without scanning all ``actors^2`` pairs. Writes ``count[r]``,
+    ``largest[r]``, ``members[r]``."""
+    runs, n = W.shape
+    placed = np.zeros(n, dtype=np.bool_)
+    nodes = np.empty(n, dtype=np.int64)
+    group = np.empty(n, dtype=np.int64)
+    linked = np.empty(n, dtype=np.int64)
+    for r in range(runs):
+        count[r] = 0
+        largest[r] = 0
+        members[r] = 0
+        m = 0
+        for a in range(n):
+            if links[r, a] > 0:
+                nodes[m] = a
+                m += 1
+        if m == 0:
+            continue
+        key = np.empty(m)
+        for t in range(m):
+            key[t] = -W[r, nodes[t]]
+            placed[nodes[t]] = False
+        # stable: the same relative order as sorting every actor, wealthiest first
+        order = nodes[:m][np.argsort(key, kind="mergesort")]
+        for s in range(m):
+            seed = order[s]
+            if placed[seed]:
+                continue
+            n_linked = 0
+            for t in range(m):
+                cand = order[t]
+                if not placed[cand] and cand != seed:
+                    if C[r, cand, seed] >= threshold and C[r, seed, cand] >= threshold:
+                        linked[n_linked] = cand
+                        n_linked += 1
+            size = 1
+            group[0] = seed
+            for t in range(n_linked):
+                cand = linked[t]
+                ok = True
+                for g in range(size):
+                    mm = group[g]
+                    if C[r, cand, mm] < threshold or C[r, mm, cand] < threshold:
+                        ok = False
+                        break
+                if ok:
+                    group[size] = cand
+                    size += 1
+            if size >= 2:
+                for g in range(size):
+                    placed[group[g]] = True
+                count[r] += 1
+                members[r] += size
+                if size > largest[r]:
+                    largest[r] = size
+
+
+@njit(cache=True)
+def apply_changes(mats, idx, val, starts):
+    """Set ``mats[r, idx[t]] = val[t]`` for ``t`` in ``starts[r]:starts[r + 1]`` (one
+    snapshot's changes to commitment matrices flattened to ``mats[run, from * n + to]``)."""
+    for r in range(mats.shape[0]):
+        for t in range(starts[r], starts[r + 1]):
+            mats[r, idx[t]] = val[t]

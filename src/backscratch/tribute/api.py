@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import networkx as nx
+import pyarrow as pa
 
 from backscratch.core import store
 from backscratch.core.errors import ScenarioError
@@ -56,12 +57,40 @@ def compare(
     return TributeComparison(scenario, {name: run(scenario, policy=name) for name in names})
 
 
+WEALTH_SCHEMA = pa.schema(
+    [("run", pa.int64()), ("year", pa.int32()), ("actor", pa.int32()), ("wealth", pa.float64())]
+)
+COMMITMENT_SCHEMA = pa.schema(
+    [
+        ("year", pa.int32()),
+        ("run", pa.int64()),
+        ("from", pa.int32()),
+        ("to", pa.int32()),
+        ("commitment", pa.int16()),
+    ]
+)
+
+
+def _write_tables(tables, path: Path, schema: pa.Schema) -> Path:
+    """Write ``tables`` (in order, one at a time: memory bounded by one) as one Parquet file."""
+    import pyarrow.parquet as pq
+
+    def write(tmp):
+        with pq.ParquetWriter(tmp, schema, **store.PARQUET_OPTIONS) as writer:
+            for t in tables:
+                writer.write_table(t)
+
+    return store.write_with(path, write)
+
+
 def write_run(result: TributeResult, out: str | Path, *, force: bool = False) -> dict[str, Path]:
     """Write a run's records, resolved scenario, summary and figures under ``out``.
 
     Files: ``years.parquet`` (one row per run and year: events, total and isolated wealth,
     top share, major actors, clusters at snapshot years), ``wealth.parquet`` (run, year,
-    actor), ``commitment.parquet`` (snapshot years, run, from, to), ``scenario.yaml``,
+    actor), ``commitment.parquet`` (the changes at each snapshot year: run, from, to and the
+    new value; :func:`~backscratch.tribute.results.read_commitment` rebuilds a matrix),
+    ``scenario.yaml``,
     ``summary.json`` and, with ``figures``, ``wealth.png`` and ``commitment.png`` (run 0);
     then the seal ``contents.json`` (a folder holding another kind of result is refused
     unless ``force``).
@@ -79,8 +108,10 @@ def write_run(result: TributeResult, out: str | Path, *, force: bool = False) ->
     }
     paths = {
         "years": store.write_parquet(result.to_arrow(), out / "years.parquet"),
-        "wealth": store.write_parquet(result.wealth_table(), out / "wealth.parquet"),
-        "commitment": store.write_parquet(result.commitment_table(), out / "commitment.parquet"),
+        "wealth": _write_tables(result.wealth_tables(), out / "wealth.parquet", WEALTH_SCHEMA),
+        "commitment": _write_tables(
+            result.commitment_tables(), out / "commitment.parquet", COMMITMENT_SCHEMA
+        ),
         "scenario": store.write_text(dump_yaml(result.scenario), out / "scenario.yaml"),
         "summary": store.write_json(summary, out / "summary.json"),
     }

@@ -60,13 +60,15 @@ both commitments rise by ``step``, as with tribute. ``backscratching`` allows of
 ``mixed`` lets the actor take whichever of its best demand and best offer is worth more
 (both valued in wealth units), ``none`` leaves actors isolated.
 
-:class:`TributeModel` advances every run together, Mesa-style (``step()`` is one year);
-the arrays live in :class:`TributeResult`.
+:class:`TributeModel` advances every run together, Mesa-style (``step()`` is one year), or,
+in :meth:`TributeModel.run`, block of runs by block (only a block's commitments in memory);
+the arrays live in :class:`TributeResult`. Commitment snapshots are kept as the entries that
+changed since the previous one (:class:`backscratch.tribute.results.CommitmentLog`).
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import networkx as nx
 import numpy as np
@@ -74,7 +76,7 @@ import numpy as np
 from backscratch.core.errors import ScenarioError
 from backscratch.core.rng import RunStreams
 from backscratch.tribute import _kernels as K
-from backscratch.tribute.results import TributeResult
+from backscratch.tribute.results import CommitmentLog, TributeResult
 from backscratch.tribute.scenario import TRIBUTE_POLICIES, TributeScenario
 
 POLICY_CODES = {
@@ -99,6 +101,8 @@ class Rules(NamedTuple):
     price: float
     income: float
     dominance: float
+    cluster_threshold: int = 50
+    """Mutual commitment linking two actors (``commitment.cluster_threshold``)."""
 
     @classmethod
     def from_scenario(cls, scenario: TributeScenario, policy: str) -> Rules:
@@ -113,11 +117,17 @@ class Rules(NamedTuple):
             price=scenario.offer.price,
             income=scenario.wealth.income,
             dominance=scenario.record.dominance_share,
+            cluster_threshold=scenario.commitment.cluster_threshold,
         )
 
 
 RECORD_BUDGET = 4 * 2**30
-"""Largest memory (bytes) the stored records of one model may take."""
+"""Largest memory (bytes) the stored records of one model may take (with one run's
+commitments)."""
+
+BLOCK_BUDGET = 512 * 2**20
+"""Memory (bytes) the commitments of one block of runs may take in :meth:`TributeModel.run`
+(a block has at least one run); results do not depend on it."""
 
 
 # ------------------------------------------------------------------------------ network
@@ -172,19 +182,60 @@ def network_for(scenario: TributeScenario) -> tuple[np.ndarray, np.ndarray]:
     return indptr, indices
 
 
-def initial_state(scenario: TributeScenario, streams: RunStreams) -> tuple[np.ndarray, ...]:
-    """Initial wealth ``W[run, actor]`` (the first ``actors`` draws of each run) and
-    commitments ``C[run, from, to]``."""
+class Draws(Protocol):
+    """What :func:`initial_state` and :func:`draw_activations` draw from (a
+    :class:`~backscratch.core.rng.RunStreams`)."""
+
+    def uniform(self, count: int) -> np.ndarray: ...
+
+
+class _RunDraws:
+    """The streams of :class:`~backscratch.core.rng.RunStreams` (the same numbers), of any
+    range of runs: run ``r`` draws from ``SeedSequence(seed).spawn(runs)[r]``, which is
+    ``SeedSequence(seed, spawn_key=(r,))``."""
+
+    def __init__(self, gens: list[np.random.Generator]):
+        self._gens = gens
+
+    @classmethod
+    def of(cls, seed: int, runs: int) -> _RunDraws:
+        return cls(
+            [
+                np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(r,))))
+                for r in range(runs)
+            ]
+        )
+
+    def sub(self, lo: int, hi: int) -> _RunDraws:
+        """Runs ``lo..hi - 1`` (sharing their generators)."""
+        return _RunDraws(self._gens[lo:hi])
+
+    def uniform(self, count: int) -> np.ndarray:
+        """The next ``count`` uniform [0, 1) draws of every run, shape ``(count, runs)``."""
+        out = np.empty((count, len(self._gens)))
+        for r, gen in enumerate(self._gens):
+            out[:, r] = gen.random(count)
+        return out
+
+
+def _initial_wealth(scenario: TributeScenario, streams: Draws) -> np.ndarray:
     n, w = scenario.actors, scenario.wealth
     u = streams.uniform(n).T
-    wealth = w.initial + w.spread * (2.0 * u - 1.0)
-    commitment = np.full((scenario.runs, n, n), scenario.commitment.initial, dtype=np.int8)
-    idx = np.arange(n)
-    commitment[:, idx, idx] = 100
-    return np.ascontiguousarray(wealth), commitment
+    return np.ascontiguousarray(w.initial + w.spread * (2.0 * u - 1.0))
 
 
-def draw_activations(streams: RunStreams, years: int, per_year: int, actors: int) -> np.ndarray:
+def initial_state(scenario: TributeScenario, streams: RunStreams | Draws) -> tuple[np.ndarray, ...]:
+    """Initial wealth ``W[run, actor]`` (the first ``actors`` draws of each run) and
+    commitments ``C[run, from, to]``."""
+    wealth = _initial_wealth(scenario, streams)
+    c = scenario.commitment
+    log = CommitmentLog(wealth.shape[0], scenario.actors, c.initial)
+    return wealth, log.initial_matrices(wealth.shape[0])
+
+
+def draw_activations(
+    streams: RunStreams | Draws, years: int, per_year: int, actors: int
+) -> np.ndarray:
     """The actors activated in the next ``years`` years, ``acts[year, k, run]`` (int32): one
     uniform draw per activation, ``floor(u * actors)``."""
     u = streams.uniform(years * per_year)
@@ -200,7 +251,27 @@ def snapshot_years(years: int, every: int) -> list[int]:
     return sorted({*range(0, years + 1, every), years})
 
 
+def _gib(b: float) -> str:
+    return f"{b / 2**30:.1f} GiB"
+
+
 # ------------------------------------------------------------------------------ model
+
+
+class _Block:
+    """Runs ``lo..hi - 1`` of a model: their wealth (a view of the model's ``W``),
+    commitments, change tracking and random streams, at the end of year ``year``."""
+
+    def __init__(self, model: TributeModel, lo: int, hi: int):
+        sc = model.scenario
+        self.lo, self.hi, self.year = lo, hi, 0
+        self.W = model.W[lo:hi]
+        self.C = model._log.initial_matrices(hi - lo)
+        c = sc.commitment
+        self.track = K.tracking_arrays(hi - lo, sc.actors, c.initial, c.cluster_threshold)
+        self.streams = model.streams.sub(lo, hi)
+        self.buffer = np.empty((0, sc.conflict.activations, hi - lo), dtype=np.int32)
+        self.pos = 0
 
 
 class TributeModel:
@@ -208,6 +279,11 @@ class TributeModel:
 
     ``graph``: any networkx graph whose node count equals ``scenario.actors`` (default: the
     scenario's ``network``). ``policy``: a variant overriding ``scenario.policy``.
+
+    :meth:`run` on a fresh model simulates the runs in blocks (:data:`BLOCK_BUDGET`), each
+    from the first year to the last, so that only one block's commitments are in memory;
+    :meth:`step` (and reading :attr:`C` before the end) holds every run's. The results are the
+    same bits either way.
     """
 
     def __init__(
@@ -230,15 +306,19 @@ class TributeModel:
         self.wealth_years = sorted(
             set(snapshot_years(years, rec.wealth_every)) | set(self.snapshot_years)
         )
-        need = len(self.wealth_years) * runs * n * 8 + len(self.snapshot_years) * runs * n * n
+        need = len(self.wealth_years) * runs * n * 8 + len(self.snapshot_years) * runs * 12
         need += years * runs * (K.N_EVENTS + K.N_STATS) * 8
-        if need > RECORD_BUDGET:
+        # one run's commitments, changed bits and list, links
+        self._run_bytes = n * n + (n * n + 63) // 64 * 8 + min(n * n, K.CHANGED_LIST) * 8 + n * 8
+        if need + self._run_bytes > RECORD_BUDGET:
             raise ScenarioError(
                 f"{scenario.name}: runs {runs} x years {years} x actors {n}: "
-                f"records would take {need / 2**30:.1f} GiB (limit {RECORD_BUDGET / 2**30:.0f}): "
+                f"records would take {_gib(need + self._run_bytes)} "
+                f"(limit {RECORD_BUDGET / 2**30:.0f}): "
                 "lower runs, years or actors, or raise record.wealth_every and "
                 "record.commitment_every (0 keeps only the first and last year)"
             )
+        self._need = need
         if graph is not None:
             if graph.number_of_nodes() != n:
                 raise ScenarioError(
@@ -249,73 +329,136 @@ class TributeModel:
             self.indptr, self.indices = network_for(scenario)
             self.labels = list(range(n))
         self.rules = Rules.from_scenario(scenario, self.policy)
-        self.streams = RunStreams(scenario.seed, runs)
-        W0, C0 = initial_state(scenario, self.streams)
-        self.W = W0
-        self.C = C0
+        self.streams = _RunDraws.of(scenario.seed, runs)
+        self.W = _initial_wealth(scenario, self.streams)
         self.events = np.zeros((years, runs, K.N_EVENTS))
         self.stats = np.zeros((years + 1, runs, K.N_STATS))
         for r in range(runs):
-            K.produce_and_measure(W0[r].copy(), 0.0, rec.dominance_share, self.stats[0, r])
+            K.produce_and_measure(self.W[r].copy(), 0.0, rec.dominance_share, self.stats[0, r])
         self.wealth = np.empty((len(self.wealth_years), runs, n))
-        self.commitment = np.empty((len(self.snapshot_years), runs, n, n), dtype=np.int8)
+        self._log = CommitmentLog(runs, n, scenario.commitment.initial)
+        self._clusters = np.zeros((3, len(self.snapshot_years), runs), dtype=np.int32)
+        # the first year: wealth as drawn; commitments all commitment.initial, so either no
+        # actor is linked or all are, one cluster of every actor
+        self.wealth[0] = self.W
+        if scenario.commitment.initial >= scenario.commitment.cluster_threshold:
+            self._clusters[:, 0] = [[1], [n], [n]]
+        self._wealth_index = {y: s for s, y in enumerate(self.wealth_years)}
+        self._snapshot_index = {y: s for s, y in enumerate(self.snapshot_years)}
         self._stops = sorted(set(self.wealth_years))
-        self._n_wealth = 0
-        self._n_commitment = 0
         self.year = 0
-        self._keep()
-        self._per_year = scenario.conflict.activations
-        self._buffer = np.empty((0, self._per_year, runs), dtype=np.int32)
-        self._buf_pos = 0
+        self._live: _Block | None = None
+        self._final_C: np.ndarray | None = None
 
-    def _keep(self) -> None:
-        """Store wealth / commitments if this year is one to keep."""
-        year = self.year
-        if self._n_wealth < len(self.wealth_years) and self.wealth_years[self._n_wealth] == year:
-            self.wealth[self._n_wealth] = self.W
-            self._n_wealth += 1
-        if (
-            self._n_commitment < len(self.snapshot_years)
-            and self.snapshot_years[self._n_commitment] == year
-        ):
-            self.commitment[self._n_commitment] = self.C
-            self._n_commitment += 1
+    # ------------------------------------------------------------------ state
+
+    @property
+    def C(self) -> np.ndarray:
+        """Commitments ``[run, from, to]`` at the end of year :attr:`year` (read only: the
+        model tracks its own changes). Before the end, reading it makes the model hold every
+        run's commitments (as :meth:`step` does); after :meth:`run`, it is rebuilt from the
+        last snapshot."""
+        if self._live is None and self.year == self.scenario.years and self.year > 0:
+            if self._final_C is None:
+                self._final_C = self._log.snapshot(len(self.snapshot_years) - 1)
+            return self._final_C
+        return self._all_runs().C
+
+    @property
+    def _n_wealth(self) -> int:
+        return sum(1 for y in self.wealth_years if y <= self.year)
+
+    @property
+    def _n_commitment(self) -> int:
+        return sum(1 for y in self.snapshot_years if y <= self.year)
 
     @property
     def running(self) -> bool:
         """False once every year has been simulated."""
         return self.year < self.scenario.years
 
-    def _refill(self) -> None:
-        sc = self.scenario
-        left = sc.years - self.year
-        per = max(self._per_year, 1) * sc.runs
-        chunk = int(max(1, min(left, (1 << 23) // per)))
-        self._buffer = draw_activations(self.streams, chunk, self._per_year, sc.actors)
-        self._buf_pos = 0
+    # ------------------------------------------------------------------ simulation
 
-    def _advance(self, years: int) -> None:
-        done = 0
-        while done < years and self.running:
-            if self._buf_pos >= self._buffer.shape[0]:
-                self._refill()
-            next_stop = next(y for y in self._stops if y > self.year)
-            k = min(years - done, self._buffer.shape[0] - self._buf_pos, next_stop - self.year)
-            acts = self._buffer[self._buf_pos : self._buf_pos + k]
+    def _all_runs(self) -> _Block:
+        """Every run as one block (what :meth:`step` advances), made on first use."""
+        if self._live is None:
+            runs = self.scenario.runs
+            if self._need + runs * self._run_bytes > RECORD_BUDGET:
+                raise ScenarioError(
+                    f"{self.scenario.name}: step() holds every run's commitments "
+                    f"({_gib(runs * self._run_bytes)} with the records; limit "
+                    f"{RECORD_BUDGET / 2**30:.0f} GiB): use run(), which simulates the runs "
+                    "in blocks, or lower runs or actors"
+                )
+            self._live = _Block(self, 0, runs)
+        return self._live
+
+    def _keep(self, b: _Block) -> None:
+        """Store a block's wealth / commitment changes / clusters if this year (after the
+        first, stored at the start) is one to keep."""
+        year, lo, hi = b.year, b.lo, b.hi
+        s = self._wealth_index.get(year)
+        if s is not None:
+            self.wealth[s, lo:hi] = b.W
+        s = self._snapshot_index.get(year)
+        if s is None:
+            return
+        bits, changed, count, links = b.track
+        starts = np.zeros(hi - lo + 1, dtype=np.int64)
+        np.cumsum(count, out=starts[1:])
+        idx = np.empty(starts[-1], dtype=self._log.index_dtype)
+        val = np.empty(starts[-1], dtype=np.int8)
+        K.collect_changes(b.C, bits, changed, count, starts, idx, val)
+        self._log.add(s, lo, starts, idx, val)
+        if self._need + self._log.nbytes > RECORD_BUDGET:
+            raise ScenarioError(
+                f"{self.scenario.name}: the commitment snapshots would take more than "
+                f"{_gib(RECORD_BUDGET - self._need)} (records limit "
+                f"{RECORD_BUDGET / 2**30:.0f} GiB): raise record.commitment_every (0 "
+                "keeps only the first and last year) or lower runs, years or actors"
+            )
+        cl = self._clusters[:, s, lo:hi]
+        th = self.scenario.commitment.cluster_threshold
+        K.linked_clusters(b.C, b.W, links, th, cl[0], cl[1], cl[2])
+
+    def _refill(self, b: _Block) -> None:
+        sc = self.scenario
+        left = sc.years - b.year
+        per_year = sc.conflict.activations
+        per = max(per_year, 1) * (b.hi - b.lo)
+        chunk = int(max(1, min(left, (1 << 23) // per)))
+        b.buffer = draw_activations(b.streams, chunk, per_year, sc.actors)
+        b.pos = 0
+
+    def _advance_block(self, b: _Block, to_year: int) -> None:
+        lo, hi = b.lo, b.hi
+        while b.year < to_year:
+            if b.pos >= b.buffer.shape[0]:
+                self._refill(b)
+            next_stop = next(y for y in self._stops if y > b.year)
+            k = min(to_year - b.year, b.buffer.shape[0] - b.pos, next_stop - b.year)
+            y = b.year
             K.advance(
-                self.W,
-                self.C,
+                b.W,
+                b.C,
                 self.indptr,
                 self.indices,
-                acts,
+                b.buffer[b.pos : b.pos + k],
                 self.rules,
-                self.events[self.year : self.year + k],
-                self.stats[self.year + 1 : self.year + 1 + k],
+                self.events[y : y + k, lo:hi],
+                self.stats[y + 1 : y + 1 + k, lo:hi],
+                b.track,
             )
-            self._buf_pos += k
-            self.year += k
-            done += k
-            self._keep()
+            b.pos += k
+            b.year += k
+            self._keep(b)
+
+    def _advance(self, years: int) -> None:
+        if not self.running or years <= 0:
+            return
+        b = self._all_runs()
+        self._advance_block(b, min(self.scenario.years, self.year + years))
+        self.year = b.year
 
     def step(self) -> None:
         """Advance every run by one year."""
@@ -323,11 +466,22 @@ class TributeModel:
 
     def run(self) -> TributeResult:
         """Advance to the last year and return the records."""
-        self._advance(self.scenario.years - self.year)
+        sc = self.scenario
+        if self._live is None and self.year == 0:
+            per_block = max(1, min(sc.runs, BLOCK_BUDGET // self._run_bytes))
+            for lo in range(0, sc.runs, per_block):
+                b = _Block(self, lo, min(sc.runs, lo + per_block))
+                self._advance_block(b, sc.years)
+                self._log.merge(lo)
+                del b
+            self.year = sc.years
+        else:
+            self._advance(sc.years - self.year)
         return self.result()
 
     def result(self) -> TributeResult:
         """The records so far (arrays shared with the model, not copied)."""
+        n_c = self._n_commitment
         return TributeResult(
             scenario=self.scenario,
             policy=self.policy,
@@ -335,7 +489,8 @@ class TributeModel:
             stats=self.stats,
             wealth_years=self.wealth_years[: self._n_wealth],
             wealth=self.wealth[: self._n_wealth],
-            snapshot_years=self.snapshot_years[: self._n_commitment],
-            commitment=self.commitment[: self._n_commitment],
+            snapshot_years=self.snapshot_years[:n_c],
+            commitment=self._log,
             years_done=self.year,
+            _clusters=tuple(self._clusters[k, :n_c] for k in range(3)),
         )

@@ -6,7 +6,9 @@ variants run on the same seeds (same initial wealth and activated actors per run
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -107,7 +109,98 @@ CONTRACT = (
 """Keys of each variant's entry in ``compare --format json`` for a tribute scenario."""
 
 
-@dataclass(eq=False, repr=False)
+class CommitmentLog:
+    """Commitment snapshots kept as changes: snapshot 0 is the scenario's initial commitments
+    (``commitment.initial`` between actors, 100 to oneself: a constant, not stored); snapshot
+    ``s > 0`` of a run is the entries (``from * actors + to``) that changed since snapshot
+    ``s - 1`` and their values then. Matrices are rebuilt on request (:meth:`snapshot`,
+    :meth:`dense`); the model fills the log (:meth:`add`, :meth:`merge`)."""
+
+    def __init__(self, runs: int, actors: int, initial: int):
+        self.runs, self.actors, self.initial = runs, actors, initial
+        self.index_dtype = np.dtype(np.uint32 if actors * actors <= 2**32 else np.int64)
+        # parts: (first snapshot s0, first run lo, starts[k, runs + 1], idx, val): snapshot
+        # s0 + i of run lo + r changed idx[starts[i, r]:starts[i, r + 1]] to val[...]
+        self._parts: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.nbytes = 0
+
+    def initial_matrices(self, runs: int) -> np.ndarray:
+        """The first year's commitments of ``runs`` runs, ``[run, from, to]`` (int8)."""
+        c = np.full((runs, self.actors, self.actors), self.initial, dtype=np.int8)
+        idx = np.arange(self.actors)
+        c[:, idx, idx] = 100
+        return c
+
+    def add(self, s: int, lo: int, starts: np.ndarray, idx: np.ndarray, val: np.ndarray):
+        """Snapshot ``s`` of runs ``lo, lo + 1, ...``: run ``lo + r`` changed the entries
+        ``idx[starts[r]:starts[r + 1]]`` to ``val[...]``."""
+        self._parts.append((s, lo, starts[None, :], idx, val))
+        self.nbytes += starts.nbytes + idx.nbytes + val.nbytes
+
+    def merge(self, lo: int) -> None:
+        """Join the trailing parts of runs ``lo, ...`` (consecutive snapshots) into one."""
+        k = len(self._parts)
+        while k > 0 and self._parts[k - 1][1] == lo:
+            k -= 1
+        tail = self._parts[k:]
+        if len(tail) < 2:
+            return
+        sizes = np.cumsum([0] + [p[3].shape[0] for p in tail[:-1]])
+        starts = np.concatenate([p[2] + off for p, off in zip(tail, sizes, strict=True)])
+        idx = np.concatenate([p[3] for p in tail])
+        val = np.concatenate([p[4] for p in tail])
+        del self._parts[k:]
+        self._parts.append((tail[0][0], lo, starts, idx, val))
+
+    def _by_snapshot(self, upto: int) -> dict[int, list[tuple[int, int]]]:
+        by: dict[int, list[tuple[int, int]]] = {}
+        for p, (s0, _, starts, _, _) in enumerate(self._parts):
+            for i in range(starts.shape[0]):
+                if s0 + i <= upto:
+                    by.setdefault(s0 + i, []).append((p, i))
+        return by
+
+    def _apply(self, out: np.ndarray, p: int, i: int) -> None:
+        _, lo, starts, idx, val = self._parts[p]
+        runs = starts.shape[1] - 1
+        K.apply_changes(out[lo : lo + runs].reshape(runs, -1), idx, val, starts[i])
+
+    def changes(self) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+        """``(snapshot, run, entry, value)`` arrays of every change, snapshot by snapshot and
+        within one in run order (entries ``from * actors + to``)."""
+        by = self._by_snapshot(1 << 62)
+        for s in sorted(by):
+            for p, i in sorted(by[s], key=lambda pi: self._parts[pi[0]][1]):
+                _, lo, starts, idx, val = self._parts[p]
+                st = starts[i]
+                a, b = st[0], st[-1]
+                run = lo + np.repeat(np.arange(st.shape[0] - 1), np.diff(st))
+                yield s, run, idx[a:b], val[a:b]
+
+    def snapshot(self, s: int) -> np.ndarray:
+        """Snapshot ``s``: commitments ``[run, from, to]`` of every run."""
+        out = self.initial_matrices(self.runs)
+        by = self._by_snapshot(s)
+        for t in sorted(by):
+            for p, i in by[t]:
+                self._apply(out, p, i)
+        return out
+
+    def dense(self, snapshots: int) -> np.ndarray:
+        """The first ``snapshots`` snapshots, ``[snapshot, run, from, to]``."""
+        n = self.actors
+        out = np.empty((snapshots, self.runs, n, n), dtype=np.int8)
+        if snapshots == 0:
+            return out
+        out[0] = self.initial_matrices(self.runs)
+        by = self._by_snapshot(snapshots - 1)
+        for s in range(1, snapshots):
+            out[s] = out[s - 1]
+            for p, i in by.get(s, []):
+                self._apply(out[s], p, i)
+        return out
+
+
 class TributeResult(Result):
     """Everything recorded of a tribute simulation.
 
@@ -116,19 +209,55 @@ class TributeResult(Result):
     actor's share, actors above the dominance share); ``wealth[s, run, actor]`` at the end of
     year ``wealth_years[s]``; ``commitment[s, run, from, to]`` at ``snapshot_years[s]`` (the
     wealth is stored at those years too).
+
+    ``commitment`` may be given as a :class:`CommitmentLog` (what the model gives): the
+    matrices of every snapshot are then built when :attr:`commitment` is first read
+    (:meth:`commitment_at` builds one snapshot), and ``_clusters`` holds the clusters the
+    model found at each snapshot.
     """
 
-    scenario: TributeScenario
-    policy: str
-    events: np.ndarray
-    stats: np.ndarray
-    wealth_years: list[int]
-    wealth: np.ndarray
-    snapshot_years: list[int]
-    commitment: np.ndarray
-    years_done: int
-    _clusters: tuple | None = field(default=None, repr=False)
     metrics = METRICS
+
+    def __init__(
+        self,
+        scenario: TributeScenario,
+        policy: str,
+        events: np.ndarray,
+        stats: np.ndarray,
+        wealth_years: list[int],
+        wealth: np.ndarray,
+        snapshot_years: list[int],
+        commitment: np.ndarray | CommitmentLog,
+        years_done: int,
+        _clusters: tuple | None = None,
+    ):
+        self.scenario = scenario
+        self.policy = policy
+        self.events = events
+        self.stats = stats
+        self.wealth_years = wealth_years
+        self.wealth = wealth
+        self.snapshot_years = snapshot_years
+        self.years_done = years_done
+        self._clusters = _clusters
+        self._log = commitment if isinstance(commitment, CommitmentLog) else None
+        self._dense = None if isinstance(commitment, CommitmentLog) else commitment
+
+    @property
+    def commitment(self) -> np.ndarray:
+        """Commitments ``[snapshot, run, from, to]`` (int8, percent) at ``snapshot_years``:
+        runs x actors^2 bytes a snapshot, built from the log on first reading."""
+        if self._dense is None:
+            assert self._log is not None
+            self._dense = self._log.dense(len(self.snapshot_years))
+        return self._dense
+
+    def commitment_at(self, year: int) -> np.ndarray:
+        """Commitments ``[run, from, to]`` at the end of ``year`` (a snapshot year)."""
+        s = self.snapshot_years.index(year)
+        if self._dense is not None or self._log is None:
+            return self.commitment[s]
+        return self._log.snapshot(s)
 
     def _headline(self) -> str:
         sc = self.scenario
@@ -244,32 +373,89 @@ class TributeResult(Result):
             cols[key] = pa.array(flat, mask=flat < 0)
         return pa.table(cols)
 
-    def wealth_table(self) -> pa.Table:
-        """One row per stored year, run and actor: wealth at the end of the year."""
-        S, R, N = self.wealth.shape
-        yrs = np.asarray(self.wealth_years, dtype=np.int32)
-        return pa.table(
-            {
-                "run": pa.array(np.tile(np.repeat(np.arange(R, dtype=np.int64), N), S)),
-                "year": pa.array(np.repeat(yrs, R * N)),
-                "actor": pa.array(np.tile(np.arange(N, dtype=np.int32), S * R)),
-                "wealth": pa.array(self.wealth.reshape(-1)),
-            }
-        )
+    def wealth_tables(self) -> Iterator[pa.Table]:
+        """``wealth.parquet`` a stored year at a time: one row per run and actor (columns
+        ``run``, ``year``, ``actor``, ``wealth`` at the end of the year)."""
+        _, R, N = self.wealth.shape
+        run = pa.array(np.repeat(np.arange(R, dtype=np.int64), N))
+        actor = pa.array(np.tile(np.arange(N, dtype=np.int32), R))
+        for s, yr in enumerate(self.wealth_years):
+            yield pa.table(
+                {
+                    "run": run,
+                    "year": pa.array(np.full(R * N, yr, dtype=np.int32)),
+                    "actor": actor,
+                    "wealth": pa.array(self.wealth[s].reshape(-1)),
+                }
+            )
 
-    def commitment_table(self) -> pa.Table:
-        """One row per snapshot year, run and ordered pair: commitment of ``from`` to ``to``."""
-        S, R, N, _ = self.commitment.shape
-        yrs = np.asarray(self.snapshot_years, dtype=np.int32)
-        return pa.table(
-            {
-                "year": pa.array(np.repeat(yrs, R * N * N)),
-                "run": pa.array(np.tile(np.repeat(np.arange(R, dtype=np.int64), N * N), S)),
-                "from": pa.array(np.tile(np.repeat(np.arange(N, dtype=np.int32), N), S * R)),
-                "to": pa.array(np.tile(np.arange(N, dtype=np.int32), S * R * N)),
-                "commitment": pa.array(self.commitment.reshape(-1).astype(np.int16)),
-            }
-        )
+    def commitment_tables(self) -> Iterator[pa.Table]:
+        """``commitment.parquet`` a snapshot at a time, as changes: one row per snapshot year,
+        run and ordered pair whose commitment (percent) differs from the previous snapshot's
+        (columns ``year``, ``run``, ``from``, ``to``, ``commitment``). The first snapshot
+        (year 0) is the scenario's ``commitment.initial`` between actors and 100 to oneself,
+        so it has no rows; the matrix of a run at a snapshot year is the initial one with
+        every row up to that year applied in order (:func:`read_commitment`)."""
+        n = self.actors
+        yrs = self.snapshot_years
+        if self._log is not None and self._dense is None:
+            for s, run, idx, val in self._log.changes():
+                yield _changes_table(yrs[s], run, idx, val, n)
+            return
+        c = self.commitment
+        for s in range(1, c.shape[0]):
+            prev, cur = c[s - 1].reshape(c.shape[1], -1), c[s].reshape(c.shape[1], -1)
+            run, idx = np.nonzero(prev != cur)
+            yield _changes_table(yrs[s], run, idx, cur[run, idx], n)
+
+
+def _changes_table(year: int, run, idx, val, n: int) -> pa.Table:
+    idx = np.asarray(idx, dtype=np.int64)
+    return pa.table(
+        {
+            "year": pa.array(np.full(idx.shape[0], year, dtype=np.int32)),
+            "run": pa.array(np.asarray(run, dtype=np.int64)),
+            "from": pa.array((idx // n).astype(np.int32)),
+            "to": pa.array((idx % n).astype(np.int32)),
+            "commitment": pa.array(np.asarray(val, dtype=np.int16)),
+        }
+    )
+
+
+def read_commitment(path: str | Path, *, year: int, run: int = 0) -> np.ndarray:
+    """The commitment matrix ``[from, to]`` (percent) of ``run`` at the end of ``year`` (a
+    snapshot year) from a ``backscratch run`` folder of a tribute scenario: its scenario's
+    initial commitments with the changes of ``commitment.parquet`` up to ``year`` applied.
+
+    Parameters
+    ----------
+    path : str or Path
+        The results folder (holding ``scenario.yaml`` and ``commitment.parquet``).
+    year : int
+        A year at which commitments were stored.
+    run : int, default 0
+        Which run.
+    """
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from backscratch.core.errors import ScenarioError
+    from backscratch.core.schema import load_scenario
+
+    folder = Path(path)
+    sc = load_scenario(folder / "scenario.yaml")
+    if not isinstance(sc, TributeScenario):
+        raise ScenarioError(f"{folder}: not the folder of a tribute run")
+    n = sc.actors
+    mat = np.full((n, n), sc.commitment.initial, dtype=np.int8)
+    np.fill_diagonal(mat, 100)
+    t = pq.read_table(
+        folder / "commitment.parquet",
+        filters=[("run", "=", run), ("year", "<=", year)],
+    )
+    t = t.take(pc.sort_indices(t, [("year", "ascending")]))
+    mat[t["from"].to_numpy(), t["to"].to_numpy()] = t["commitment"].to_numpy()
+    return mat
 
 
 @dataclass(eq=False, repr=False)
