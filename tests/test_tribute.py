@@ -484,3 +484,14 @@ def test_cli_run_and_compare_tribute(capsys, tmp_path):
     ):
         code, _, err = cli(capsys, *args)
         assert code == 2 and needle in err and err.count("\n") == 1
+
+
+def test_clusters_from_the_tracked_links_equal_those_from_every_pair():
+    sc = load_scenario("tribute", {"runs": 30, "years": 80, "actors": 15})
+    res = TributeModel(sc).run()
+    th = sc.commitment.cluster_threshold
+    for s, yr in enumerate(res.snapshot_years):
+        full = K.clusters(res.commitment[s], res.wealth_at(yr), th)
+        for k in range(3):
+            np.testing.assert_array_equal(res._clusters[k][s], full[k])
+    assert res._clusters[0][-1].max() >= 1  # clusters formed, so the check has bite

@@ -406,38 +406,47 @@ def clusters(C, W, threshold):
                     placed[a] = False
                     placed[b] = False
         order = np.argsort(-W[r], kind="mergesort")  # wealthiest first, stable
-        for s in range(n):
-            seed = order[s]
-            if placed[seed]:
-                continue
-            n_linked = 0
-            for t in range(n):
-                cand = order[t]
-                if not placed[cand] and cand != seed:
-                    if C[r, cand, seed] >= threshold and C[r, seed, cand] >= threshold:
-                        linked[n_linked] = cand
-                        n_linked += 1
-            size = 1
-            group[0] = seed
-            for t in range(n_linked):
-                cand = linked[t]
-                ok = True
-                for g in range(size):
-                    m = group[g]
-                    if C[r, cand, m] < threshold or C[r, m, cand] < threshold:
-                        ok = False
-                        break
-                if ok:
-                    group[size] = cand
-                    size += 1
-            if size >= 2:
-                for g in range(size):
-                    placed[group[g]] = True
-                count[r] += 1
-                members[r] += size
-                if size > largest[r]:
-                    largest[r] = size
+        _grow_clusters(C[r], order, placed, group, linked, threshold, count, largest, members, r)
     return count, largest, members
+
+
+@njit(cache=True)
+def _grow_clusters(Cr, order, placed, group, linked, threshold, count, largest, members, r):
+    """The greedy growth of :func:`clusters` over the actors ``order`` (wealthiest first)
+    of run ``r`` (commitments ``Cr``): adds its clusters to ``count[r]``, ``largest[r]``,
+    ``members[r]`` and marks their members ``placed``."""
+    m = order.shape[0]
+    for s in range(m):
+        seed = order[s]
+        if placed[seed]:
+            continue
+        n_linked = 0
+        for t in range(m):
+            cand = order[t]
+            if not placed[cand] and cand != seed:
+                if Cr[cand, seed] >= threshold and Cr[seed, cand] >= threshold:
+                    linked[n_linked] = cand
+                    n_linked += 1
+        size = 1
+        group[0] = seed
+        for t in range(n_linked):
+            cand = linked[t]
+            ok = True
+            for g in range(size):
+                mm = group[g]
+                if Cr[cand, mm] < threshold or Cr[mm, cand] < threshold:
+                    ok = False
+                    break
+            if ok:
+                group[size] = cand
+                size += 1
+        if size >= 2:
+            for g in range(size):
+                placed[group[g]] = True
+            count[r] += 1
+            members[r] += size
+            if size > largest[r]:
+                largest[r] = size
 
 
 # ------------------------------------------------------------------ tracking, snapshots
@@ -518,37 +527,7 @@ def linked_clusters(C, W, links, threshold, count, largest, members):
             placed[nodes[t]] = False
         # stable: the same relative order as sorting every actor, wealthiest first
         order = nodes[:m][np.argsort(key, kind="mergesort")]
-        for s in range(m):
-            seed = order[s]
-            if placed[seed]:
-                continue
-            n_linked = 0
-            for t in range(m):
-                cand = order[t]
-                if not placed[cand] and cand != seed:
-                    if C[r, cand, seed] >= threshold and C[r, seed, cand] >= threshold:
-                        linked[n_linked] = cand
-                        n_linked += 1
-            size = 1
-            group[0] = seed
-            for t in range(n_linked):
-                cand = linked[t]
-                ok = True
-                for g in range(size):
-                    mm = group[g]
-                    if C[r, cand, mm] < threshold or C[r, mm, cand] < threshold:
-                        ok = False
-                        break
-                if ok:
-                    group[size] = cand
-                    size += 1
-            if size >= 2:
-                for g in range(size):
-                    placed[group[g]] = True
-                count[r] += 1
-                members[r] += size
-                if size > largest[r]:
-                    largest[r] = size
+        _grow_clusters(C[r], order, placed, group, linked, threshold, count, largest, members, r)
 
 
 @njit(cache=True)
