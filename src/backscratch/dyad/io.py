@@ -210,13 +210,14 @@ def stream_run(
             writer.close()
 
     store.write_with(path, write)
+    summary = summary_from(chunks, scenario.domestic.hawk_bias)
     summary_doc = {
         "scenario": scenario.name,
         "policy": name,
         "runs": n,
         "seed": scenario.seed,
         "version": __version__,
-        "summary": summary_from(chunks, scenario.domestic.hawk_bias),
+        "summary": summary,
     }
     paths = {
         "periods": path,
@@ -224,8 +225,7 @@ def stream_run(
         "summary": store.write_json(summary_doc, out / "summary.json"),
     }
     store.seal(out, "run", paths.values())
-    return StreamedRun(scenario, plan, summary_from(chunks, scenario.domestic.hawk_bias),
-                       equilibrium)  # fmt: skip
+    return StreamedRun(scenario, plan, summary, equilibrium)
 
 
 def write_compare(

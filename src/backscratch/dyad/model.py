@@ -49,10 +49,15 @@ def _available_memory() -> int | None:
         return None
 
 
+def _record_bytes(scenario: Scenario, columns) -> int:
+    """Bytes of the per-period records ``columns`` of every run, ``horizon x runs``."""
+    return scenario.horizon * scenario.runs * sum(np.dtype(c.dtype).itemsize for c in columns)
+
+
 def check_memory(scenario: Scenario, columns) -> None:
     """A one-line error, before any work, when the per-period records of every run (``columns``
     for ``horizon x runs``) cannot fit in the memory this machine has available."""
-    need = scenario.horizon * scenario.runs * sum(np.dtype(c.dtype).itemsize for c in columns)
+    need = _record_bytes(scenario, columns)
     available = _available_memory()
     if available is not None and need > 0.8 * available:
         raise ScenarioError.bad(
@@ -71,7 +76,7 @@ def check_disk(scenario: Scenario, columns, out) -> None:
     import shutil
     from pathlib import Path
 
-    need = scenario.horizon * scenario.runs * sum(np.dtype(c.dtype).itemsize for c in columns)
+    need = _record_bytes(scenario, columns)
     where = Path(out).resolve()
     while not where.exists() and where != where.parent:
         where = where.parent

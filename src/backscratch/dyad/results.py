@@ -278,35 +278,35 @@ class DyadResult(Result):
             f"cooperation rate {coop:.3f}"
         )
 
-    def discounted(self, values: str | np.ndarray) -> np.ndarray:
-        """Per-run discounted total of a column (or an array of the same shape):
+    def discounted(self, values: str | np.ndarray, runs: slice = slice(None)) -> np.ndarray:
+        """Per-run discounted total of a column (of ``runs``) or of an array of that shape:
         sum over t of delta^t * value_t."""
-        arr = self.records[values] if isinstance(values, str) else values
+        arr = self.records[values][:, runs] if isinstance(values, str) else values
         return (self.scenario.shadow ** np.arange(self.scenario.horizon)) @ arr
 
-    def toughness(self) -> np.ndarray:
+    def toughness(self, runs: slice = slice(None)) -> np.ndarray:
         """Per-run discounted toughness, in payoff units: the value to D of the demands backed
         by a threat, minus the rewards paid (docs/model.md, Domestic politics)."""
         r = self.records
         value = self.scenario.demander.value
-        backed = np.where(self.plan.threat[:, None], value * r["demand"], 0.0)
-        return self.discounted(backed - r["transfer"])
+        backed = np.where(self.plan.threat[:, None], value * r["demand"][:, runs], 0.0)
+        return self.discounted(backed - r["transfer"][:, runs])
 
-    def broken_promises(self) -> np.ndarray:
+    def broken_promises(self, runs: slice = slice(None)) -> np.ndarray:
         """``[t, run]``: 1 where the target complied with an offer of a positive reward and
         the reward was not delivered."""
         r = self.records
-        promised = (r["response"] == COMPLIED) & self.plan.offer[:, None]
-        promised &= self.scenario.offer.price * r["demand"] > 0
-        return (promised & (r["transfer"] == 0)).astype(float)
+        promised = (r["response"][:, runs] == COMPLIED) & self.plan.offer[:, None]
+        promised &= self.scenario.offer.price * r["demand"][:, runs] > 0
+        return (promised & (r["transfer"][:, runs] == 0)).astype(float)
 
-    def audience_costs(self) -> np.ndarray:
+    def audience_costs(self, runs: slice = slice(None)) -> np.ndarray:
         """Per-run discounted audience costs: of backing down from threats and of breaking
         promises."""
         d = self.scenario.domestic
-        backdowns = self.discounted(self.records["backed_down"].astype(float))
+        backdowns = self.discounted(self.records["backed_down"][:, runs].astype(float))
         return d.audience_cost * backdowns + d.promise_cost * self.discounted(
-            self.broken_promises()
+            self.broken_promises(runs)
         )
 
     def leader_payoff(self, hawk_bias: float | None = None) -> float:
@@ -341,17 +341,7 @@ class DyadResult(Result):
         moved = r["belief"][1:] - r["belief"][:-1]
         offers = made & self.plan.offer[:, None]
         latency = r["latency"]
-        disc = self.scenario.shadow ** np.arange(self.scenario.horizon)
-        value = self.scenario.demander.value
-        backed = np.where(self.plan.threat[:, None], value * demand, 0.0)
-        tough = disc @ (backed - r["transfer"])
-        d = self.scenario.domestic
-        promised = (resp == COMPLIED) & self.plan.offer[:, None]
-        promised &= self.scenario.offer.price * demand > 0
-        broken = (promised & (r["transfer"] == 0)).astype(float)
-        audience = d.audience_cost * (disc @ r["backed_down"].astype(float))
-        audience = audience + d.promise_cost * (disc @ broken)
-        pay_d = disc @ r["payoff_demander"]
+        pay_d = self.discounted("payoff_demander", runs)
         out = {
             "runs": float(resp.shape[1]),
             "cells": float(resp.size),
@@ -360,8 +350,8 @@ class DyadResult(Result):
             "punished": float(r["punished"].sum()),
             "backed_down": float(r["backed_down"].sum()),
             "demander": float(pay_d.sum()),
-            "target": float((disc @ r["payoff_target"]).sum()),
-            "third": float((disc @ r["payoff_third_parties"]).sum()),
+            "target": float(self.discounted("payoff_target", runs).sum()),
+            "third": float(self.discounted("payoff_third_parties", runs).sum()),
             "transfer": float(r["transfer"].sum()),
             "offers": float(offers.sum()),
             "exchanges": float((offers & (r["transfer"] > 0)).sum()),
@@ -369,8 +359,8 @@ class DyadResult(Result):
             "entries": float(entries.sum()),
             "final_latency": float(latency[-1].sum()),
             "crossed": float((latency >= self.scenario.hedging.threshold).any(axis=0).sum()),
-            "leader0": float((pay_d - audience).sum()),
-            "toughness": float(tough.sum()),
+            "leader0": float((pay_d - self.audience_costs(runs)).sum()),
+            "toughness": float(self.toughness(runs).sum()),
         }
         for name, values, code, needs_next in (
             ("growth_c", step, COMPLIED, True), ("growth_r", step, RESISTED, True),
