@@ -18,6 +18,25 @@ import pyarrow.parquet as pq
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3, "write_statistics": True}
 
 
+def parquet_options(schema: pa.Schema) -> dict:
+    """:data:`PARQUET_OPTIONS` for a table of ``schema``, with two exceptions for
+    floating-point columns: no dictionary (a simulated float rarely repeats, and trying one
+    costs about a third of the write) and LZ4 instead of zstd (such columns barely compress
+    either way; LZ4 writes them about 2.5x faster for about a fifth more bytes). Measured on
+    ``oye-dyad``'s ``periods.parquet``; every other column keeps zstd and its dictionary."""
+    floats = [f.name for f in schema if pa.types.is_floating(f.type)]
+    return {
+        **PARQUET_OPTIONS,
+        "compression": {
+            f.name: "lz4" if f.name in floats else PARQUET_OPTIONS["compression"] for f in schema
+        },
+        "compression_level": {
+            f.name: 1 if f.name in floats else PARQUET_OPTIONS["compression_level"] for f in schema
+        },
+        "use_dictionary": [f.name for f in schema if f.name not in floats],
+    }
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -40,7 +59,8 @@ def _atomic(path: Path, write) -> Path:
 
 def write_parquet(table: pa.Table, path: str | Path) -> Path:
     """Write ``table`` as zstd Parquet at ``path``, atomically."""
-    return _atomic(Path(path), lambda tmp: pq.write_table(table, tmp, **PARQUET_OPTIONS))
+    options = parquet_options(table.schema)
+    return _atomic(Path(path), lambda tmp: pq.write_table(table, tmp, **options))
 
 
 def write_with(path: str | Path, write) -> Path:

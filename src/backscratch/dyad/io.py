@@ -21,6 +21,7 @@ wrote it (:class:`~backscratch.dyad.results.DyadResult`,
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -172,42 +173,64 @@ def stream_run(
     pending: list[pa.Table] = []
     held = 0
 
-    def flush(writer, final: bool) -> int:
-        nonlocal pending
+    def full_groups(final: bool) -> list[pa.Table]:
+        """Cut what is pending into whole row groups (and, at the end, the rest)."""
+        nonlocal pending, held
         buffered = pa.concat_tables(pending) if pending else None
         pending = []
         if buffered is None:
-            return 0
+            return []
         rows = buffered.num_rows
         cut = rows if final else rows - rows % ROW_GROUP
-        for off in range(0, cut, ROW_GROUP):
-            writer.write_table(buffered.slice(off, min(ROW_GROUP, cut - off)),
-                               row_group_size=ROW_GROUP)  # fmt: skip
+        groups = [
+            buffered.slice(off, min(ROW_GROUP, cut - off)) for off in range(0, cut, ROW_GROUP)
+        ]
         if cut < rows:
             pending = [buffered.slice(cut)]
-        return rows - cut
+        held = rows - cut
+        return groups
 
     def write(tmp):
         nonlocal held
+        # One thread compresses and writes the row groups (pyarrow releases the GIL) while
+        # the next block is simulated; one batch in flight at a time, so memory stays bounded
+        # and the groups reach the file in order (the same bytes as one thread).
         writer = None
-        for start in range(0, n, block):
-            m = min(block, n - start)
-            model = DyadModel(scenario.with_updates(runs=m), policy, compliance=table,
-                              first_run=start)  # fmt: skip
-            result = model.run()
-            chunks.extend(result.partials())
-            part = result.to_arrow(first_run=start)
-            if writer is None:
-                writer = pq.ParquetWriter(tmp, part.schema, **store.PARQUET_OPTIONS)
-            pending.append(part)
-            held += part.num_rows
-            if held >= ROW_GROUP:
-                held = flush(writer, final=False)
-            if progress:
-                progress(min(start + block, n), n)
-        if writer is not None:
-            flush(writer, final=True)
-            writer.close()
+        inflight: Future | None = None
+
+        def put(groups: list[pa.Table]) -> None:
+            nonlocal inflight
+            if inflight is not None:
+                inflight.result()
+            inflight = pool.submit(_write_groups, writer, groups)
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            try:
+                for start in range(0, n, block):
+                    m = min(block, n - start)
+                    model = DyadModel(scenario.with_updates(runs=m), policy, compliance=table,
+                                      first_run=start)  # fmt: skip
+                    result = model.run()
+                    chunks.extend(result.partials())
+                    part = result.to_arrow(first_run=start)
+                    if writer is None:
+                        writer = pq.ParquetWriter(tmp, part.schema,
+                                                  **store.parquet_options(part.schema))  # fmt: skip
+                    pending.append(part)
+                    if held + part.num_rows >= ROW_GROUP:
+                        put(full_groups(final=False))
+                    else:
+                        held += part.num_rows
+                    if progress:
+                        progress(min(start + block, n), n)
+                if writer is not None:
+                    put(full_groups(final=True))
+                    inflight.result()  # put() just set it
+            finally:
+                if inflight is not None:
+                    wait([inflight])  # the file is closed only once nothing writes to it
+                if writer is not None:
+                    writer.close()
 
     store.write_with(path, write)
     summary = summary_from(chunks, scenario.domestic.hawk_bias)
@@ -226,6 +249,11 @@ def stream_run(
     }
     store.seal(out, "run", paths.values())
     return StreamedRun(scenario, plan, summary, equilibrium)
+
+
+def _write_groups(writer, groups: list[pa.Table]) -> None:
+    for group in groups:
+        writer.write_table(group, row_group_size=ROW_GROUP)
 
 
 def write_compare(
