@@ -65,6 +65,16 @@ ForceOpt = Annotated[
     ),
 ]
 
+KeepPeriodsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keep-periods",
+        help="With --out: hold every run's per-period records in memory and write them at "
+        "once (the same files; memory grows with runs x periods) instead of streaming them "
+        "block by block.",
+    ),
+]
+
 RunsOpt = Annotated[
     int | None, typer.Option("--runs", help="Number of runs (overrides the scenario).")
 ]

@@ -15,6 +15,7 @@ from rich.table import Table
 from backscratch.cli.common import (
     ForceOpt,
     Format,
+    KeepPeriodsOpt,
     RunsOpt,
     ScenarioArg,
     SeedOpt,
@@ -33,6 +34,14 @@ from backscratch.cli.common import (
 )
 from backscratch.core.errors import ScenarioError
 from backscratch.dyad.codes import DEFAULT_POLICIES
+
+
+def check_keep_periods(keep: bool, out_dir: Path | None, model: str) -> None:
+    """``--keep-periods`` only means something for a dyad run or comparison with ``--out``."""
+    if keep and out_dir is None:
+        raise ScenarioError("--keep-periods: needs --out (without it nothing is streamed)")
+    if keep and model != "dyad":
+        raise ScenarioError(f"--keep-periods: the {model} model has no per-period records")
 
 
 def _domestic_table(dom: dict) -> Table:
@@ -307,6 +316,7 @@ def run(
         Path | None,
         typer.Option("--out", help="Write periods.parquet, scenario.yaml, summary.json here."),
     ] = None,
+    keep_periods: KeepPeriodsOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Simulate a scenario, print a summary and optionally write per-period Parquet results."""
@@ -316,13 +326,14 @@ def run(
 
     check_out_dir(out_dir)
     sc = scenario_from(scenario, runs, seed, set_, "run", ("dyad", "tribute"))
+    check_keep_periods(keep_periods, out_dir, sc.model)
     claim_out(out_dir, "run", force)
     if sc.model == "tribute":
         from backscratch.cli.tribute import run_tribute
 
         return run_tribute(out, sc, policy, out_dir)
     result: Any
-    if out_dir is not None:  # block by block: memory bounded by the block, not by runs
+    if out_dir is not None and not keep_periods:  # block by block: memory bounded by a block
         if policy is not None:
             from backscratch.dyad.api import check_policies
 
@@ -331,6 +342,8 @@ def run(
     else:
         result = api.run(sc, policy=policy)
         assert isinstance(result, DyadResult)
+        if out_dir is not None:
+            io.write_run(result, out_dir)
     out.print(
         _summary_table(
             f"{sc.name}: {sc.runs} runs × {sc.horizon} periods, seed {sc.seed}",
@@ -364,6 +377,7 @@ def compare(
         Path | None,
         typer.Option("--out", help="Write compare.json, scenario.yaml, periods.parquet here."),
     ] = None,
+    keep_periods: KeepPeriodsOpt = False,
     frontier: Annotated[
         bool,
         typer.Option(
@@ -384,6 +398,7 @@ def compare(
     names = policy_names(policies)
     if eta is not None and sc.model == "dyad":
         parse_values(eta, "--eta", minimum=0.0)  # checked before anything is replaced
+    check_keep_periods(keep_periods, out_dir, sc.model)
     claim_out(out_dir, "compare", force)
     if sc.model == "tribute":
         from backscratch.cli.tribute import compare_tribute
@@ -394,14 +409,22 @@ def compare(
     from backscratch.dyad.results import CONTRACT, Comparison
 
     etas = parse_values(eta, "--eta", minimum=0.0) if eta is not None else None
-    result = api.compare(sc, policies=names, etas=etas)
+    result: Any
+    if out_dir is not None and not keep_periods:  # each policy block by block
+        from backscratch.dyad.api import check_policies
+
+        result = io.stream_compare(sc, out_dir, policies=check_policies(names, sc), etas=etas)
+    else:
+        result = api.compare(sc, policies=names, etas=etas)
     assert isinstance(result, Comparison)
     domestic = result.domestic()
     diags = _diagnostics(result.results) if out_dir is not None or fmt is not Format.json else {}
     if frontier and {"blackmail", "backscratching"} <= set(result.results):
         result.frontier = api.threat_frontier(sc).summary()
-    if out_dir is not None:
+    if out_dir is not None and keep_periods:
         io.write_compare(result, out_dir, diagnostics=diags)
+    elif out_dir is not None:
+        io.finish_compare(result, out_dir, diagnostics=diags)
     summary = result.summary()
     if fmt is Format.json:
         contract = {

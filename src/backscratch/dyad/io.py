@@ -21,6 +21,7 @@ wrote it (:class:`~backscratch.dyad.results.DyadResult`,
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
@@ -117,14 +118,18 @@ the same bytes as one written at once."""
 
 
 class StreamedRun:
-    """What :func:`stream_run` computed: the scenario, the instrument plan, the summary (from
-    the chunk sums: the same as the in-memory result's) and the target's equilibrium
-    diagnostics; no per-period records (they are in the folder's ``periods.parquet``)."""
+    """What :func:`stream_run` (or :func:`stream_compare`, for each policy) computed: the
+    scenario, the instrument plan, the summary and the leader's line (from the chunk sums: the
+    same as the in-memory result's) and the target's equilibrium diagnostics; no per-period
+    records (they are in the folder's ``periods.parquet``)."""
 
-    def __init__(self, scenario: Scenario, plan, summary: dict[str, Any], equilibrium: dict):
+    def __init__(self, scenario: Scenario, plan, chunks: list[dict[str, float]], equilibrium: dict):
+        from backscratch.dyad.results import leader_line_from, summary_from
+
         self.scenario = scenario
         self.plan = plan
-        self._summary = summary
+        self._summary = summary_from(chunks, scenario.domestic.hawk_bias)
+        self._line = leader_line_from(chunks)
         self._equilibrium = equilibrium
 
     @property
@@ -134,8 +139,141 @@ class StreamedRun:
     def summary(self) -> dict[str, Any]:
         return dict(self._summary)
 
+    def leader_line(self) -> tuple[float, float]:
+        """The leader's mean payoff as a line in the hawk bias: (at eta = 0, slope)."""
+        return self._line
+
     def diagnostics(self) -> dict[str, Any]:
         return dict(self._equilibrium)
+
+
+def _block_of(scenario: Scenario, block: int | None) -> int:
+    from backscratch.core import rng
+
+    if block is None:
+        block = max(1, STREAM_ROWS // (scenario.horizon * rng.BLOCK)) * rng.BLOCK
+    if block <= 0 or block % rng.BLOCK:
+        raise ValueError(f"block must be a positive multiple of {rng.BLOCK}, got {block}")
+    return block
+
+
+class _PolicyStream:
+    """One policy simulated ``block`` runs at a time: :meth:`tables` yields each block's
+    per-period table (``plain``: ``date`` and ``policy`` as plain strings, as a comparison's
+    file has them) and keeps its chunk sums; :meth:`result` sums them up afterwards."""
+
+    def __init__(self, scenario: Scenario, policy: str | None, block: int, plain: bool = False):
+        from backscratch.dyad.model import DyadModel
+
+        self.scenario, self.policy, self.block, self.plain = scenario, policy, block, plain
+        first = DyadModel(scenario.with_updates(runs=min(block, scenario.runs)), policy)
+        self.compliance, self.plan = first.compliance, first.plan
+        self.equilibrium: dict[str, Any] = dict(first.equilibrium or {})
+        self.chunks: list[dict[str, float]] = []
+
+    def tables(self, progress=None) -> Iterator[pa.Table]:
+        from backscratch.dyad.model import DyadModel
+
+        sc, n = self.scenario, self.scenario.runs
+        for start in range(0, n, self.block):
+            m = min(self.block, n - start)
+            model = DyadModel(sc.with_updates(runs=m), self.policy, compliance=self.compliance,
+                              first_run=start)  # fmt: skip
+            result = model.run()
+            self.chunks.extend(result.partials())
+            part = result.to_arrow(first_run=start)
+            if self.plain:
+                part = plain_strings(part)
+            yield part
+            if progress:
+                progress(m)
+
+    def result(self) -> StreamedRun:
+        return StreamedRun(self.scenario, self.plan, self.chunks, self.equilibrium)
+
+
+def plain_strings(table: pa.Table) -> pa.Table:
+    """``table`` with ``date`` and ``policy`` as plain strings (not dictionaries): one type
+    for every policy's rows of a comparison's file."""
+    for name in ("date", "policy"):
+        i = table.schema.get_field_index(name)
+        table = table.set_column(i, name, table[name].cast(pa.string()))
+    return table
+
+
+def _write_streamed(path: Path, tables: Iterable[pa.Table]) -> Path:
+    """Write ``tables`` (in order, as they are produced) to one Parquet file at ``path``,
+    atomically, in row groups of :data:`ROW_GROUP` rows whatever the tables' sizes: the same
+    bytes as the concatenated table written at once. One thread compresses and writes the
+    row groups (pyarrow releases the GIL) while the caller produces the next table; one batch
+    is in flight at a time, so memory stays bounded and the groups reach the file in order."""
+    pending: list[pa.Table] = []
+    held = 0
+
+    def full_groups(final: bool) -> list[pa.Table]:
+        nonlocal pending, held
+        buffered = pa.concat_tables(pending) if pending else None
+        pending = []
+        if buffered is None:
+            return []
+        rows = buffered.num_rows
+        cut = rows if final else rows - rows % ROW_GROUP
+        groups = [
+            buffered.slice(off, min(ROW_GROUP, cut - off)) for off in range(0, cut, ROW_GROUP)
+        ]
+        if cut < rows:
+            pending = [buffered.slice(cut)]
+        held = rows - cut
+        return groups
+
+    def write(tmp):
+        nonlocal held
+        writer = None
+        inflight: Future | None = None
+
+        def put(groups: list[pa.Table]) -> None:
+            nonlocal inflight
+            if inflight is not None:
+                inflight.result()
+            inflight = pool.submit(_write_groups, writer, groups)
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            try:
+                for part in tables:
+                    if writer is None:
+                        options = store.parquet_options(part.schema)
+                        writer = pq.ParquetWriter(tmp, part.schema, **options)
+                    pending.append(part)
+                    if held + part.num_rows >= ROW_GROUP:
+                        put(full_groups(final=False))
+                    else:
+                        held += part.num_rows
+                if writer is not None:
+                    put(full_groups(final=True))
+                    inflight.result()  # put() just set it
+            finally:
+                if inflight is not None:
+                    wait([inflight])  # the file is closed only once nothing writes to it
+                if writer is not None:
+                    writer.close()
+
+    return store.write_with(path, write)
+
+
+def _write_groups(writer, groups: list[pa.Table]) -> None:
+    for group in groups:
+        writer.write_table(group, row_group_size=ROW_GROUP)
+
+
+def _counter(progress, total: int):
+    done = 0
+
+    def step(m: int) -> None:
+        nonlocal done
+        done += m
+        progress(done, total)
+
+    return step if progress else None
 
 
 def stream_run(
@@ -154,93 +292,23 @@ def stream_run(
     equal :func:`write_run`'s byte for byte (``tests/test_streaming.py``). ``block``
     (a multiple of the random block; default from :data:`STREAM_ROWS`);
     ``progress(done, total)`` after each block."""
-    from backscratch.core import rng
-    from backscratch.dyad.model import DyadModel, check_disk
-    from backscratch.dyad.results import summary_from
+    from backscratch.dyad.model import check_disk
 
-    if block is None:
-        block = max(1, STREAM_ROWS // (scenario.horizon * rng.BLOCK)) * rng.BLOCK
-    if block <= 0 or block % rng.BLOCK:
-        raise ValueError(f"block must be a positive multiple of {rng.BLOCK}, got {block}")
+    block = _block_of(scenario, block)
     check_disk(scenario, COLUMNS, out)
     out = store.begin(out, "run", force=force)
-    n = scenario.runs
-    first = DyadModel(scenario.with_updates(runs=min(block, n)), policy)
-    table, plan, name = first.compliance, first.plan, first.plan.name
-    equilibrium: dict[str, Any] = dict(first.equilibrium or {})
-    chunks: list[dict[str, float]] = []
-    path = out / "periods.parquet"
-    pending: list[pa.Table] = []
-    held = 0
-
-    def full_groups(final: bool) -> list[pa.Table]:
-        """Cut what is pending into whole row groups (and, at the end, the rest)."""
-        nonlocal pending, held
-        buffered = pa.concat_tables(pending) if pending else None
-        pending = []
-        if buffered is None:
-            return []
-        rows = buffered.num_rows
-        cut = rows if final else rows - rows % ROW_GROUP
-        groups = [
-            buffered.slice(off, min(ROW_GROUP, cut - off)) for off in range(0, cut, ROW_GROUP)
-        ]
-        if cut < rows:
-            pending = [buffered.slice(cut)]
-        held = rows - cut
-        return groups
-
-    def write(tmp):
-        nonlocal held
-        # One thread compresses and writes the row groups (pyarrow releases the GIL) while
-        # the next block is simulated; one batch in flight at a time, so memory stays bounded
-        # and the groups reach the file in order (the same bytes as one thread).
-        writer = None
-        inflight: Future | None = None
-
-        def put(groups: list[pa.Table]) -> None:
-            nonlocal inflight
-            if inflight is not None:
-                inflight.result()
-            inflight = pool.submit(_write_groups, writer, groups)
-
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            try:
-                for start in range(0, n, block):
-                    m = min(block, n - start)
-                    model = DyadModel(scenario.with_updates(runs=m), policy, compliance=table,
-                                      first_run=start)  # fmt: skip
-                    result = model.run()
-                    chunks.extend(result.partials())
-                    part = result.to_arrow(first_run=start)
-                    if writer is None:
-                        writer = pq.ParquetWriter(tmp, part.schema,
-                                                  **store.parquet_options(part.schema))  # fmt: skip
-                    pending.append(part)
-                    if held + part.num_rows >= ROW_GROUP:
-                        put(full_groups(final=False))
-                    else:
-                        held += part.num_rows
-                    if progress:
-                        progress(min(start + block, n), n)
-                if writer is not None:
-                    put(full_groups(final=True))
-                    inflight.result()  # put() just set it
-            finally:
-                if inflight is not None:
-                    wait([inflight])  # the file is closed only once nothing writes to it
-                if writer is not None:
-                    writer.close()
-
-    store.write_with(path, write)
-    summary = summary_from(chunks, scenario.domestic.hawk_bias)
+    stream = _PolicyStream(scenario, policy, block)
+    path = _write_streamed(
+        out / "periods.parquet", stream.tables(_counter(progress, scenario.runs))
+    )
+    result = stream.result()
     summary_doc = {
         "scenario": scenario.name,
-        "policy": name,
-        "runs": n,
+        "policy": result.policy,
+        "runs": scenario.runs,
         "seed": scenario.seed,
         "version": __version__,
-        "summary": summary,
+        "summary": result.summary(),
     }
     paths = {
         "periods": path,
@@ -248,12 +316,39 @@ def stream_run(
         "summary": store.write_json(summary_doc, out / "summary.json"),
     }
     store.seal(out, "run", paths.values())
-    return StreamedRun(scenario, plan, summary, equilibrium)
+    return result
 
 
-def _write_groups(writer, groups: list[pa.Table]) -> None:
-    for group in groups:
-        writer.write_table(group, row_group_size=ROW_GROUP)
+def stream_compare(
+    scenario: Scenario,
+    out: str | Path,
+    *,
+    policies: Sequence[str],
+    etas: Any = None,
+    block: int | None = None,
+    force: bool = False,
+    progress: Any = None,
+) -> Comparison:
+    """The first half of :func:`write_compare` without holding every run in memory: each
+    policy in turn simulated ``block`` runs at a time (the common random numbers of
+    :func:`~backscratch.dyad.api.compare`) and appended to the folder's ``periods.parquet``.
+    Returns a :class:`~backscratch.dyad.results.Comparison` of :class:`StreamedRun` results
+    (summaries, leader lines and equilibrium diagnostics; no records, so no
+    :meth:`~backscratch.dyad.results.Comparison.contrast`); :func:`finish_compare` then writes
+    ``compare.json`` (with what else the caller computed) and seals the folder, the same
+    bytes as :func:`write_compare` (``tests/test_streaming.py``)."""
+    from backscratch.dyad.model import check_disk
+
+    block = _block_of(scenario, block)
+    check_disk(scenario, COLUMNS, out, policies=len(policies))
+    out = store.begin(out, "compare", force=force)
+    streams = [_PolicyStream(scenario, p, block, plain=True) for p in policies]
+    step = _counter(progress, scenario.runs * len(policies))
+    tables = (t for s in streams for t in s.tables(step))
+    _write_streamed(out / "periods.parquet", tables)
+    store.write_text(dump_yaml(scenario), out / "scenario.yaml")
+    results: dict[str, Any] = {p: s.result() for p, s in zip(policies, streams, strict=True)}
+    return Comparison(scenario, results, etas=etas)
 
 
 def write_compare(
@@ -269,6 +364,17 @@ def write_compare(
     run and period; the columns of :func:`write_run`'s file), then the seal (as
     :func:`write_run`, ``force`` too)."""
     out = store.begin(out, "compare", force=force)
+    store.write_parquet(comparison.to_arrow(), out / "periods.parquet")
+    store.write_text(dump_yaml(comparison.scenario), out / "scenario.yaml")
+    return finish_compare(comparison, out, diagnostics=diagnostics)
+
+
+def finish_compare(
+    comparison: Comparison, out: str | Path, *, diagnostics: dict[str, Any] | None = None
+) -> dict[str, Path]:
+    """Write ``compare.json`` beside the ``periods.parquet`` and ``scenario.yaml`` already
+    in ``out`` (by :func:`write_compare` or :func:`stream_compare`), then the seal."""
+    out = Path(out)
     s = comparison.summary()
     data = {
         "scenario": s["scenario"],
@@ -283,8 +389,8 @@ def write_compare(
     if comparison.frontier is not None:
         data["threat_frontier"] = comparison.frontier
     paths = {
-        "periods": store.write_parquet(comparison.to_arrow(), out / "periods.parquet"),
-        "scenario": store.write_text(dump_yaml(comparison.scenario), out / "scenario.yaml"),
+        "periods": out / "periods.parquet",
+        "scenario": out / "scenario.yaml",
         "compare": store.write_json(data, out / "compare.json"),
     }
     store.seal(out, "compare", paths.values())

@@ -69,14 +69,15 @@ def check_memory(scenario: Scenario, columns) -> None:
         )
 
 
-def check_disk(scenario: Scenario, columns, out) -> None:
+def check_disk(scenario: Scenario, columns, out, *, policies: int = 1) -> None:
     """A one-line error, before anything is written, when the per-period records of every run
-    (``columns`` for ``horizon x runs``, uncompressed: an upper bound on the Parquet file)
-    cannot fit in the free space of the disk that will hold ``out``."""
+    (``columns`` for ``horizon x runs``, uncompressed: an upper bound on the Parquet file) of
+    each of ``policies`` policies cannot fit in the free space of the disk that will hold
+    ``out``."""
     import shutil
     from pathlib import Path
 
-    need = _record_bytes(scenario, columns)
+    need = _record_bytes(scenario, columns) * policies
     where = Path(out).resolve()
     while not where.exists() and where != where.parent:
         where = where.parent
@@ -87,7 +88,9 @@ def check_disk(scenario: Scenario, columns, out) -> None:
     if need > free:
         raise ScenarioError.bad(
             "runs",
-            f"{scenario.runs} runs x {scenario.horizon} periods need up to "
+            f"{scenario.runs} runs x {scenario.horizon} periods"
+            + (f" x {policies} policies" if policies > 1 else "")
+            + " need up to "
             f"{need / 2**30:.1f} GiB of per-period records, more than the disk holding "
             f"{out} has free ({free / 2**30:.1f} GiB); lower runs or horizon, or use a "
             "sweep, which keeps per-run metrics only",

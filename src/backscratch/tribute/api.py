@@ -76,7 +76,7 @@ def _write_tables(tables, path: Path, schema: pa.Schema) -> Path:
     import pyarrow.parquet as pq
 
     def write(tmp):
-        with pq.ParquetWriter(tmp, schema, **store.PARQUET_OPTIONS) as writer:
+        with pq.ParquetWriter(tmp, schema, **store.parquet_options(schema)) as writer:
             for t in tables:
                 writer.write_table(t)
 
