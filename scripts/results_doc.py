@@ -90,10 +90,11 @@ def render() -> str:
         "",
         "## Per-period records: `periods.parquet`",
         "",
-        "Written by `backscratch run --out DIR` (block by block: memory bounded by the block, "
-        "not by runs × periods; the same bytes as writing the table at once) and "
-        "`backscratch compare --out DIR` (one table, "
-        "every policy), and returned by `result.to_arrow()` / `to_pandas()` / `to_polars()` "
+        "Written by `backscratch run --out DIR` and `backscratch compare --out DIR` (one "
+        "table, every policy, one after the other), block by block: memory bounded by the "
+        "block, not by runs × periods, and the same bytes as writing the table at once "
+        "(`--keep-periods` does that instead, holding every record in memory). Returned by "
+        "`result.to_arrow()` / `to_pandas()` / `to_polars()` "
         "in Python. One row per run and period, ordered by run then period; the columns are "
         "declared in `backscratch.dyad.results.EXTRA_COLUMNS` and `COLUMNS`. Payoffs are material: "
         "the target's private shock is not included.",

@@ -112,6 +112,21 @@ def _w_range(W, mins, maxs, lo, hi):
 
 
 @njit(cache=True, inline="always")
+def _w_range_scan(W, lo, hi):
+    """:func:`_w_range` by scanning the grid points between ``lo`` and ``hi`` (no tables):
+    the same min and max, cheaper than building the tables for a row queried only a few
+    dozen times (the demander's-choice game's one row per grid belief)."""
+    a = _on_grid(W, lo)
+    b = _on_grid(W, hi)
+    w_min, w_max = min(a, b), max(a, b)
+    last = W.shape[0] - 1
+    for k in range(max(int(np.ceil(lo * last)), 0), min(int(np.floor(hi * last)), last) + 1):
+        w_min = min(w_min, W[k])
+        w_max = max(w_max, W[k])
+    return w_min, w_max
+
+
+@njit(cache=True, inline="always")
 def _excluded(
     g, mu, a, b, p_re, W, Wr_g, mins, maxs, rmins, rmaxs, comply, resist, discount, noise
 ):
@@ -128,7 +143,10 @@ def _excluded(
     r_a = posterior(mu, a, p_re, False)
     r_b = posterior(mu, b, p_re, False)
     c_min, c_max = _w_range(W, mins, maxs, min(c_a, c_b), max(c_a, c_b))
-    r_min, r_max = _w_range(Wr_g, rmins, rmaxs, min(r_a, r_b), max(r_a, r_b))
+    if rmins.shape[0] == 0:  # no tables for this row: scan it
+        r_min, r_max = _w_range_scan(Wr_g, min(r_a, r_b), max(r_a, r_b))
+    else:
+        r_min, r_max = _w_range(Wr_g, rmins, rmaxs, min(r_a, r_b), max(r_a, r_b))
     base = comply[0, g] - resist[0, g]
     br_lo = _logit(base + discount * (c_min - r_max), noise)
     br_hi = _logit(base + discount * (c_max - r_min), noise)
@@ -206,10 +224,13 @@ def solve_period(
     _range_tables(W, mins, maxs)
     if Wr.shape[0] == 1 and _same(W, Wr[0]):  # the dyad: one continuation
         rmins, rmaxs = mins, maxs
-    else:
+    elif Wr.shape[0] == 1:
         rmins = np.empty((levels, n))
         rmaxs = np.empty((levels, n))
         _range_tables(Wr[0], rmins, rmaxs)
+    else:  # one row per grid belief: each row is scanned where queried (_w_range_scan)
+        rmins = np.empty((0, n))
+        rmaxs = np.empty((0, n))
     width = 1.0 / resolution
     stack_lo = np.empty(128)
     stack_hi = np.empty(128)
@@ -217,8 +238,6 @@ def solve_period(
     for g in range(grid.shape[0]):
         mu = grid[g]
         Wr_g = _row(Wr, g)
-        if Wr.shape[0] > 1:
-            _range_tables(Wr_g, rmins, rmaxs)
         p_re = _logit(comply[1, g] - resist[1, g], noise)
         start = _logit(comply[0, g] - resist[0, g], noise)
         anchor = start if g == 0 else p_out[0, g - 1]
@@ -514,16 +533,15 @@ def hedge(belief, entries, honoured, threat, offer, reliability, credibility, pu
     compliance or entries), so for the same play this equals the records a full simulation
     writes, bit for bit: a fit of hedging parameters can replay it instead of re-simulating."""
     H, n = belief.shape
-    for i in range(n):
-        cap = capacity0
-        stock = latency0
-        for t in range(H):
+    for t in range(H):  # period by period, runs innermost: the records' memory order
+        for i in range(n):
+            cap = capacity0 if t == 0 else capacity_out[t - 1, i]
+            stock = latency0 if t == 0 else latency_out[t - 1, i]
             x = params.demand_a + params.demand_b * belief[t, i]
             punishment = punishment0[t] + params.punishment_per_unit * x
             faced = credibility[t] * punishment * ((1.0 if threat[t] else 0.0) + entries[t, i])
             relation = reliability[t] * price[t] * x if offer[t] else 0.0
             cap = _capacity_step(cap, faced, relation, dismantle[t], destroy[t], params)
             capacity_out[t, i] = cap
-            stock = _latency_step(stock, cap, honoured[t, i], ship_out[t], latency_cap[t],
-                                  params)  # fmt: skip
-            latency_out[t, i] = stock
+            latency_out[t, i] = _latency_step(stock, cap, honoured[t, i], ship_out[t],
+                                              latency_cap[t], params)  # fmt: skip

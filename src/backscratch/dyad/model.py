@@ -196,28 +196,36 @@ HEDGE_EVENTS = ("ship_out", "dismantle", "destroy", "latency_cap")
 """The dated events that move the stocks, in the order :func:`_kernels.hedge` takes them."""
 
 
-def replay_hedging(result: DyadResult, scenario: Scenario) -> dict[str, np.ndarray]:
+def replay_hedging(
+    result: DyadResult, scenario: Scenario, *, periods: int | None = None
+) -> dict[str, np.ndarray]:
     """The ``capacity`` and ``latency`` records ``[t, run]`` that ``scenario`` would give on
     ``result``'s play, where ``scenario`` differs from ``result.scenario`` in ``hedging.*``
     only. Hedging feeds back into nothing else, so this equals a full simulation's records
     bit for bit, at the cost of the stock recurrence alone (no random numbers, no target
-    programme). Needs a positive ``offer.price`` (an honoured exchange is read off the
-    reward paid)."""
+    programme). ``periods``: the first that many periods only (the recurrence looks back
+    only, so they are the same numbers). Needs a positive ``offer.price`` (an honoured
+    exchange is read off the reward paid)."""
     old = result.scenario
     if old.model_copy(update={"hedging": scenario.hedging}) != scenario:
         raise ValueError("replay_hedging: the scenarios differ outside hedging.*")
     if scenario.offer.price <= 0.0:
         raise ValueError("replay_hedging: needs offer.price > 0")
+    T = scenario.horizon if periods is None else min(periods, scenario.horizon)
     stage = StageGame.from_scenario(scenario, result.plan)
     r = result.records
-    honoured = (r["response"] == COMPLIED) & result.plan.offer[:, None] & (r["transfer"] > 0.0)
-    capacity = np.empty_like(r["capacity"])
-    latency = np.empty_like(r["latency"])
+    honoured = result.__dict__.get("_honoured")  # the play's, the same at every replay
+    if honoured is None:
+        honoured = (r["response"] == COMPLIED) & result.plan.offer[:, None] & (r["transfer"] > 0)
+        result.__dict__["_honoured"] = honoured
+    capacity = np.empty_like(r["capacity"][:T])
+    latency = np.empty_like(r["latency"][:T])
     h = scenario.hedging
     kernels.hedge(
-        r["belief"], r["entries"], honoured, result.plan.threat, result.plan.offer,
-        stage.reliability, stage.term("credibility"), stage.term("punishment"),
-        stage.term("price"), *(stage.event(k) for k in HEDGE_EVENTS), h.initial_capacity,
-        h.initial, stage.params, capacity, latency,
+        r["belief"][:T], r["entries"][:T], honoured[:T], result.plan.threat[:T],
+        result.plan.offer[:T], stage.reliability[:T], stage.term("credibility")[:T],
+        stage.term("punishment")[:T], stage.term("price")[:T],
+        *(stage.event(k)[:T] for k in HEDGE_EVENTS), h.initial_capacity, h.initial,
+        stage.params, capacity, latency,
     )  # fmt: skip
     return {"capacity": capacity, "latency": latency}

@@ -143,11 +143,13 @@ def calibrate_latency(
     table = base_model.compliance
     replay = all(k.startswith("hedging.") for k in free) and scenario.offer.price > 0.0
     played = base_model.run() if replay else None
+    upto = max(_period(scenario, d, "observation") for d in [*dates, origin]) + 1
 
     def simulate(values) -> tuple[Scenario, np.ndarray]:
         sc = scenario.with_updates(**dict(zip(free, map(float, values), strict=True)))
-        if played is not None:
-            return sc, _growth(replay_hedging(played, sc)["latency"], sc, dates, origin)
+        if played is not None:  # the periods up to the last observation suffice
+            latency = replay_hedging(played, sc, periods=upto)["latency"]
+            return sc, _growth(latency, sc, dates, origin)
         result = DyadModel(sc, policy, compliance=table).run()
         return sc, latency_growth(result, dates, origin)
 

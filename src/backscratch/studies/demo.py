@@ -7,6 +7,7 @@ comparison) into the output folder.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -374,21 +375,41 @@ def strategic(overrides: dict | None = None) -> tuple[dict[str, Any], PhaseMap]:
     return first_move(sc), phase_map(leader, axes=LOCK_IN_AXES)
 
 
-def run(overrides: dict | None = None) -> Demo:
-    """Compute the demo: the Iran case, the reference comparison, the TIES check and the
-    demander's-choice game."""
-    cmp, dom, shadows = reference(overrides)
-    choice, lock_in = strategic(overrides)
-    backtests = {name: backtest(name, overrides) for name in BACKTEST_CASES}
-    return Demo(
-        iran_case(overrides), cmp, dom, shadows, ties_check(overrides), choice, lock_in, backtests
-    )
+def run(overrides: dict | None = None, *, workers: int | None = None) -> Demo:
+    """Compute the demo: the Iran case, the reference comparison, the TIES check, the
+    demander's-choice game and the backtests. Its parts are independent and seeded on their
+    own, so they run on ``workers`` processes (default: every core, at most one per part)
+    with the same numbers as on one (``workers=1``: this process)."""
+    from backscratch.core.backends import run_tasks
+
+    if workers is None:
+        workers = min(len(PARTS), os.cpu_count() or 1)
+    specs = [(part, overrides) for part in PARTS]
+    backend = "local" if workers > 1 else "serial"
+    done = dict(run_tasks(_part, specs, backend=backend, workers=workers))
+    cmp, dom, shadows = done["reference"]
+    choice, lock_in = done["strategic"]
+    backtests = {name: done[f"backtest:{name}"] for name in BACKTEST_CASES}
+    return Demo(done["case"], cmp, dom, shadows, done["ties"], choice, lock_in, backtests)
+
+
+def _part(spec: tuple[str, dict | None]) -> tuple[str, Any]:
+    """One part of the demo (a task of :func:`run`)."""
+    part, overrides = spec
+    if part.startswith("backtest:"):
+        return part, backtest(part.split(":", 1)[1], overrides)
+    compute = {"reference": reference, "strategic": strategic, "case": iran_case,
+               "ties": ties_check}[part]  # fmt: skip
+    return part, compute(overrides)
 
 
 BACKTEST_KEYS = ("calibrated_until", "scores", "verdict", "reasons")
 """What ``summary.json`` keeps of each backtest."""
 BACKTEST_CASES = ("iran-2003-2013", "north-korea-1985-2009", "libya-1986-2004")
 """The built-in cases the demo validates against history (``backscratch validate``)."""
+PARTS = ("strategic", "backtest:north-korea-1985-2009", "reference", "case",
+         "backtest:libya-1986-2004", "backtest:iran-2003-2013", "ties")  # fmt: skip
+"""The demo's independent parts, longest first (so that a pool of two finishes early)."""
 
 
 def backtest(name: str, overrides: dict | None = None) -> Backtest:

@@ -156,16 +156,20 @@ def model_path(result: DyadResult) -> np.ndarray:
     minus its value before the origin, NaN before it; ``decline``: its fall from its running
     peak), in model units."""
     sc = result.scenario
+    return path_from(result.records[sc.validation.quantity].mean(axis=1), sc)
+
+
+def path_from(stock: np.ndarray, sc: Scenario) -> np.ndarray:
+    """:func:`model_path` from the mean stock of the first ``len(stock)`` periods (each
+    transform looks back only, so a prefix gives a prefix of the path)."""
     v = sc.validation
-    stock = result.records[v.quantity].mean(axis=1)
     if v.transform == "level":
         return stock
+    start = sc.hedging.initial if v.quantity == "latency" else sc.hedging.initial_capacity
     if v.transform == "decline":
-        start = sc.hedging.initial if v.quantity == "latency" else sc.hedging.initial_capacity
         return np.maximum.accumulate(np.concatenate([[start], stock]))[1:] - stock
     assert v.origin is not None  # checked by the scenario
     t0 = sc.calendar.period_of(v.origin)
-    start = sc.hedging.initial if v.quantity == "latency" else sc.hedging.initial_capacity
     out = stock - (stock[t0 - 1] if t0 > 0 else start)
     out[: max(t0 - 1, 0)] = np.nan  # 0 at the end of the month before the origin
     return out
@@ -373,12 +377,10 @@ def validate(
     free = list(v.free)
     if free and scenario.offer.price > 0.0 and fit_t:
 
-        def path_of(values) -> tuple[Scenario, np.ndarray]:
+        def path_of(values, periods: int | None = None) -> tuple[Scenario, np.ndarray]:
             sc = scenario.with_updates(**dict(zip(free, map(float, values), strict=True)))
-            records = {**played.records, **replay_hedging(played, sc)}
-            res = DyadResult(scenario=sc, plan=played.plan, records=records,
-                             pliable=played.pliable)  # fmt: skip
-            return sc, model_path(res)
+            stock = replay_hedging(played, sc, periods=periods)[v.quantity]
+            return sc, path_from(stock.mean(axis=1), sc)
 
         t_idx, y = np.array(fit_t), np.array(fit_y)
         lo = np.array([BOUNDS[k][0] for k in free])
@@ -387,8 +389,12 @@ def validate(
         for corner in np.ndindex(*(len(START_FRACTIONS),) * len(free)):
             starts.append(lo + (hi - lo) * np.array([START_FRACTIONS[i] for i in corner]))
 
+        # the fit needs the path up to its last point (and the origin): no further
+        origin = [scenario.calendar.period_of(v.origin)] if v.origin is not None else []
+        upto = max([*fit_t, *origin]) + 1
+
         def residuals(values):
-            p = path_of(values)[1][t_idx]
+            p = path_of(values, upto)[1][t_idx]
             return np.where(np.isfinite(p), p, 0.0) - y
 
         sols = [
