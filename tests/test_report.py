@@ -306,3 +306,17 @@ def test_the_demo_report_lists_its_parameters_with_units(demo_run):
     params = text[text.index("Parameters</h2>") :]
     assert "<td>hedging.threat_sensitivity</td>" in params
     assert "capacity units per payoff unit" in params and "<pre>" not in params.split("YAML")[0]
+
+
+def test_the_demo_on_one_process_gives_the_same_files_as_on_a_pool(demo_run):
+    """The demo's parts run on a process pool (``demo_run`` used every core); in this
+    process alone they give the same summary.json and reference.json to the byte."""
+    import json
+
+    from backscratch.studies import demo
+
+    folder = demo_run[0]
+    alone = demo.run({"runs": 300}, workers=1)
+    for name, doc in (("summary.json", alone.summary_json()),
+                      ("reference.json", alone.reference_json())):  # fmt: skip
+        assert json.loads((folder / name).read_text()) == json.loads(json.dumps(doc)), name
