@@ -8,7 +8,8 @@ comparison) into the output folder.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,8 @@ class Demo:
     """The leader's first move over :data:`LOCK_IN_AXES`, with what it costs the nation."""
     backtests: dict[str, Backtest]
     """Each case of :data:`BACKTEST_CASES` validated on its own split."""
+    sections: dict[str, Any] = field(default_factory=dict, repr=False)
+    """With ``run(render=True)``: each part's report sections, rendered where it ran."""
 
     def summary_json(self) -> dict[str, Any]:
         """The ``summary.json`` contract: the Iran case and the backtests' verdicts."""
@@ -223,14 +226,15 @@ def belief_figure(results: dict) -> str:
     return html.figure(figures.png(figures.belief_by_type(results)), belief_caption(results))
 
 
-def _reference_sections(demo: Demo) -> list[tuple[str, str]]:
-    cmp = demo.reference
+def _reference_sections(
+    cmp: Comparison, domestic: dict[str, Any], shadows: dict
+) -> list[tuple[str, str]]:
     sc, pol = cmp.scenario, cmp.summaries()
     rows = [[m.title, *[pol[p][m.name] for p in pol]] for m in by_name(METRICS, SHOWN)]
-    star = demo.domestic["eta_star"]
+    star = domestic["eta_star"]
     shadow_rows = [
         [d, r["blackmail"]["cooperation_rate"], r["backscratching"]["cooperation_rate"]]
-        for d, r in demo.shadows.items()
+        for d, r in shadows.items()
     ]
     return [
         (
@@ -258,7 +262,7 @@ def _reference_sections(demo: Demo) -> list[tuple[str, str]]:
                 )
                 + (
                     f"<p>Domestic lock-in: a leader who values toughness prefers blackmail over "
-                    f"{demo.domestic['preferred_at_zero']} once the hawk bias η exceeds η* = "
+                    f"{domestic['preferred_at_zero']} once the hawk bias η exceeds η* = "
                     f"{star:.3f}, although cooperation then falls.</p>"
                     if star is not None
                     else ""
@@ -375,32 +379,53 @@ def strategic(overrides: dict | None = None) -> tuple[dict[str, Any], PhaseMap]:
     return first_move(sc), phase_map(leader, axes=LOCK_IN_AXES)
 
 
-def run(overrides: dict | None = None, *, workers: int | None = None) -> Demo:
+def run(overrides: dict | None = None, *, workers: int | None = None, render: bool = False) -> Demo:
     """Compute the demo: the Iran case, the reference comparison, the TIES check, the
     demander's-choice game and the backtests. Its parts are independent and seeded on their
     own, so they run on ``workers`` processes (default: every core, at most one per part)
-    with the same numbers as on one (``workers=1``: this process)."""
+    with the same numbers as on one (``workers=1``: this process). ``render``: each part
+    also renders its report sections (figures included) where it ran (:attr:`Demo.sections`)."""
     from backscratch.core.backends import run_tasks
 
     if workers is None:
         workers = min(len(PARTS), os.cpu_count() or 1)
-    specs = [(part, overrides) for part in PARTS]
+    specs = [(part, overrides, render) for part in PARTS]
     backend = "local" if workers > 1 else "serial"
     done = dict(run_tasks(_part, specs, backend=backend, workers=workers))
-    cmp, dom, shadows = done["reference"]
-    choice, lock_in = done["strategic"]
-    backtests = {name: done[f"backtest:{name}"] for name in BACKTEST_CASES}
-    return Demo(done["case"], cmp, dom, shadows, done["ties"], choice, lock_in, backtests)
+    cmp, dom, shadows = done["reference"][0]
+    choice, lock_in = done["strategic"][0]
+    backtests = {name: done[f"backtest:{name}"][0] for name in BACKTEST_CASES}
+    sections = {part: html for part, (_, html) in done.items()} if render else {}
+    return Demo(done["case"][0], cmp, dom, shadows, done["ties"][0], choice, lock_in,
+                backtests, sections)  # fmt: skip
 
 
-def _part(spec: tuple[str, dict | None]) -> tuple[str, Any]:
-    """One part of the demo (a task of :func:`run`)."""
-    part, overrides = spec
+def _part(spec: tuple[str, dict | None, bool]) -> tuple[str, tuple[Any, Any]]:
+    """One part of the demo (a task of :func:`run`): what it computed and, if asked, its
+    report sections."""
+    part, overrides, render = spec
     if part.startswith("backtest:"):
-        return part, backtest(part.split(":", 1)[1], overrides)
-    compute = {"reference": reference, "strategic": strategic, "case": iran_case,
-               "ties": ties_check}[part]  # fmt: skip
-    return part, compute(overrides)
+        name = part.split(":", 1)[1]
+        bt = backtest(name, overrides)
+        return part, (bt, _backtest_html(name, bt) if render else None)
+    compute: dict[str, Callable[[dict | None], Any]] = {
+        "reference": reference, "strategic": strategic, "case": iran_case, "ties": ties_check
+    }  # fmt: skip
+    result = compute[part](overrides)
+    if not render:
+        return part, (result, None)
+    if part == "reference":
+        sections = _reference_sections(*result)
+    elif part == "strategic":
+        sc = load_scenario("oye-dyad", overrides)
+        assert isinstance(sc, Scenario)
+        choice, lock_in = result
+        sections = _strategic_sections(choice, lock_in, sc)
+    elif part == "case":
+        sections = _case_sections(result)
+    else:
+        sections = _ties_sections(result)
+    return part, (result, sections)
 
 
 BACKTEST_KEYS = ("calibrated_until", "scores", "verdict", "reasons")
@@ -420,49 +445,48 @@ def backtest(name: str, overrides: dict | None = None) -> Backtest:
     return validate(sc)
 
 
-def _backtest_sections(demo: Demo) -> list[tuple[str, str]]:
-    body = (
-        "<p>Each case is fitted on the record up to its <code>calibrated_until</code> only and "
-        "run past it on its own schedule (<code>backscratch validate CASE</code>). A phase "
-        "agrees when the simulated and observed directions match; the model must beat a "
-        "straight line fitted to the same in-sample points, and reach the threshold L* within "
-        "a year of the record. The verdict can fail, and here it does.</p>"
-    )
+BACKTEST_INTRO = (
+    "<p>Each case is fitted on the record up to its <code>calibrated_until</code> only and "
+    "run past it on its own schedule (<code>backscratch validate CASE</code>). A phase "
+    "agrees when the simulated and observed directions match; the model must beat a "
+    "straight line fitted to the same in-sample points, and reach the threshold L* within "
+    "a year of the record. The verdict can fail, and here it does.</p>"
+)
+
+
+def _backtest_html(name: str, bt: Backtest) -> str:
+    """One case's backtest: its phase table, scores, verdict and figure."""
     head = ["phase", "months", "sample", "observed", "simulated", "agree"]
-    for name, bt in demo.backtests.items():
-        s = bt.summary()
-        rows = [
-            [p["phase"], f"{p['start']} – {p['end']}", "out" if p["out_of_sample"] else "in",
-             p["observed"], p["simulated"], {None: "–", True: "yes", False: "no"}[p["agree"]]]
-            for p in s["phases"]
-        ]  # fmt: skip
-        sc = s["scores"]
+    s = bt.summary()
+    rows = [
+        [p["phase"], f"{p['start']} – {p['end']}", "out" if p["out_of_sample"] else "in",
+         p["observed"], p["simulated"], {None: "–", True: "yes", False: "no"}[p["agree"]]]
+        for p in s["phases"]
+    ]  # fmt: skip
+    sc = s["scores"]
 
-        def f(x):
-            return "n/a" if x is None else f"{x:.3f}"
+    def f(x):
+        return "n/a" if x is None else f"{x:.3f}"
 
-        why = "; ".join(s["reasons"]) or "every check passed"
-        body += (
-            f"<h3>{html.esc(name)}: {html.esc(s['metric'])} ({html.esc(s['unit'])}), fit until "
-            f"{html.esc(s['calibrated_until'])} — <b>{html.esc(s['verdict'])}</b></h3>"
-            + html.table(head, rows)
-            + f"<p>{html.esc(s['fit']['note'])}. Level error (RMSE, model units): in sample "
-            f"{f(sc['rmse_in_sample'])} ({sc['n_in_sample']} points), out of sample "
-            f"{f(sc['rmse_out_of_sample'])} ({sc['n_out_of_sample']} points), time-trend null "
-            f"{f(sc['rmse_trend_out_of_sample'])}. Verdict {html.esc(s['verdict'])}: "
-            f"{html.esc(why)}.</p>"
-            + html.figure(
-                figures.png(figures.backtest(bt)),
-                f"{name}: the model's mean path, the observations (filled: in the fit; open: "
-                "held out), the time-trend null and the end of the fit (vertical line).",
-            )
+    why = "; ".join(s["reasons"]) or "every check passed"
+    return (
+        f"<h3>{html.esc(name)}: {html.esc(s['metric'])} ({html.esc(s['unit'])}), fit until "
+        f"{html.esc(s['calibrated_until'])} — <b>{html.esc(s['verdict'])}</b></h3>"
+        + html.table(head, rows)
+        + f"<p>{html.esc(s['fit']['note'])}. Level error (RMSE, model units): in sample "
+        f"{f(sc['rmse_in_sample'])} ({sc['n_in_sample']} points), out of sample "
+        f"{f(sc['rmse_out_of_sample'])} ({sc['n_out_of_sample']} points), time-trend null "
+        f"{f(sc['rmse_trend_out_of_sample'])}. Verdict {html.esc(s['verdict'])}: "
+        f"{html.esc(why)}.</p>"
+        + html.figure(
+            figures.png(figures.backtest(bt)),
+            f"{name}: the model's mean path, the observations (filled: in the fit; open: "
+            "held out), the time-trend null and the end of the fit (vertical line).",
         )
-    return [("Backtests against history", body)]
+    )
 
 
-def _strategic_sections(demo: Demo) -> list[tuple[str, str]]:
-    c, lock = demo.choice, demo.lock_in
-    sc = demo.reference.scenario
+def _strategic_sections(c: dict[str, Any], lock: PhaseMap, sc: Scenario) -> list[tuple[str, str]]:
     rows = [
         [r["domestic.hawk_bias"], r["domestic.audience_cost"], r["instrument"],
          "–" if r["credibility"] is None else r["credibility"], r["cooperation"],
@@ -509,8 +533,9 @@ def write(out: str | Path, overrides: dict | None = None) -> Demo:
     ``out``, then the seal ``contents.json``; return what was computed. A folder holding
     another kind of result is refused before any work."""
     out = store.begin(out, "demo")
-    demo = run(overrides)
+    demo = run(overrides, render=True)
     summary = demo.summary_json()
+    parts = demo.sections
     sections = [
         (
             "What was run",
@@ -522,11 +547,14 @@ def write(out: str | Path, overrides: dict | None = None) -> Demo:
                 "recomputed from seeded simulations each time the demo runs.</p>"
             ),
         ),
-        *_case_sections(demo.case),
-        *_reference_sections(demo),
-        *_ties_sections(demo.ties),
-        *_strategic_sections(demo),
-        *_backtest_sections(demo),
+        *parts["case"],
+        *parts["reference"],
+        *parts["ties"],
+        *parts["strategic"],
+        (
+            "Backtests against history",
+            BACKTEST_INTRO + "".join(parts[f"backtest:{name}"] for name in BACKTEST_CASES),
+        ),
         ("What it means", MEANING),
         ("Caveats", CAVEATS),
         ("Parameters", parameters_section(demo.case.scenario, "The calibrated Iran case. ")),
