@@ -155,3 +155,51 @@ def test_the_fit_recovers_a_known_parameter_and_flags_one_the_data_cannot_see(tm
     assert rs["identification"] in ("flat profile", "at a bound")
     assert max(rs["profile"]["objective"]) < 1e-6  # moving it changes nothing
     assert min(ts["profile"]["objective"]) < 1e-9 < max(ts["profile"]["objective"])
+
+
+def test_calibrate_to_a_series_fits_every_point_and_recovers_the_parameters(tmp_path, capsys):
+    """``calibrate --to series`` on observations the model made at threat_sensitivity 0.3
+    and relationship_sensitivity 0.5 (the Iran schedule: pressure, then offers), with no
+    ``calibrated_until``: every point is in the fit, both values come back with standard
+    errors, and the saved scenario carries them; the options are refused where they mean
+    nothing."""
+    over = {
+        "hedging.threshold": 100.0,
+        "hedging.threat_sensitivity": 0.3,
+        "hedging.relationship_sensitivity": 0.5,
+        "validation.calibrated_until": None,
+    }
+    truth = bs.load_scenario("iran-2003-2013", runs=200, overrides=over)
+    path = V.validate(truth.with_updates(**{"validation.calibrated_until": "2013-02",
+                                            "validation.free": []})).path  # fmt: skip
+    months = [f"{y}-{m:02d}" for y in range(2007, 2013) for m in (3, 9)]
+    rows = [(m, path[truth.calendar.period_of(m)] * 1000) for m in months]
+    observed = _csv(tmp_path / "own.csv", rows)
+    start = truth.with_updates(**{"hedging.threat_sensitivity": 0.05,
+                                  "hedging.relationship_sensitivity": 0.05})  # fmt: skip
+    fit = bs.calibrate(start, to="series", observed=observed)
+    n = len(fit.series.dates)  # the months and the series' origin (0 by definition)
+    assert n == len(months) + 1 and fit.scores["n_in_sample"] == n
+    assert fit.scores["n_out_of_sample"] == 0
+    for name, true in (("hedging.threat_sensitivity", 0.3),
+                       ("hedging.relationship_sensitivity", 0.5)):  # fmt: skip
+        d = fit.diagnostics[name]
+        assert d["value"] == pytest.approx(true, rel=1e-2), name
+        assert d["se"] is not None and d["identification"] == "identified", name
+    file = tmp_path / "start.yaml"
+    from backscratch.core.schema import dump_yaml
+
+    file.write_text(dump_yaml(start))
+    saved = tmp_path / "fitted.yaml"
+    args = ["calibrate", str(file), "--to", "series", "--observed", str(observed)]
+    assert main([*args, "--save", str(saved), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["n_in_sample"] == n
+    again = bs.load_scenario(saved)
+    assert again.hedging.threat_sensitivity == doc["params"]["hedging.threat_sensitivity"]
+    assert main(["calibrate", str(file), "--observed", str(observed)]) == 2
+    assert "--observed: only with --to series" in capsys.readouterr().err
+    none_free = tmp_path / "none.yaml"
+    none_free.write_text(dump_yaml(start.with_updates(**{"validation.free": []})))
+    assert main(["calibrate", str(none_free), "--to", "series", "--observed", str(observed)]) == 2
+    assert "validation.free" in capsys.readouterr().err

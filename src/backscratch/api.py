@@ -441,6 +441,8 @@ def calibrate(
     data: str | Path | None = None,
     bootstrap: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    observed: str | Path | None = None,
+    metric: str | None = None,
 ) -> Any:
     """Fit a scenario to data.
 
@@ -452,26 +454,45 @@ def calibrate(
     to
         ``iaea-leu``: the hedging parameters to the IAEA LEU series; ``ties``: the type prior,
         threat credibility and offer size to the TIES sanctions shares (simulated method of
-        moments; default 10,000 runs).
+        moments; default 10,000 runs); ``series``: ``validation.free`` to any observed series
+        of the scenario's ``validation`` section (or ``observed``/``metric``) up to
+        ``validation.calibrated_until`` (every point if unset), with standard errors and
+        identification diagnostics.
     runs, seed, overrides
         Override the scenario's runs, root seed and dotted fields.
     data, bootstrap, progress
         ``ties`` only: a TIES CSV (default: the shipped copy); standard errors from this many
         re-fits on resampled cases (0: delta method); ``progress(done, total)`` after each
         start of the fit and each re-fit (or the delta method's step).
+    observed, metric
+        ``series`` only: a CSV (a case timeline or columns ``date,value``) and the series'
+        name, instead of ``validation.data`` and ``validation.metric``.
 
     Returns
     -------
-    A :class:`~backscratch.studies.calibrate_iaea.LatencyFit` or a
-    :class:`~backscratch.studies.calibrate_ties.TiesFit`.
+    A :class:`~backscratch.studies.calibrate_iaea.LatencyFit`, a
+    :class:`~backscratch.studies.calibrate_ties.TiesFit` or (``series``) a
+    :class:`~backscratch.studies.validate.Backtest`.
     """
+    if to != "series":
+        for key, given in (("observed", observed), ("metric", metric)):
+            if given is not None:
+                raise ScenarioError.bad(key, "only with to='series'")
     if to == "ties":
         sc = _dyad(
             _scenario(scenario, 10_000 if runs is None else runs, seed, overrides), "calibrate"
         )
         return calibrate_ties.calibrate_to_ties(sc, data=data, refits=bootstrap, progress=progress)
+    if to == "series":
+        for name, value in (("data", data), ("bootstrap", bootstrap or None)):
+            if value is not None:
+                raise ScenarioError.bad(name, "only with to='ties'")
+        from backscratch.studies import validate as backtest
+
+        sc = _dyad(_scenario(scenario, runs, seed, overrides), "calibrate")
+        return backtest.calibrate_series(sc, observed=observed, metric=metric)
     if to != "iaea-leu":
-        raise ScenarioError.bad("to", f"unknown target '{to}' (known: iaea-leu, ties)")
+        raise ScenarioError.bad("to", f"unknown target '{to}' (known: iaea-leu, ties, series)")
     for name, value in (("data", data), ("bootstrap", bootstrap or None)):
         if value is not None:
             raise ScenarioError.bad(name, "only with to='ties'")

@@ -528,6 +528,55 @@ def solve(
 class Target(StrEnum):
     iaea_leu = "iaea-leu"
     ties = "ties"
+    series = "series"
+
+
+def _calibrate_series(scenario, runs, seed, set_, plot, fmt, save, observed, metric) -> None:
+    """``calibrate --to series``: the fit of ``validate``, its parameters with standard
+    errors and identification, and optionally the fitted scenario and the figure."""
+    from backscratch import api
+    from backscratch.core.schema import dump_yaml
+
+    check_file_path(save, "--save", (".yaml", ".yml"))
+    sc = scenario_from(scenario, runs, seed, set_, "calibrate")
+    fit = api.calibrate(sc, to="series", observed=observed, metric=metric)
+    s = fit.summary()
+    if save is not None:
+        from backscratch.core import store
+
+        store.write_text(dump_yaml(fit.scenario.with_updates(name=save.stem)), save)
+    if plot is not None:
+        from backscratch.report import figures
+
+        plot.parent.mkdir(parents=True, exist_ok=True)
+        figures.backtest(fit).savefig(plot, bbox_inches="tight")
+    doc = {
+        "scenario": s["scenario"], "metric": s["metric"], "unit": s["unit"],
+        "calibrated_until": s["calibrated_until"], "params": s["fit"]["params"],
+        "diagnostics": {k: {m: d[m] for m in ("value", "se", "identification")}
+                        for k, d in fit.diagnostics.items()},
+        "rmse_in_sample": s["scores"]["rmse_in_sample"],
+        "n_in_sample": s["scores"]["n_in_sample"], "note": s["fit"]["note"],
+    }  # fmt: skip
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(doc) + "\n")
+        return
+    table = Table(
+        title=f"{sc.name}: {s['metric']} ({s['unit']}) up to {s['calibrated_until']}",
+        title_justify="left",
+    )
+    for col in ("parameter", "fitted", "standard error", "identification"):
+        table.add_column(col, justify="right")
+    for k, d in doc["diagnostics"].items():
+        se = "–" if d["se"] is None else f"{d['se']:.4g}"
+        table.add_row(k, f"{d['value']:.4g}", se, d["identification"])
+    out.print(table)
+    rmse, scale = doc["rmse_in_sample"], fit.scenario.validation.scale
+    error = "n/a" if rmse is None else f"{rmse:.3g} in model units ({rmse / scale:.3g} {s['unit']})"
+    out.print(f"{doc['note']}; RMSE {error} over {doc['n_in_sample']} points")
+    for path, what in ((save, "fitted scenario"), (plot, "figure")):
+        if path is not None:
+            out.print(f"{what} written to {path}")
 
 
 def _calibrate_ties(scenario, runs, seed, set_, plot, fmt, data, save, refits) -> None:
@@ -602,14 +651,20 @@ def calibrate(
     fmt: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
     to: Annotated[
         Target | None,
-        typer.Option("--to", help="iaea-leu (the Iran case) or ties (sanctions data)."),
+        typer.Option(
+            "--to",
+            help="iaea-leu (the Iran case), ties (sanctions data) or series (the scenario's "
+            "validation series, or --observed/--metric).",
+        ),
     ] = None,
     data: Annotated[
         Path | None, typer.Option("--data", help="With --to ties: a TIES CSV (default: shipped).")
     ] = None,
     save: Annotated[
         Path | None,
-        typer.Option("--save", help="With --to ties: write the fitted scenario (YAML) here."),
+        typer.Option(
+            "--save", help="With --to ties or series: write the fitted scenario (YAML) here."
+        ),
     ] = None,
     bootstrap: Annotated[
         int,
@@ -619,10 +674,24 @@ def calibrate(
             "(about 4 s each at 10,000 runs); 0: delta method.",
         ),
     ] = 0,
+    observed: Annotated[
+        Path | None,
+        typer.Option(
+            "--observed",
+            help="With --to series: a CSV of the observed series, a case timeline (date, "
+            "metric, value, unit, ...) or columns date,value (default: validation.data).",
+        ),
+    ] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option("--metric", help="With --to series: the series (default: validation.metric)."),
+    ] = None,
 ) -> None:
     """Fit a scenario to data: the Iran case's hedging parameters to the IAEA LEU series
     (default), or with --to ties the dyad's type prior, threat credibility and offer size to
-    the TIES sanctions shares (simulated method of moments; default 10,000 runs).
+    the TIES sanctions shares (simulated method of moments; default 10,000 runs), or with
+    --to series validation.free to any observed series up to validation.calibrated_until
+    (every point if unset), with standard errors and identification diagnostics.
 
     IAEA: the metric is leu_3.5pct_produced_cumulative (t UF6, growth since 2007-02); the
     free parameters are hedging.threat_sensitivity and hedging.relationship_sensitivity.
@@ -630,12 +699,21 @@ def calibrate(
     from backscratch import api
 
     check_figure_path(plot)
+    if to is not Target.series:
+        for option, given in (("--observed", observed), ("--metric", metric)):
+            if given is not None:
+                raise ScenarioError(f"{option}: only with --to series")
     if to is Target.ties:
         _calibrate_ties(scenario, runs, seed, set_, plot, fmt, data, save, bootstrap)
         return
-    for name, value in (("--data", data), ("--save", save), ("--bootstrap", bootstrap or None)):
+    for name, value in (("--data", data), ("--bootstrap", bootstrap or None)):
         if value is not None:
             raise ScenarioError(f"{name}: only with --to ties")
+    if to is Target.series:
+        _calibrate_series(scenario, runs, seed, set_, plot, fmt, save, observed, metric)
+        return
+    if save is not None:
+        raise ScenarioError("--save: only with --to ties or series")
     sc = scenario_from(scenario, runs, seed, set_, "calibrate")
     fit = api.calibrate(sc, to="iaea-leu")
     if plot is not None:

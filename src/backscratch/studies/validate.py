@@ -452,6 +452,30 @@ def validate(
     )  # fmt: skip
 
 
+def calibrate_series(
+    scenario: Scenario, *, observed: str | Path | None = None, metric: str | None = None
+) -> Backtest:
+    """The fit of :func:`validate` as a calibration (``backscratch calibrate --to series``):
+    ``validation.free`` fitted to the observed series (any metric, in the units
+    ``validation.scale`` converts) up to ``validation.calibrated_until`` — every observation
+    where that is not set — by least squares from several starts, with standard errors and
+    the identification diagnostics of each parameter; the scenario with the fitted values is
+    the result's ``scenario``. Whatever lies after ``calibrated_until`` is scored as
+    :func:`validate` does."""
+    v = scenario.validation
+    if not v.free:
+        raise ScenarioError.bad(
+            "validation.free", f"name the fields to fit (fittable: {', '.join(BOUNDS)})"
+        )
+    if scenario.offer.price <= 0.0:
+        raise ScenarioError.bad("offer.price", "the fit replays hedging, which needs a price > 0")
+    if v.calibrated_until is None:
+        series = observed_series(scenario, observed=observed, metric=metric)
+        last = max(_month(d) for d in series.dates)
+        scenario = scenario.with_updates(**{"validation.calibrated_until": last})
+    return validate(scenario, observed=observed, metric=metric)
+
+
 def _phases(sc: Scenario, series: Series, path: np.ndarray, span: float, cut: int) -> list:
     """Per phase: the observed direction (the last observation before it to the last in it,
     or the first and last in it) and the simulated one over the same months."""
