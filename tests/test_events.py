@@ -145,3 +145,57 @@ def test_bad_events_are_one_line_errors_naming_the_entry(capsys, tmp_path, entry
     assert main(["run", str(path), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and not (tmp_path / "o").exists()
+
+
+US_EU3 = [
+    {"actor": "US", "instrument": "threat", "credibility": 0.9, "punishment": 1.5},
+    {"actor": "EU3", "instrument": "offer", "price": 0.4, "reliability": 0.7},
+]
+
+
+def test_two_demanders_in_one_period_are_the_joint_instrument_with_each_ones_terms():
+    """The US threatening (q 0.9, P 1.5) while the EU3 offer (R 0.4, reliability 0.7), from
+    2000-07: the same records, bit for bit, as the entry written as ``mixed`` with those
+    terms — and not the same as either demander alone (so each one's terms count)."""
+    joint = _run([{"date": "2000-01", "policy": "blackmail"},
+                  {"date": "2000-07", "demanders": US_EU3}])  # fmt: skip
+    terms = {"credibility": 0.9, "punishment": 1.5, "price": 0.4, "reliability": 0.7}
+    written = _run([{"date": "2000-01", "policy": "blackmail"},
+                    {"date": "2000-07", "policy": "mixed", **terms}])  # fmt: skip
+    assert joint.scenario.schedule[1].policy == "mixed"
+    assert all(np.array_equal(joint.records[k], written.records[k]) for k in joint.records)
+    t = joint.scenario.calendar.period_of("2000-07")
+    assert joint.records["transfer"][t:].sum() > 0  # the EU3 pay
+    threat, offer = ({"date": "2000-07", "demanders": [d]} for d in US_EU3)
+    us = _run([{"date": "2000-01", "policy": "blackmail"}, threat])
+    eu = _run([{"date": "2000-01", "policy": "blackmail"}, offer])
+    assert us.scenario.schedule[1].policy == "blackmail" and us.records["transfer"].sum() == 0
+    assert eu.scenario.schedule[1].policy == "backscratching"
+    assert not np.array_equal(eu.records["response"], joint.records["response"])
+    softer = [{**US_EU3[0], "credibility": 0.2}, US_EU3[1]]  # the US's own terms count
+    soft = _run([{"date": "2000-01", "policy": "blackmail"},
+                 {"date": "2000-07", "demanders": softer}])  # fmt: skip
+    assert soft.summary()["cooperation_rate"] != joint.summary()["cooperation_rate"]
+
+
+@pytest.mark.parametrize(
+    ("demanders", "extra", "message"),
+    [
+        ([US_EU3[0], {**US_EU3[0], "actor": "UK"}], {}, "US, UK each attach a threat"),
+        ([{"actor": "EU3", "instrument": "offer", "punishment": 1.0}], {},
+         "demander EU3: punishment is not a term of an offer"),
+        (US_EU3, {"policy": "blackmail"}, "'blackmail' but the demanders make it 'mixed'"),
+        (US_EU3, {"price": 0.9}, "price: set on the entry and on demander EU3"),
+    ],
+)  # fmt: skip
+def test_bad_demanders_are_one_line_errors(capsys, tmp_path, demanders, extra, message):
+    entry = {"date": "2004-01", "demanders": demanders, **extra}
+    with pytest.raises(ScenarioError, match=message):
+        bs.load_scenario("oye-dyad", overrides={**BASE, "schedule": [entry]})
+    import yaml
+
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump({"extends": "oye-dyad", "schedule": [entry]}))
+    assert main(["run", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and not (tmp_path / "o").exists()

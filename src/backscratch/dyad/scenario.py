@@ -376,6 +376,52 @@ class Calendar(Section):
         return out
 
 
+class DemanderEntry(Section):
+    """One of several demanders acting in the same schedule entry, with its own instrument
+    and terms: they make one demand together (the target concedes to all or to none), one
+    threatening and one offering at most; their instruments and terms become the entry's
+    (a threat and an offer together: ``mixed``)."""
+
+    actor: str = Field(description="Who acts, e.g. `US` or `EU3` [text].")
+    instrument: Literal["threat", "offer"] = Field(
+        description="What it attaches to the joint demand: a threat or an offer [choice]."
+    )
+    credibility: Probability | None = Field(
+        None, description="With a threat: its credibility q (default: the entry's) [probability]."
+    )
+    punishment: NonNegative | None = Field(
+        None,
+        description="With a threat: its lump-sum punishment P (default: the entry's) "
+        "[payoff units].",
+    )
+    price: NonNegative | None = Field(
+        None,
+        description="With an offer: its reward R per unit of concession (default: the entry's) "
+        "[payoff units per unit of concession].",
+    )
+    reliability: Probability | None = Field(
+        None,
+        description="With an offer: the probability it delivers (default: the entry's) "
+        "[probability].",
+    )
+
+    @model_validator(mode="after")
+    def _terms_of_its_instrument(self) -> DemanderEntry:
+        other = ("price", "reliability") if self.instrument == "threat" else (
+            "credibility", "punishment")  # fmt: skip
+        for name in other:
+            if getattr(self, name) is not None:
+                article = "an" if self.instrument == "offer" else "a"
+                raise ValueError(
+                    f"demander {self.actor}: {name} is not a term of {article} {self.instrument}"
+                )
+        return self
+
+
+DEMANDER_TERMS = {"threat": ("credibility", "punishment"), "offer": ("price", "reliability")}
+"""The entry terms each instrument of a :class:`DemanderEntry` sets."""
+
+
 class ScheduleEntry(Section):
     """From ``date`` on (until the next entry), the demander uses ``policy``, on the terms the
     entry sets (each unset term is the scenario's: an entry's terms end with it)."""
@@ -455,7 +501,48 @@ class ScheduleEntry(Section):
             "[share of capacity]."
         ),
     )
+    demanders: Annotated[list[DemanderEntry], Field(max_length=2)] = Field(
+        default_factory=list,
+        description=(
+            "Several demanders in the same period, each with its own instrument and terms "
+            "(at most one threat and one offer; they make one demand together): the entry's "
+            "`policy` and terms follow from them, e.g. the US threatening while the EU3 offer "
+            "(`mixed`) [list of {actor, instrument, credibility, punishment, price, "
+            "reliability}]."
+        ),
+    )
     note: str = Field("", description="What happened, with its source.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_demanders(cls, data: Any) -> Any:
+        """``policy`` and the terms from ``demanders`` (checked against any set beside)."""
+        if not isinstance(data, dict) or not data.get("demanders"):
+            return data
+        raw = data["demanders"]
+        if not isinstance(raw, list):
+            return data  # the field's own validation says what is wrong
+        parsed = [d if isinstance(d, DemanderEntry) else DemanderEntry.model_validate(d)
+                  for d in raw]  # fmt: skip
+        by = {k: [d for d in parsed if d.instrument == k] for k in DEMANDER_TERMS}
+        for kind, ds in by.items():
+            if len(ds) > 1:
+                who = ", ".join(d.actor for d in ds)
+                raise ValueError(f"demanders: {who} each attach a {kind}; one entry takes one")
+        policy = ("mixed" if by["threat"] and by["offer"]
+                  else "blackmail" if by["threat"] else "backscratching")  # fmt: skip
+        if data.get("policy", policy) != policy:
+            raise ValueError(f"policy: '{data['policy']}' but the demanders make it '{policy}'")
+        out = {**data, "policy": policy}
+        for d in parsed:
+            for name in DEMANDER_TERMS[d.instrument]:
+                value = getattr(d, name)
+                if value is None:
+                    continue
+                if out.get(name) is not None and out[name] != value:
+                    raise ValueError(f"{name}: set on the entry and on demander {d.actor}")
+                out[name] = value
+        return out
 
     @model_validator(mode="after")
     def _valid_date(self) -> ScheduleEntry:
@@ -904,6 +991,7 @@ def fields_markdown() -> str:
         "",
         *TABLE_HEAD,
         *field_rows(ScheduleEntry, "schedule[]."),
+        *field_rows(DemanderEntry, "schedule[].demanders[]."),
         "",
         "Example (from the built-in `iran-2003-2013`, abridged):",
         "",
