@@ -23,7 +23,8 @@ SMALL = ["--runs", "5", "--set", "horizon=8"]
 SWEEP = ["--runs", "5", "--set", "horizon=6", "--grid", "shadow=0.5,0.9"]
 SWEEP += ["--grid", "third_parties.count=0,2", "--policies", "blackmail,backscratching"]
 REPORTS = {  # name: (commands run in order, in folder d; the report page they write)
-    "demo": ([["demo", "--out", "{d}/demo", "--runs", "2"]], "demo/report.html"),
+    # one process: the figures must be drawn here, where figures.png is watched
+    "demo": ([["demo", "--out", "{d}/demo", "--runs", "2", "--workers", "1"]], "demo/report.html"),
     "demo-folder": ([["report", "{d}/demo", "-o", "{d}/demo-folder.html"]], "demo-folder.html"),
     "run": (
         [

@@ -315,6 +315,7 @@ def test_the_demo_on_one_process_gives_the_same_files_as_on_a_pool(demo_run):
 
     from backscratch.studies import demo
 
+    assert sorted(demo.LONGEST_FIRST) == sorted(demo.PARTS)  # the pool takes every part
     folder = demo_run[0]
     alone = demo.run({"runs": 300}, workers=1)
     for name, doc in (("summary.json", alone.summary_json()),

@@ -435,14 +435,14 @@ def calibrate(
     scenario: ScenarioLike,
     *,
     to: str = "iaea-leu",
+    observed: str | Path | None = None,
+    metric: str | None = None,
     runs: int | None = None,
     seed: int | None = None,
     overrides: Mapping[str, Any] | None = None,
     data: str | Path | None = None,
     bootstrap: int = 0,
     progress: Callable[[int, int], None] | None = None,
-    observed: str | Path | None = None,
-    metric: str | None = None,
 ) -> Any:
     """Fit a scenario to data.
 
@@ -458,15 +458,15 @@ def calibrate(
         of the scenario's ``validation`` section (or ``observed``/``metric``) up to
         ``validation.calibrated_until`` (every point if unset), with standard errors and
         identification diagnostics.
+    observed, metric
+        ``series`` only: a CSV (a case timeline or columns ``date,value``) and the series'
+        name, instead of ``validation.data`` and ``validation.metric``.
     runs, seed, overrides
         Override the scenario's runs, root seed and dotted fields.
     data, bootstrap, progress
         ``ties`` only: a TIES CSV (default: the shipped copy); standard errors from this many
         re-fits on resampled cases (0: delta method); ``progress(done, total)`` after each
         start of the fit and each re-fit (or the delta method's step).
-    observed, metric
-        ``series`` only: a CSV (a case timeline or columns ``date,value``) and the series'
-        name, instead of ``validation.data`` and ``validation.metric``.
 
     Returns
     -------

@@ -878,12 +878,23 @@ def demo(
     ] = Path("backscratch-demo"),
     runs: RunsOpt = None,
     seed: SeedOpt = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Processes for the demo's seven parts, 1 to 256 (default: every core); "
+            "the same results on any number.",
+        ),
+    ] = None,
 ) -> None:
     """The main job: the US–Iran case (calibration, counterfactuals) and the reference dyad."""
     from backscratch.core.schema import load_scenario
     from backscratch.studies import demo as demo_job
 
     check_out_dir(out_dir)
+    from backscratch.core.backends import check_backend
+
+    check_backend("local", workers)
     overrides = {k: v for k, v in (("runs", runs), ("seed", seed)) if v is not None}
     from backscratch.dyad.model import check_memory
     from backscratch.dyad.results import COLUMNS
@@ -895,7 +906,7 @@ def demo(
         "[bold]backscratch demo[/bold] — blackmail or backscratching? Calibrating the US–Iran "
         "case 2003–2013, running its counterfactuals, the reference dyad and the TIES check…"
     )
-    d = demo_job.write(out_dir, overrides)
+    d = demo_job.write(out_dir, overrides, workers=workers)
     summary = d.case.to_json()
     fit = d.case.fit
     out.print(
