@@ -14,29 +14,9 @@ untimed round warms the file cache and writes the bytecode caches.
 from __future__ import annotations
 
 import argparse
-import shutil
-import statistics
-import subprocess
 import sys
-import time
-from pathlib import Path
 
-
-def console_script() -> str:
-    """The ``backscratch`` script installed with this interpreter (not a shim on PATH)."""
-    beside = Path(sys.executable).parent / "backscratch"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("backscratch")
-    if found is None:
-        sys.exit("startup.py: no backscratch script installed beside this interpreter")
-    return found
-
-
-def wall(cmd: list[str]) -> float:
-    t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+from _bench import console_script, interleaved, median, wall
 
 
 def main() -> None:
@@ -52,14 +32,11 @@ def main() -> None:
     }
     for cmd in cmds.values():  # warm-up round, untimed
         wall(cmd)
-    times: dict[str, list[float]] = {name: [] for name in cmds}
-    for _ in range(args.repeat):
-        for name, cmd in cmds.items():
-            times[name].append(wall(cmd))
-    peer = statistics.median(times["python -c pass (peer)"])
+    times, _ = interleaved({n: (lambda c=c: wall(c)) for n, c in cmds.items()}, args.repeat)
+    peer = median(times["python -c pass (peer)"])
     print(f"start to exit, median of N = {args.repeat} interleaved rounds (goal <= 0.3 s):")
     for name, ts in times.items():
-        med = statistics.median(ts)
+        med = median(ts)
         ratio = "" if name.endswith("(peer)") else f"  {med / peer:5.1f}x the peer"
         print(f"  {name:24s} {med:6.3f} s  (min {min(ts):.3f}, max {max(ts):.3f}){ratio}")
 

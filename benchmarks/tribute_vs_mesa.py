@@ -1,7 +1,7 @@
 """Axelrod's tribute model: backscratch against the same rules as a plain Mesa 3 model.
 
     python benchmarks/tribute_vs_mesa.py [--quick] [--actors 1000] [--years 1000] [--runs 10]
-                                         [--check-runs 100] [--seed 1993]
+                                         [--check-runs 100] [--seed 1993] [--rounds 5]
 
 Needs the ``bench`` extra (``pip install -e '.[bench]'``). In one process it
 
@@ -18,16 +18,19 @@ Needs the ``bench`` extra (``pip install -e '.[bench]'``). In one process it
    (per-year fights and tributes, final wealth and commitments), and prints the seconds per
    run and the ratio. Goal: backscratch at least 20x faster at 1,000 x 1,000.
 
+Timing: one call of each side is all ``--runs`` runs (backscratch: one ``TributeModel.run()``
+of every run and the per-run statistics; Mesa: one model per run, stepped year by year, and
+its statistics); both sides are called N = ``--rounds`` times in interleaved rounds (ours,
+Mesa; Mesa, ours; ...) after an untimed warm-up of each (the numba cache loads once per
+process), and the median of N of each is reported, per run. Imports are not counted.
 ``--quick`` (for a shared machine): replay 3 runs, distribution check on 40 runs of 300
-years, timing at 300 actors x 300 years over 3 runs. The backscratch side is timed after a
-warm-up (the numba cache loads once per process); the best of two repetitions is reported.
+years, timing at 300 actors x 300 years over 3 runs, N = 3.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import time
 
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
@@ -35,6 +38,7 @@ import mesa
 import numpy as np
 from scipy import stats
 
+import _bench
 from backscratch.core.rng import RunStreams
 from backscratch.core.schema import load_scenario
 from backscratch.tribute.model import (
@@ -260,29 +264,38 @@ def distributions(runs: int, years: int, seed: int) -> bool:
     return ok
 
 
-def timing(actors: int, years: int, runs: int, seed: int) -> float:
+def timing(actors: int, years: int, runs: int, seed: int, rounds: int) -> float:
     sc = scenario(actors, years, runs, seed)
     TributeModel(scenario(actors, 2, 1, seed)).run()  # warm-up: load the numba cache
-    best = np.inf
-    for _ in range(2):
-        t0 = time.perf_counter()
+    run_mesa(actors, 2, seed, 0).statistics()  # and Mesa's first model
+
+    def ours():
         res = TributeModel(sc).run()
         backscratch_stats(res)
-        best = min(best, time.perf_counter() - t0)
-    t0 = time.perf_counter()
-    fights = []
-    for r in range(runs):
-        m = run_mesa(actors, years, seed, r)
-        m.statistics()
-        fights.append(m.fights)
-    mesa_time = time.perf_counter() - t0
-    ratio = mesa_time / best
-    print(f"timing: {actors} actors x {years} years x {runs} runs (3 activations a year, ring)")
+        return res.event("fights").sum(axis=0).mean()
+
+    def theirs():
+        fights = []
+        for r in range(runs):
+            m = run_mesa(actors, years, seed, r)
+            m.statistics()
+            fights.append(m.fights)
+        return np.mean(fights)
+
+    times, values = _bench.interleaved({"ours": ours, "mesa": theirs}, rounds)
+    t_ours, t_mesa = _bench.median(times["ours"]), _bench.median(times["mesa"])
+    ratio = t_mesa / t_ours
     print(
-        f"  backscratch {best / runs * 1e3:9.2f} ms per run  (fights/run {res.event('fights').sum(axis=0).mean():.1f})"
+        f"timing: {actors} actors x {years} years x {runs} runs (3 activations a year, ring), "
+        f"median of N = {rounds} interleaved rounds"
     )
     print(
-        f"  mesa {mesa.__version__:<6} {mesa_time / runs * 1e3:9.2f} ms per run  (fights/run {np.mean(fights):.1f})"
+        f"  backscratch  {t_ours / runs * 1e3:9.2f} ms per run  "
+        f"(fights/run {values['ours'][-1]:.1f})"
+    )
+    print(
+        f"  mesa {mesa.__version__:<7} {t_mesa / runs * 1e3:9.2f} ms per run  "
+        f"(fights/run {values['mesa'][-1]:.1f})"
     )
     print(f"  ratio mesa / backscratch: {ratio:.1f}x (goal >= {GOAL:.0f}x at 1,000 x 1,000)")
     return ratio
@@ -296,12 +309,13 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--check-runs", type=int, default=100)
     ap.add_argument("--seed", type=int, default=1993)
+    ap.add_argument("--rounds", type=int, default=5, help="timing rounds (N)")
     a = ap.parse_args()
     if a.quick:
-        a.actors, a.years, a.runs, a.check_runs = 300, 300, 3, 40
+        a.actors, a.years, a.runs, a.check_runs, a.rounds = 300, 300, 3, 40, 3
     same = replay(3, 300 if a.quick else 1000, a.seed)
     agree = distributions(a.check_runs, 300 if a.quick else 1000, a.seed)
-    ratio = timing(a.actors, a.years, a.runs, a.seed)
+    ratio = timing(a.actors, a.years, a.runs, a.seed, a.rounds)
     print(f"summary: replay identical={same}, distributions agree={agree}, ratio={ratio:.1f}x")
 
 
