@@ -147,6 +147,14 @@ def line(what: str, n: int, ours: list[float], theirs: list[float]) -> float:
     return ratio
 
 
+def paired(ours, theirs, reps: int, rounds: int):
+    """One untimed call of each side with 1 repetition (JIT cache load, first touch), then
+    ``rounds`` interleaved rounds of ``reps`` repetitions: each side's times and values."""
+    ours(1)
+    theirs(1)
+    return _bench.interleaved({"ours": lambda: ours(reps), "theirs": lambda: theirs(reps)}, rounds)
+
+
 def compare(label: str, axl, names: list[str], reps: int, rounds: int) -> tuple[float, float]:
     n_matches = len(names) * (len(names) + 1) // 2 * reps
     print(
@@ -155,15 +163,8 @@ def compare(label: str, axl, names: list[str], reps: int, rounds: int) -> tuple[
     )
     det = deterministic(names)
     # match play
-    our_matches(names, 1)  # untimed first calls: JIT cache load, first touch
-    their_matches(axl, names, 1)
-    times, values = _bench.interleaved(
-        {
-            "ours": lambda: our_matches(names, reps),
-            "theirs": lambda: their_matches(axl, names, reps),
-        },
-        rounds,
-    )
+    times, values = paired(lambda r: our_matches(names, r),
+                           lambda r: their_matches(axl, names, r), reps, rounds)  # fmt: skip
     out, theirs = values["ours"][-1], values["theirs"][-1]
     pi, pj = np.triu_indices(len(names))
     diff = 0.0
@@ -177,15 +178,8 @@ def compare(label: str, axl, names: list[str], reps: int, rounds: int) -> tuple[
         f"({'identical' if diff <= 1e-9 else 'DIFFERENT'})"
     )
     # full tournament
-    our_tournament(names, 1)
-    their_tournament(axl, names, 1)
-    times, values = _bench.interleaved(
-        {
-            "ours": lambda: our_tournament(names, reps),
-            "theirs": lambda: their_tournament(axl, names, reps),
-        },
-        rounds,
-    )
+    times, values = paired(lambda r: our_tournament(names, r),
+                           lambda r: their_tournament(axl, names, r), reps, rounds)  # fmt: skip
     r_ours, r_axl = values["ours"][-1], values["theirs"][-1]
     both = np.outer(det, det)
     diff = np.abs(r_ours.payoff_matrix - np.array(r_axl.payoff_matrix))[both].max()
