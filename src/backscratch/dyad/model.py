@@ -140,12 +140,16 @@ class DyadModel:
         self.equilibrium: dict | None = None
         """How the target's programme was solved (selection rule, largest residual, share of
         cells with several stable equilibria); ``None`` when ``compliance`` was given."""
+        target = TARGETS[scenario.target.strategy]()
+        self.discount = target.discount(scenario.shadow)
+        """The target's discount factor (it chooses capacity with it under ``hedging.mode:
+        choice``)."""
         if compliance is None:
-            target = TARGETS[scenario.target.strategy]()
             compliance = target.compliance(self.stage, scenario.shadow)
             self.equilibrium = equilibrium_of(self.stage)
         self.compliance = compliance
-        """The target's compliance table ``p[t, type, g]``."""
+        """The target's table: compliance ``p[t, type, g]``, or with ``hedging.mode:
+        choice`` ``[t, latency, row, g]`` (:attr:`StageGame.table_shape`)."""
         n = scenario.runs
         self.streams = rng.Streams(scenario.seed, n, first_run // rng.BLOCK)
         """Runs ``first_run`` to ``first_run + runs - 1`` of the scenario's seed: a model of
@@ -167,20 +171,15 @@ class DyadModel:
         if self.done:
             raise RuntimeError("the horizon is reached; no period left to play")
         st, t = self.stage, self.t
-        kernels.advance(
-            t,
-            self.belief,
-            self.capacity,
-            self.latency,
-            self.pliable,
-            self.streams.draw(kernels.DRAWS_PER_PERIOD),
-            self.compliance[t],
-            bool(self.plan.threat[t]),
-            bool(self.plan.offer[t]),
-            float(st.reliability[t]),
-            st.params_at(t),
-            self._rec,
-        )
+        u = self.streams.draw(kernels.DRAWS_PER_PERIOD)
+        now = (bool(self.plan.threat[t]), bool(self.plan.offer[t]), float(st.reliability[t]))
+        states = (self.belief, self.capacity, self.latency, self.pliable, u, self.compliance[t])
+        if st.params.choice:
+            kernels.advance_choice(
+                t, *states, *now, st.params_at(t), st.levels, self.discount, self._rec
+            )
+        else:
+            kernels.advance(t, *states, *now, st.params_at(t), self._rec)
         self.t += 1
 
     def run(self) -> DyadResult:
@@ -211,6 +210,8 @@ def replay_hedging(
         raise ValueError("replay_hedging: the scenarios differ outside hedging.*")
     if scenario.offer.price <= 0.0:
         raise ValueError("replay_hedging: needs offer.price > 0")
+    if scenario.hedging.mode != "rule":
+        raise ValueError("replay_hedging: the target's capacity is its choice (hedging.mode)")
     T = scenario.horizon if periods is None else min(periods, scenario.horizon)
     stage = StageGame.from_scenario(scenario, result.plan)
     r = result.records

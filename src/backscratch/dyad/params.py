@@ -55,6 +55,12 @@ class Params(NamedTuple):
     productivity: float
     rollback: float
     latency_cost: float
+    choice: bool
+    """Whether the target chooses its capacity (``hedging.mode: choice``)."""
+    capacity_cost: float
+    deterrence: float
+    demand_rollback: float
+    latency_max: float
     ship_out: float = 0.0
     """Latency shipped out this period (a schedule's dated event; 0 otherwise)."""
     dismantle: float = 0.0
@@ -104,6 +110,11 @@ class Params(NamedTuple):
             productivity=h.productivity,
             rollback=h.rollback,
             latency_cost=h.cost_to_demander,
+            choice=h.mode == "choice",
+            capacity_cost=h.capacity_cost,
+            deterrence=h.deterrence,
+            demand_rollback=h.demand_rollback,
+            latency_max=h.latency_max,
         )
 
     def punishment_at(self, x):

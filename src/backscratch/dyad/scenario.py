@@ -232,14 +232,80 @@ class ThirdParties(Section):
     )
 
 
+HEDGING_MODES = ("rule", "choice")
+"""How the target's capacity is set (``hedging.mode``)."""
+
+CHOICE_ONLY = ("capacity_levels", "capacity_cost", "deterrence", "demand_rollback", "latency_max")
+"""``hedging`` fields read only when the target chooses its capacity (``mode: choice``)."""
+
+CHOOSING_TARGETS = ("forward_looking", "myopic")
+"""Target strategies that can choose their capacity (``hedging.mode: choice``)."""
+
+RULE_ONLY = ("initial_capacity", "base", "threat_sensitivity", "relationship_sensitivity")
+"""``hedging`` fields read only by the behavioural rule (``mode: rule``)."""
+
+
 class Hedging(Section):
     """The target's latent capability (e.g. enrichment): a deterrent that threats feed (§4).
 
     Two stocks: capacity K (think centrifuges) and the latent capability L it produces (think
-    enriched material; breakout time shrinks as L grows). Each period
+    enriched material; breakout time shrinks as L grows). With ``mode: rule`` each period
     ``K <- max(0, K + base + threat_sensitivity * threat - relationship_sensitivity *
-    relationship)`` and ``L <- max(0, L + productivity * K - rollback * honoured)``.
+    relationship)`` and ``L <- max(0, L + productivity * K - rollback * honoured)``. With
+    ``mode: choice`` the target chooses K each period in its dynamic programme, and L blunts
+    the punishments it suffers (docs/model.md, Hedging and latency).
     """
+
+    mode: Literal[HEDGING_MODES] = Field(  # type: ignore[valid-type]
+        "rule",
+        description=(
+            "How capacity is set: `rule` by the behavioural rule of `base`, "
+            "`threat_sensitivity` and `relationship_sensitivity` (the target's compliance "
+            "does not see latency); `choice` by the target, each period, among "
+            "`capacity_levels`, in the same dynamic programme as its compliance: latency "
+            "blunts punishment (`deterrence`), capacity costs it `capacity_cost`, and a "
+            "demand may be a rollback (`demand_rollback`) [choice]."
+        ),
+    )
+    capacity_levels: Annotated[list[NonNegative], Field(min_length=1, max_length=64)] = Field(
+        default_factory=lambda: [0.0, 0.25, 0.5, 0.75, 1.0],
+        description=(
+            "`mode: choice`: the capacity levels the target chooses among each period "
+            "[capacity units]."
+        ),
+    )
+    capacity_cost: NonNegative = Field(
+        0.1,
+        description=(
+            "`mode: choice`: the target's cost of running one unit of capacity for a period "
+            "[payoff units per capacity unit per period]."
+        ),
+    )
+    deterrence: NonNegative = Field(
+        0.0,
+        description=(
+            "`mode: choice`: how latency blunts punishment: a carried-out threat (the "
+            "demander's or a third party's) harms a target holding latency L by "
+            "P * exp(-deterrence * L) [per latency unit]. Latency as a deterrent: Debs & "
+            "Monteiro (2014); Bas & Coe (2016)."
+        ),
+    )
+    demand_rollback: NonNegative = Field(
+        0.0,
+        description=(
+            "`mode: choice`: latency the target gives up when it complies with a demand: "
+            "the demand is about the programme itself, a rollback of this much (0: it is "
+            "not) [latency units per compliance]."
+        ),
+    )
+    latency_max: Annotated[float, Field(gt=0.0)] = Field(
+        2.0,
+        description=(
+            "`mode: choice`: top of the latency grid on which the target's programme is "
+            "solved (`solver.latency_grid` points from 0); latency above it is valued as "
+            "this much [latency units]."
+        ),
+    )
 
     initial: NonNegative = Field(
         0.0, description="Latent-capability stock L_0 at the start [latency units]."
@@ -616,6 +682,14 @@ class Solver(Section):
             "unstable one lies within 1 / N of it [count]."
         ),
     )
+    latency_grid: Annotated[int, Field(ge=2, le=201)] = Field(
+        21,
+        description=(
+            "`hedging.mode: choice`: number of points of the latency grid on [0, "
+            "`hedging.latency_max`] on which the target's programme is solved (linear "
+            "interpolation between points) [count]."
+        ),
+    )
 
 
 class Phase(Section):
@@ -923,6 +997,18 @@ class Scenario(ScenarioBase):
         _check_schedule(self.schedule, "schedule", self.calendar)
         for name, entries in self.counterfactuals.items():
             _check_schedule(entries, f"counterfactuals.{name}", self.calendar)
+        default = Hedging()
+        unused = [k for k in CHOICE_ONLY if getattr(self.hedging, k) != getattr(default, k)]
+        if self.hedging.mode == "rule" and unused:
+            raise ValueError(
+                f"hedging.{unused[0]}: read only with hedging.mode: choice (the mode is rule)"
+            )
+        if self.hedging.mode == "choice" and self.target.strategy not in CHOOSING_TARGETS:
+            raise ValueError(
+                f"hedging.mode: choice needs a target that optimises "
+                f"({' or '.join(CHOOSING_TARGETS)}), not target.strategy "
+                f"{self.target.strategy}"
+            )
         return self
 
 

@@ -77,6 +77,10 @@ class StageGame:
     """Which stable root a period plays where there are several (``solver.selection``)."""
     resolution: int = 4096
     """Resolution of the search for equilibria (``solver.resolution``)."""
+    levels: np.ndarray = field(default_factory=lambda: np.zeros(1))
+    """The capacity levels the target chooses among (``hedging.capacity_levels``)."""
+    latency_grid: int = 21
+    """Points of the latency grid (``solver.latency_grid``; ``hedging.mode: choice``)."""
     residual: float = field(default=0.0, init=False)
     """Largest fixed-point residual of the last :meth:`solve` (0 when fully converged)."""
     stable_roots: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), int), init=False)
@@ -104,6 +108,8 @@ class StageGame:
             grid=np.linspace(0.0, 1.0, solver.belief_grid),
             selection=solver.selection,
             resolution=solver.resolution,
+            levels=np.asarray(scenario.hedging.capacity_levels, dtype=float),
+            latency_grid=solver.latency_grid,
         )
 
     def terms_at(self, t: int) -> Params:
@@ -149,9 +155,20 @@ class StageGame:
         return len(self.plan.threat)
 
     @property
-    def table_shape(self) -> tuple[int, int, int]:
-        """Shape ``(horizon, 2, grid)`` of a compliance table."""
+    def table_shape(self) -> tuple[int, ...]:
+        """Shape of the target's table: ``(horizon, 2, grid)`` of compliance probabilities;
+        with ``hedging.mode: choice`` ``(horizon, latency_grid, 4, grid)``, each type's
+        compliance (rows 0, 1) and value at the start of the next period (rows 2, 3) at
+        every latency grid point."""
+        if self.params.choice:
+            return (self.horizon, self.latency_grid, 4, len(self.grid))
         return (self.horizon, 2, len(self.grid))
+
+    @property
+    def latency_points(self) -> np.ndarray:
+        """The latency grid of ``hedging.mode: choice``: ``latency_grid`` points on [0,
+        ``hedging.latency_max``]."""
+        return np.linspace(0.0, self.params.latency_max, self.latency_grid)
 
     def demand(self, mu: np.ndarray | float) -> np.ndarray:
         """The demand ``x(mu)`` at public belief ``mu``."""
@@ -230,7 +247,7 @@ class StageGame:
         if len(regimes) == 1 and regimes[0][3] == self.params:
             return self._backward(discount)
         p = np.empty(self.table_shape)
-        roots = np.zeros((H, len(self.grid)), dtype=np.int64)
+        roots: np.ndarray | None = None
         worst = 0.0
         for regime in regimes:
             threat, offer, rel, params = regime
@@ -246,13 +263,18 @@ class StageGame:
             worst = max(worst, const.residual)
             now = np.array([k == regime for k in keys])
             p[now] = table[now]
+            if roots is None:
+                roots = np.zeros_like(const.stable_roots)
             roots[now] = const.stable_roots[now]
+        assert roots is not None
         self.residual = worst
         self.stable_roots = roots
         return p
 
     def _backward(self, discount: float) -> np.ndarray:
         """Backward induction for this plan, taken as known to the target."""
+        if self.params.choice:
+            return self._backward_choice(discount)
         H, G = self.horizon, len(self.grid)
         p = np.zeros((H, 2, G))
         roots = np.zeros((H, G), dtype=np.int64)
@@ -281,6 +303,97 @@ class StageGame:
         self.residual = worst
         self.stable_roots = roots
         return p
+
+    def _type_flows(self, blunt: np.ndarray) -> np.ndarray:
+        """Each type's expected payoff per period from third-party threats, ``[j, type, g]``
+        at latency grid point ``j`` (whose latency blunts their punishment by ``blunt[j]``):
+        :meth:`third_party_flow` for both types."""
+        p = self.params
+        out = np.zeros((len(blunt), 2, len(self.grid)))
+        if p.third_parties == 0:
+            return out
+        mu = self.grid
+        x = p.demand_a + p.demand_b * mu
+        e = kernels.entry_probability(
+            mu, x, p.value, p.punishment_at(x), p.credibility, p.execution_cost, p.entry_cost,
+            p.entry_noise,
+        )  # fmt: skip
+        for k, cost in enumerate(p.threat_costs):
+            u_c = -cost * x
+            u_r = -p.credibility * p.punishment_at(x) * blunt[:, None]
+            one = u_r + p.noise * np.logaddexp(0.0, (u_c - u_r) / p.noise)
+            out[:, k] = p.third_parties * e * one
+        return out
+
+    def _shifted(self, U: np.ndarray, amount: float) -> np.ndarray:
+        """``U[j, type, g]`` at latency ``max(L_j - amount, 0)`` (linear in latency)."""
+        J, l_max = self.latency_grid, self.params.latency_max
+        pos = np.clip(self.latency_points - amount, 0.0, l_max) / l_max * (J - 1)
+        j = np.minimum(pos.astype(np.int64), J - 2)
+        w = (pos - j)[:, None, None]
+        return U[j] * (1.0 - w) + U[j + 1] * w
+
+    def _backward_choice(self, discount: float) -> np.ndarray:
+        """Backward induction over (latency, public belief) when the target chooses its
+        capacity (``hedging.mode: choice``; ``docs/model.md``, Hedging and latency).
+
+        In each period, at every latency grid point ``L_j``: the period's game is the
+        dyad's, with every carried-out threat blunted by ``exp(-deterrence * L_j)`` and each
+        type's continuation after its answer the value of choosing capacity next
+        (``_kernels.invest_values``) at the latency that answer leaves — ``L_j`` after
+        resisting, ``L_j - demand_rollback`` after complying, less ``rollback`` more if the
+        reward is delivered (probability the offer's reliability). The pliable type's
+        compliance is the fixed point of the dyad (``_kernels.solve_period``, every stable
+        root); the resolute type's is its logit reply at the current belief
+        (``_kernels.resolute_value``). Returns the table of :attr:`table_shape`."""
+        H, G, J = self.horizon, len(self.grid), self.latency_grid
+        p = self.params
+        rule = SELECTION_CODES[self.selection]
+        blunt = np.exp(-p.deterrence * self.latency_points)
+        flow = self._type_flows(blunt)
+        table = np.zeros(self.table_shape)
+        roots = np.zeros((H, J, G), dtype=np.int64)
+        V = np.zeros((J, 2, G))
+        U = np.empty_like(V)
+        worst = 0.0
+        for t in range(H - 1, -1, -1):
+            table[t, :, 2:] = V
+            kernels.invest_values(
+                V, self.levels, p.capacity_cost, p.productivity, discount, p.latency_max, U
+            )
+            if not (self.plan.threat[t] or self.plan.offer[t]):
+                V = flow + U
+                continue
+            comply, resist = self.immediate(t)
+            after = self._shifted(U, p.demand_rollback)
+            if self.plan.offer[t] and p.rollback > 0.0:
+                rho = self.reliability[t]
+                after = rho * self._shifted(U, p.demand_rollback + p.rollback) + (1 - rho) * after
+            V_new = np.empty_like(V)
+            for j in range(J):
+                c = comply.copy()
+                c[1] += after[j, 1] - U[j, 1]  # the resolute type counts its programme
+                r = resist * blunt[j]
+                out = table[t, j, :2]
+                worst = max(
+                    worst,
+                    kernels.solve_period(
+                        self.grid, after[j, 0], U[j, 0][None], c, r, 1.0, p.noise, self.tol,
+                        self.resolution, rule, out, roots[t, j],
+                    ),
+                )  # fmt: skip
+                kernels.continuation(
+                    self.grid, after[j, 0], U[j, 0][None], c, r, out, 1.0, p.noise,
+                    flow[j, 0], V_new[j, 0],
+                )  # fmt: skip
+                kernels.resolute_value(
+                    self.grid, after[j, 1], U[j, 1], comply, r, out, p.noise, flow[j, 1],
+                    V_new[j, 1],
+                )  # fmt: skip
+            V = V_new
+        self.residual = worst
+        self.stable_roots = roots
+        return table
 
 
 def respond(

@@ -23,6 +23,11 @@ class TargetStrategy:
         """Compliance probabilities ``p[t, type, g]`` for the stage game ``stage``."""
         raise NotImplementedError
 
+    def discount(self, shadow: float) -> float:
+        """The discount factor the target decides with (its programme's, and its capacity's
+        under ``hedging.mode: choice``)."""
+        return shadow
+
 
 class ForwardLooking(TargetStrategy):
     """Weigh today's cost of complying against the reputation it protects and the trade it attracts.
@@ -49,7 +54,7 @@ class ForwardLooking(TargetStrategy):
     }
 
     def compliance(self, stage, shadow: float) -> np.ndarray:
-        return stage.solve(discount=shadow)
+        return stage.solve(discount=self.discount(shadow))
 
 
 class Myopic(TargetStrategy):
@@ -68,7 +73,10 @@ class Myopic(TargetStrategy):
     }
 
     def compliance(self, stage, shadow: float) -> np.ndarray:
-        return stage.solve(discount=0.0)
+        return stage.solve(discount=self.discount(shadow))
+
+    def discount(self, shadow: float) -> float:
+        return 0.0
 
 
 class AlwaysComply(TargetStrategy):

@@ -25,6 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from backscratch.core import rng
+from backscratch.core.errors import ScenarioError
 from backscratch.core.kernels import posterior
 from backscratch.dyad.model import allocate_records, check_memory
 from backscratch.dyad.params import Params
@@ -132,6 +133,11 @@ def solve(scenario: Scenario) -> Equilibrium:
     at most :data:`MAX_ROUNDS`; where it stops short is reported). Each
     type's value of the action follows; D takes the action of highest value to its types
     under the public belief (or the logit mixture), and the values roll back."""
+    if scenario.hedging.mode != "rule":
+        raise ScenarioError.bad(
+            "hedging.mode",
+            "the demander's-choice game keeps latency out of its state; use mode rule",
+        )
     start = time.perf_counter()
     menu = Menu.from_scenario(scenario)
     terms = Terms.from_scenario(scenario, menu)

@@ -139,6 +139,12 @@ def calibrate_latency(
     and each trial value replays the stock recurrence on that play
     (:func:`~backscratch.dyad.model.replay_hedging`: the same records, bit for bit); a free
     field outside ``hedging.*`` (or an offer of price 0) re-simulates instead."""
+    if scenario.hedging.mode != "rule":
+        raise ScenarioError.bad(
+            "hedging.mode",
+            "this fit fits the behavioural rule's sensitivities, which mode choice does not "
+            "use; use mode rule",
+        )
     base_model = DyadModel(scenario, policy)
     table = base_model.compliance
     replay = all(k.startswith("hedging.") for k in free) and scenario.offer.price > 0.0

@@ -373,6 +373,12 @@ def validate(
             raise ScenarioError.bad(
                 "validation.free", f"no search bounds (fittable: {', '.join(BOUNDS)})", name
             )
+    if v.free and scenario.hedging.mode != "rule":
+        raise ScenarioError.bad(
+            "validation.free",
+            "fitting is built for hedging.mode rule only (each trial would re-solve the "
+            "target's programme); set validation.free=[] to test the scenario's own numbers",
+        )
     played = DyadModel(scenario).run()
     free = list(v.free)
     if free and scenario.offer.price > 0.0 and fit_t:

@@ -1,0 +1,136 @@
+"""Hedging as the target's choice (issue 15, item 1; ``hedging.mode: choice``): the target
+chooses its capacity each period in the same dynamic programme as its compliance, latency
+blunts the punishment it suffers, and a demand may be a rollback (docs/model.md, Hedging and
+latency). Everything at the reference scenario ``oye-dyad`` unless a test names a change."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import backscratch as bs
+from backscratch.cli import main
+from backscratch.core.errors import ScenarioError
+from backscratch.dyad.model import DyadModel, replay_hedging
+from backscratch.dyad.sweep import per_run_by_block
+
+CHOICE = {"hedging.mode": "choice", "hedging.deterrence": 1.0}
+"""The reference with the target choosing its capacity, latency halving punishment at L = 0.69."""
+
+
+def _run(policy, runs=2000, **over):
+    return bs.run("oye-dyad", policy=policy, runs=runs, overrides={**CHOICE, **over})
+
+
+def test_with_nothing_to_choose_the_programme_is_the_dyads():
+    """One capacity level (0) and no deterrence: the choice programme must give the dyad's
+    compliance table (to rounding) and the same play, under every instrument."""
+    flat = {"hedging.threat_sensitivity": 0.0, "hedging.relationship_sensitivity": 0.0,
+            "hedging.rollback": 0.0}  # fmt: skip
+    for policy in ("blackmail", "backscratching", "mixed"):
+        sc = bs.load_scenario("oye-dyad", runs=1000).with_updates(**flat)
+        rule = DyadModel(sc, policy)
+        choice = DyadModel(
+            sc.with_updates(**{"hedging.mode": "choice", "hedging.capacity_levels": [0.0]}),
+            policy,
+        )
+        assert choice.compliance.shape == (40, 21, 4, 201)
+        assert np.abs(choice.compliance[:, :, :2] - rule.compliance[:, None]).max() < 1e-10
+        a, b = rule.run().records, choice.run().records
+        assert (a["response"] == b["response"]).all()
+        assert (b["capacity"] == 0).all() and (b["latency"] == 0).all()
+
+
+def test_pressure_makes_a_forward_looking_target_invest_more():
+    """Under threats the target runs capacity (latency blunts them); under offers, or with no
+    demand, it runs next to none. A myopic target never invests (latency pays only later),
+    nor does a forward-looking one when latency deters nothing."""
+    threat, offer, none = (_run(p) for p in ("blackmail", "backscratching", "none"))
+    cap = {k: r.records["capacity"].mean() for k, r in
+           (("threat", threat), ("offer", offer), ("none", none))}  # fmt: skip
+    assert cap["threat"] > 0.3  # 0.388 at the reference
+    assert cap["offer"] < 0.1 * cap["threat"] and cap["none"] == 0.0
+    assert threat.summary()["final_latency"] > 1.0  # 1.55: the threshold L* = 1 crossed
+    assert _run("blackmail", **{"target.strategy": "myopic"}).records["capacity"].max() == 0.0
+    assert _run("blackmail", **{"hedging.deterrence": 0.0}).records["capacity"].max() == 0.0
+
+
+def test_more_pressure_more_investment_up_to_the_reference_punishment():
+    """Investment rises with the punishment threatened from P = 0.5 to P = 1 (0.24 to 0.39),
+    and the latency it buys halves blackmail's cooperation at the reference (0.06 against
+    0.27 with the rule). Above P = 1 the target concedes more and invests less (0.25 at
+    P = 2): the rise holds in the region P <= 1 only (docs/model.md)."""
+    low, ref, high = (_run("blackmail", **{"threat.punishment": P}) for P in (0.5, 1.0, 2.0))
+    assert ref.records["capacity"].mean() > 1.3 * low.records["capacity"].mean()
+    assert high.records["capacity"].mean() < ref.records["capacity"].mean()
+    rule = bs.run("oye-dyad", policy="blackmail", runs=2000).summary()["cooperation_rate"]
+    assert ref.summary()["cooperation_rate"] < 0.5 * rule
+
+
+def test_an_exchange_that_buys_rollback_makes_latency_fall_while_the_deal_is_honoured():
+    """A target holding L = 1 is asked to roll back 0.1 per compliance. Paid, it complies and
+    the stock falls in every period an exchange is honoured (it does not rebuild); under
+    threats it refuses and builds (the stock rises above where it started)."""
+    over = {"hedging.initial": 1.0, "hedging.demand_rollback": 0.1}
+    deal = _run("backscratching", **over).records
+    lat = deal["latency"]
+    before = np.vstack([np.full((1, lat.shape[1]), 1.0), lat[:-1]])
+    honoured = deal["transfer"] > 0
+    assert honoured.mean() > 0.5
+    fell = (lat < before) | (before == 0)
+    assert fell[honoured].mean() > 0.99
+    assert lat[10].mean() < 0.2 and lat[-1].mean() < 0.05
+    pressed = _run("blackmail", **over).records["latency"]
+    assert pressed[-1].mean() > 1.3
+
+
+def test_choice_mode_streams_block_by_block_bit_for_bit():
+    """A run of more than one random block equals the same runs simulated block by block on
+    one solution of the target's programme (what `run --out` and `sweep` do)."""
+    sc = bs.load_scenario("oye-dyad", runs=4200).with_updates(
+        **CHOICE, horizon=12, **{"solver.latency_grid": 6}
+    )
+    whole = bs.run(sc, policy="blackmail").per_run()
+    blocks = per_run_by_block(sc, "blackmail")
+    for key, col in whole.items():
+        np.testing.assert_array_equal(col, blocks[key], err_msg=key)
+
+
+def test_the_hedging_replay_refuses_choice_mode():
+    sc = bs.load_scenario("oye-dyad", runs=50).with_updates(**CHOICE)
+    played = bs.run(sc, policy="blackmail")
+    with pytest.raises(ValueError, match=r"hedging\.mode"):
+        replay_hedging(played, sc)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "oye-dyad", "--set", "hedging.deterrence=1"],
+         "hedging.deterrence: read only with hedging.mode: choice"),
+        (["run", "oye-dyad", "--set", "hedging.mode=choice", "--set",
+          "target.strategy=always_comply"], "hedging.mode: choice needs a target that optimises"),
+        (["run", "oye-dyad", "--set", "hedging.mode=choice", "--set",
+          "hedging.capacity_levels=[]"], "hedging.capacity_levels"),
+        (["run", "oye-dyad", "--set", "hedging.mode=choice", "--set",
+          "solver.latency_grid=1"], "solver.latency_grid"),
+        (["equilibrium", "oye-dyad", "--set", "hedging.mode=choice"],
+         "hedging.mode: the demander's-choice game keeps latency out"),
+        (["validate", "iran-2003-2013", "--set", "hedging.mode=choice"],
+         "validation.free: fitting is built for hedging.mode rule only"),
+        (["calibrate", "iran-2003-2013", "--set", "hedging.mode=choice"],
+         "hedging.mode: this fit fits the behavioural rule"),
+    ],
+)  # fmt: skip
+def test_choice_mode_bad_input_is_a_one_line_error(args, message, capsys):
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_scenario_in_choice_mode_is_refused_by_the_game_api():
+    sc = bs.load_scenario("oye-dyad").with_updates(**CHOICE)
+    with pytest.raises(ScenarioError, match=r"hedging\.mode"):
+        bs.equilibrium(sc)
