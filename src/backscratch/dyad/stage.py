@@ -259,9 +259,9 @@ class StageGame:
                 params=params,
                 reliability=np.full(H, rel),
             )
-            table = const._backward(discount)
-            worst = max(worst, const.residual)
             now = np.array([k == regime for k in keys])
+            table = const._backward(discount, first=int(np.argmax(now)))
+            worst = max(worst, const.residual)
             p[now] = table[now]
             if roots is None:
                 roots = np.zeros_like(const.stable_roots)
@@ -271,10 +271,12 @@ class StageGame:
         self.stable_roots = roots
         return p
 
-    def _backward(self, discount: float) -> np.ndarray:
-        """Backward induction for this plan, taken as known to the target."""
+    def _backward(self, discount: float, first: int = 0) -> np.ndarray:
+        """Backward induction for this plan, taken as known to the target, from the last
+        period down to period ``first`` (the table's earlier periods are left at 0: a
+        schedule's regime needs no period before the one it starts in)."""
         if self.params.choice:
-            return self._backward_choice(discount)
+            return self._backward_choice(discount, first)
         H, G = self.horizon, len(self.grid)
         p = np.zeros((H, 2, G))
         roots = np.zeros((H, G), dtype=np.int64)
@@ -284,7 +286,7 @@ class StageGame:
         flow = self.third_party_flow()
         noise = self.params.noise
         worst = 0.0
-        for t in range(H - 1, -1, -1):
+        for t in range(H - 1, first - 1, -1):
             if not (self.plan.threat[t] or self.plan.offer[t]):
                 W = flow + discount * W
                 continue
@@ -333,7 +335,7 @@ class StageGame:
         w = (pos - j)[:, None, None]
         return U[j] * (1.0 - w) + U[j + 1] * w
 
-    def _backward_choice(self, discount: float) -> np.ndarray:
+    def _backward_choice(self, discount: float, first: int = 0) -> np.ndarray:
         """Backward induction over (latency, public belief) when the target chooses its
         capacity (``hedging.mode: choice``; ``docs/model.md``, Hedging and latency).
 
@@ -356,7 +358,7 @@ class StageGame:
         V = np.zeros((J, 2, G))
         U = np.empty_like(V)
         worst = 0.0
-        for t in range(H - 1, -1, -1):
+        for t in range(H - 1, first - 1, -1):
             table[t, :, 2:] = V
             kernels.invest_values(
                 V, self.levels, p.capacity_cost, p.productivity, discount, p.latency_max, U
