@@ -381,34 +381,87 @@ def entry_probability(mu, x, value, punishment, credibility, exec_cost, entry_co
 
 
 @njit(cache=True, inline="always")
+def entrant_replies(x, harm, params):
+    """Each type's probability of meeting one entrant's demand ``x`` (a number or an
+    array), ``(pliable, resolute)``: its myopic logit reply to the entrant's threat (which
+    would do it ``harm``) or, with ``third_parties.instrument: offer``, to the entrant's
+    offer of ``offer.price`` per unit delivered with ``offer.reliability``."""
+    if params.entrant_offers:
+        reward = params.reliability * params.price * x
+        return (
+            _logit(reward - params.cost_offer_pliable * x, params.noise),
+            _logit(reward - params.cost_offer_resolute * x, params.noise),
+        )
+    return (
+        _logit(params.credibility * harm - params.cost_threat_pliable * x, params.noise),
+        _logit(params.credibility * harm - params.cost_threat_resolute * x, params.noise),
+    )
+
+
+@njit(cache=True, inline="always")
+def entry_chance(mu, x, punishment, harm, params):
+    """Probability that a watching third party enters with a demand ``x`` at public belief
+    ``mu`` (numbers or arrays): :func:`entry_probability` under ``third_parties.entry:
+    rule`` with threats; otherwise the logit of its expected gain ``sum_type P(type) *
+    (p_type * win - (1 - p_type) * loss) - entry_cost``, with ``p_type`` the type's reply
+    (:func:`entrant_replies`; the rule's 1 and 0 under ``entry: rule``) and (win, loss) =
+    (v x, credibility * execution_cost * punishment) for a threat, ((v - reliability *
+    price) x, 0) for an offer."""
+    if not (params.entry_best_response or params.entrant_offers):
+        return entry_probability(
+            mu, x, params.value, punishment, params.credibility, params.execution_cost,
+            params.entry_cost, params.entry_noise,
+        )  # fmt: skip
+    p_pl, p_re = entrant_replies(x, harm, params)
+    if not params.entry_best_response:  # the rule: the pliable gives in, the resolute not
+        p_pl = p_pl * 0.0 + 1.0
+        p_re = p_re * 0.0
+    if params.entrant_offers:
+        win = (params.value - params.reliability * params.price) * x
+        loss = 0.0 * x
+    else:
+        win = params.value * x
+        loss = params.credibility * params.execution_cost * punishment + 0.0 * x
+    gain = (
+        mu * (p_pl * win - (1.0 - p_pl) * loss)
+        + (1.0 - mu) * (p_re * win - (1.0 - p_re) * loss)
+        - params.entry_cost
+    )
+    return _logit(gain, params.entry_noise)
+
+
+@njit(cache=True, inline="always")
 def _entrants(mu, x, punishment, harm, is_pliable, u_entry, u_e_comply, u_e_punish, params):
-    """This period's third parties at one run: how many enter on belief ``mu``, how many of
-    their threat demands the target meets (myopic logit reply to the ``harm`` a carried-out
-    threat would do it), and the payoffs ``(entries, complied, pay_t, pay_3)``. ``harm`` is
-    ``punishment`` where latency does not blunt it."""
+    """This period's third parties at one run: how many enter on belief ``mu``
+    (:func:`entry_chance`), how many of their demands the target meets (its myopic logit
+    reply, :func:`entrant_replies`), and the payoffs ``(entries, complied, pay_t, pay_3)``:
+    a resisted threat is carried out with the scenario's credibility and does the target
+    ``harm`` (``punishment`` where latency does not blunt it); a met offer is paid with the
+    offer's reliability."""
     pay_t = 0.0
     pay_3 = 0.0
     entries = 0
     e_complied = 0
     if params.third_parties > 0:
-        e = entry_probability(
-            mu,
-            x,
-            params.value,
-            punishment,
-            params.credibility,
-            params.execution_cost,
-            params.entry_cost,
-            params.entry_noise,
-        )
+        e = entry_chance(mu, x, punishment, harm, params)
         entries = binomial_draw(params.third_parties, e, u_entry)
         if entries > 0:
-            c_threat = params.cost_threat_pliable if is_pliable else params.cost_threat_resolute
-            p_e = _logit(params.credibility * harm - c_threat * x, params.noise)
+            p_pl, p_re = entrant_replies(x, harm, params)
+            p_e = p_pl if is_pliable else p_re
             e_complied = binomial_draw(entries, p_e, u_e_comply)
-            e_punished = binomial_draw(entries - e_complied, params.credibility, u_e_punish)
-            pay_t -= c_threat * x * e_complied + harm * e_punished
-            pay_3 += params.value * x * e_complied - params.execution_cost * punishment * e_punished
+            if params.entrant_offers:
+                c_offer = params.cost_offer_pliable if is_pliable else params.cost_offer_resolute
+                delivered = binomial_draw(e_complied, params.reliability, u_e_punish)
+                paid = params.price * x * delivered
+                pay_t += paid - c_offer * x * e_complied
+                pay_3 += params.value * x * e_complied - paid
+            else:
+                c_threat = params.cost_threat_pliable if is_pliable else params.cost_threat_resolute
+                e_punished = binomial_draw(entries - e_complied, params.credibility, u_e_punish)
+                pay_t -= c_threat * x * e_complied + harm * e_punished
+                pay_3 += (
+                    params.value * x * e_complied - params.execution_cost * punishment * e_punished
+                )
     return entries, e_complied, pay_t, pay_3
 
 
@@ -545,8 +598,10 @@ def advance(t, belief, capacity, latency, pliable, u, p_t, threat, offer, reliab
             pay_t -= punishment
             pay_d -= exec_cost * punishment
         # hedging
-        faced = credibility * punishment * ((1.0 if threat else 0.0) + entries)
+        faced = credibility * punishment * ((1.0 if threat else 0.0) + _threats(entries, params))
         relation = reliability * price * x if offer else 0.0
+        if params.entrant_offers:
+            relation += params.reliability * price * x * entries
         cap = _capacity_step(capacity[i], faced, relation, params.dismantle, params.destroy,
                              params)  # fmt: skip
         capacity[i] = cap
@@ -693,6 +748,12 @@ def advance_choice(t, belief, capacity, latency, pliable, u, table, threat, offe
         rec.payoff_third_parties[t, i] = pay_3
 
 
+@njit(cache=True, inline="always")
+def _threats(entries, params):
+    """How many of this period's entrants threaten (all, or none when they offer)."""
+    return 0 if params.entrant_offers else entries
+
+
 @njit(cache=True)
 def _capacity_step(cap, faced, relation, dismantle, destroy, params):
     """Next capacity: the behavioural rule (``docs/model.md``, Hedging and latency), then
@@ -737,8 +798,14 @@ def hedge(belief, entries, honoured, threat, offer, reliability, credibility, pu
             stock = latency0 if t == 0 else latency_out[t - 1, i]
             x = params.demand_a + params.demand_b * belief[t, i]
             punishment = punishment0[t] + params.punishment_per_unit * x
-            faced = credibility[t] * punishment * ((1.0 if threat[t] else 0.0) + entries[t, i])
+            faced = (
+                credibility[t]
+                * punishment
+                * ((1.0 if threat[t] else 0.0) + _threats(entries[t, i], params))
+            )
             relation = reliability[t] * price[t] * x if offer[t] else 0.0
+            if params.entrant_offers:
+                relation += params.reliability * price[t] * x * entries[t, i]
             cap = _capacity_step(cap, faced, relation, dismantle[t], destroy[t], params)
             capacity_out[t, i] = cap
             latency_out[t, i] = _latency_step(stock, cap, honoured[t, i], ship_out[t],

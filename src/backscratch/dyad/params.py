@@ -49,6 +49,10 @@ class Params(NamedTuple):
     third_parties: int
     entry_cost: float
     entry_noise: float
+    entry_best_response: bool
+    """Whether entrants expect the target's actual replies (``third_parties.entry``)."""
+    entrant_offers: bool
+    """Whether entrants offer instead of threatening (``third_parties.instrument``)."""
     hedging_base: float
     threat_sensitivity: float
     relationship_sensitivity: float
@@ -104,6 +108,8 @@ class Params(NamedTuple):
             third_parties=tp.count,
             entry_cost=tp.entry_cost,
             entry_noise=tp.noise,
+            entry_best_response=tp.entry == "best_response",
+            entrant_offers=tp.instrument == "offer",
             hedging_base=h.base,
             threat_sensitivity=h.threat_sensitivity,
             relationship_sensitivity=h.relationship_sensitivity,

@@ -202,8 +202,16 @@ class Offer(Section):
     )
 
 
+ENTRY_RULES = ("rule", "best_response")
+"""What an entrant expects of the target (``third_parties.entry``)."""
+
+ENTRANT_INSTRUMENTS = ("threat", "offer")
+"""What entrants attach to their demand (``third_parties.instrument``)."""
+
+
 class ThirdParties(Section):
-    """Other states that watch the target and may come with threats of their own (``docs/model.md``, Third parties)."""
+    """Other states that watch the target and may come with demands of their own, backed by
+    threats or offers (``docs/model.md``, Third parties)."""
 
     count: Annotated[int, Field(ge=0, le=100_000)] = Field(
         0,
@@ -228,6 +236,25 @@ class ThirdParties(Section):
         0.05,
         description=(
             "Scale of the logistic noise in third parties' entry decisions [payoff units]."
+        ),
+    )
+    entry: Literal[ENTRY_RULES] = Field(  # type: ignore[valid-type]
+        "rule",
+        description=(
+            "What an entrant expects of the target: `rule` that the pliable type gives in "
+            "and the resolute type resists (the gain above); `best_response` each type's "
+            "actual reply to its demand (the logit reply the target gives entrants), so "
+            "entrants best-respond to equilibrium play: gain = sum over types of P(type) * "
+            "(p_type * win - (1 - p_type) * loss) - entry_cost [choice]."
+        ),
+    )
+    instrument: Literal[ENTRANT_INSTRUMENTS] = Field(  # type: ignore[valid-type]
+        "threat",
+        description=(
+            "What entrants attach to their demand: `threat` (the scenario's punishment and "
+            "credibility; win v*x, loss credibility * execution_cost * P if resisted) or "
+            "`offer` (the scenario's `offer.price` and `offer.reliability`; win (v - "
+            "reliability * price) * x, nothing lost if refused) [choice]."
         ),
     )
 

@@ -192,30 +192,13 @@ class StageGame:
         return comply, resist
 
     def third_party_flow(self) -> np.ndarray:
-        """The pliable type's expected payoff per period from third-party threats, per belief.
+        """The pliable type's expected payoff per period from third parties, per belief.
 
-        ``M * e(mu) * E[max(u_C + eps, u_R)]`` for one entrant's threat demand met with the
-        myopic logit reply (0 when there are no third parties).
+        ``M * e(mu) * E[max(u_C + eps, u_R)]`` for one entrant's demand met with the myopic
+        logit reply (0 when there are no third parties): :meth:`_type_flows` with latency
+        blunting nothing.
         """
-        p = self.params
-        if p.third_parties == 0:
-            return np.zeros(len(self.grid))
-        mu = self.grid
-        x = p.demand_a + p.demand_b * mu
-        e = kernels.entry_probability(
-            mu,
-            x,
-            p.value,
-            p.punishment_at(x),
-            p.credibility,
-            p.execution_cost,
-            p.entry_cost,
-            p.entry_noise,
-        )
-        u_c = -p.cost_threat_pliable * x
-        u_r = -p.credibility * p.punishment_at(x)
-        one = u_r + p.noise * np.logaddexp(0.0, (u_c - u_r) / p.noise)
-        return p.third_parties * e * one
+        return self._type_flows(np.ones(1))[0, 0]
 
     def solve(self, discount: float) -> np.ndarray:
         """Backward induction over the public belief; returns the compliance table ``p[t, type, g]``.
@@ -307,22 +290,28 @@ class StageGame:
         return p
 
     def _type_flows(self, blunt: np.ndarray) -> np.ndarray:
-        """Each type's expected payoff per period from third-party threats, ``[j, type, g]``
-        at latency grid point ``j`` (whose latency blunts their punishment by ``blunt[j]``):
-        :meth:`third_party_flow` for both types."""
+        """Each type's expected payoff per period from third parties, ``[j, type, g]`` at
+        latency grid point ``j`` (whose latency blunts their punishment by ``blunt[j]``):
+        ``M * e(mu) * E[max(u_C + eps, u_R)]``, with ``e`` the entry probability
+        (``_kernels.entry_chance``) and ``u_C``, ``u_R`` the type's payoffs of meeting and
+        refusing one entrant's threat (or offer)."""
         p = self.params
         out = np.zeros((len(blunt), 2, len(self.grid)))
         if p.third_parties == 0:
             return out
         mu = self.grid
         x = p.demand_a + p.demand_b * mu
-        e = kernels.entry_probability(
-            mu, x, p.value, p.punishment_at(x), p.credibility, p.execution_cost, p.entry_cost,
-            p.entry_noise,
-        )  # fmt: skip
-        for k, cost in enumerate(p.threat_costs):
-            u_c = -cost * x
-            u_r = -p.credibility * p.punishment_at(x) * blunt[:, None]
+        P = p.punishment_at(x)
+        # entrants who best-respond see what latency does to the target's reply
+        e = np.stack([kernels.entry_chance(mu, x, P, P * b, p) for b in blunt])
+        if p.entrant_offers:
+            u_r = np.zeros((len(blunt), 1))
+            costs, reward = p.offer_costs, p.reliability * p.price * x
+        else:
+            u_r = -p.credibility * P * blunt[:, None]
+            costs, reward = p.threat_costs, None
+        for k, cost in enumerate(costs):
+            u_c = -cost * x if reward is None else reward - cost * x
             one = u_r + p.noise * np.logaddexp(0.0, (u_c - u_r) / p.noise)
             out[:, k] = p.third_parties * e * one
         return out

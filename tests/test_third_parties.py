@@ -1,0 +1,99 @@
+"""Third parties who best-respond to equilibrium play and who may offer instead of threaten
+(issue 14, item 10; ``third_parties.entry``, ``third_parties.instrument``; docs/model.md,
+Third parties). At the reference scenario ``oye-dyad`` unless a test names a change."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import backscratch as bs
+from backscratch.dyad import _kernels as kernels
+from backscratch.dyad.params import Params
+
+
+def _summary(policy="blackmail", runs=4000, **over):
+    return bs.run("oye-dyad", policy=policy, runs=runs, overrides=over).summary()
+
+
+def _params(**over) -> Params:
+    return Params.from_scenario(bs.load_scenario("oye-dyad", overrides=over))
+
+
+def test_best_response_entry_is_the_rule_when_the_rule_is_right():
+    """With replies of exactly 1 (pliable) and 0 (resolute) the best-response gain is the
+    rule's; the entry probabilities agree to rounding at every belief."""
+    mu = np.linspace(0, 1, 11)
+    x = 0.3 + 0.7 * mu
+    rule = kernels.entry_chance(mu, x, 1.0 + 0 * x, 1.0 + 0 * x, _params())
+    # a resolute type that never gives in and a pliable one that always does: huge
+    # resolve on one side, none and a large punishment on the other
+    sharp = _params(**{"target.noise": 1e-4, "target.resolve_resolute": 50.0,
+                       "target.resolve_pliable": 0.0, "third_parties.entry": "best_response"})  # fmt: skip
+    br = kernels.entry_chance(mu, x, 1.0 + 0 * x, 1.0 + 0 * x, sharp)
+    np.testing.assert_allclose(br, rule, atol=1e-12)
+
+
+def test_entrants_who_best_respond_stay_out_where_no_one_gives_in():
+    """At punishment 0.2 no type meets an entrant's threat (0.6 x 0.2 is below either type's
+    cost of a concession), so best-responding entrants stay out; the rule, which assumes the
+    pliable type gives in, still sends some (0.0098 a period). At the reference the two
+    hardly differ (0.0313 against 0.0315)."""
+    rule = _summary(**{"threat.punishment": 0.2})["entries_per_period"]
+    br = _summary(**{"threat.punishment": 0.2, "third_parties.entry": "best_response"})
+    assert rule > 0.005
+    assert br["entries_per_period"] < 0.05 * rule
+    ref_rule = _summary()["entries_per_period"]
+    ref_br = _summary(**{"third_parties.entry": "best_response"})["entries_per_period"]
+    assert ref_br == pytest.approx(ref_rule, rel=0.1)
+
+
+def test_paying_entrants_make_giving_in_to_threats_pay():
+    """When third parties come with offers, not threats, looking pliable attracts paying
+    entrants, so the forward-looking pliable type gives in to D's threats to look pliable:
+    blackmail's cooperation rises from 0.27 to 0.95. A myopic target, which has no
+    reputation to invest in, answers D exactly as before."""
+    threat = _summary()["cooperation_rate"]
+    offer = _summary(**{"third_parties.instrument": "offer"})
+    assert threat < 0.35 and offer["cooperation_rate"] > 3 * threat
+    assert offer["entries_per_period"] > 10 * _summary()["entries_per_period"]
+    assert offer["third_party_payoff"] > 0
+    runs = 1000
+    plain = bs.run("oye-dyad", policy="blackmail", runs=runs,
+                   overrides={"target.strategy": "myopic"}).records  # fmt: skip
+    paid = bs.run("oye-dyad", policy="blackmail", runs=runs,
+                  overrides={"target.strategy": "myopic",
+                             "third_parties.instrument": "offer"}).records  # fmt: skip
+    np.testing.assert_array_equal(plain["response"], paid["response"])
+
+
+def test_entrant_offers_are_paid_with_the_offers_reliability():
+    """Met entrant offers are paid about ``offer.reliability`` of the time: the third
+    parties' payoff is ``(v - R) x`` per paid concession and ``v x`` per unpaid one."""
+    sc = bs.load_scenario("oye-dyad", runs=3000, overrides={
+        "third_parties.instrument": "offer", "third_parties.count": 50})  # fmt: skip
+    r = bs.run(sc, policy="backscratching").records
+    met = r["entrant_complied"].astype(float)
+    x = r["demand"]
+    v, price, rho = sc.demander.value, sc.offer.price, sc.offer.reliability
+    # pay_3 = v x met - R x delivered  =>  delivered = (v x met - pay_3) / (R x)
+    delivered = (v * x * met - r["payoff_third_parties"]) / (price * x)
+    assert met.sum() > 1000
+    assert delivered.sum() / met.sum() == pytest.approx(rho, abs=0.02)
+
+
+def test_entrant_offers_hold_capacity_back_and_the_replay_still_matches():
+    """Under the hedging rule entrants' offers count as the relationship (capacity forgone),
+    not as threats faced; the hedging replay gives the simulation's stocks bit for bit."""
+    from backscratch.dyad.model import replay_hedging
+
+    over = {"third_parties.instrument": "offer", "third_parties.count": 20}
+    sc = bs.load_scenario("oye-dyad", runs=500, overrides=over)
+    played = bs.run(sc, policy="blackmail")
+    again = sc.with_updates(**{"hedging.relationship_sensitivity": 0.3})
+    replay = replay_hedging(played, again)
+    full = bs.run(again, policy="blackmail").records
+    np.testing.assert_array_equal(replay["capacity"], full["capacity"])
+    np.testing.assert_array_equal(replay["latency"], full["latency"])
+    threats = bs.run(sc.with_updates(**{"third_parties.instrument": "threat"}), policy="blackmail")
+    assert played.records["capacity"][-1].mean() < threats.records["capacity"][-1].mean()
