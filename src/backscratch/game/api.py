@@ -180,7 +180,9 @@ def write_phase_map(result: PhaseMap, out: str | Path, *, force: bool = False) -
     store.seal(out, "phase-map", [*files, *(f for f in extra if f.is_file())])
 
 
-def _cell(args: tuple[int, Scenario, dict[str, Any]]) -> tuple[int, dict[str, Any]]:
+def map_cell(args: tuple[int, Scenario, dict[str, Any]]) -> tuple[int, dict[str, Any]]:
+    """Cell ``i`` of a phase map, ``(i, scenario, updates)``: the updates and D's
+    :func:`first_move` under them."""
     i, scenario, updates = args
     return i, {**updates, **first_move(scenario.with_updates(**updates))}
 
@@ -236,7 +238,7 @@ def phase_map(
     jobs = [(i, scenario, c) for i, c in enumerate(cells) if i not in done]
     if progress is not None:
         progress(len(done), len(cells))
-    for i, row in run_tasks(_cell, jobs, backend, workers, scheduler):
+    for i, row in run_tasks(map_cell, jobs, backend, workers, scheduler):
         done[i] = row
         if folder is not None:
             from backscratch.core import store

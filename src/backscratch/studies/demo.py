@@ -24,7 +24,7 @@ from backscratch.dyad.frontier import FRONTIER_HEADER, frontier_rows, threat_fro
 from backscratch.dyad.policies import POLICY_NAMES
 from backscratch.dyad.results import METRICS, Comparison
 from backscratch.dyad.scenario import Scenario
-from backscratch.game.api import PhaseMap, first_move, phase_map
+from backscratch.game.api import PhaseMap, first_move, map_cell, phase_map
 from backscratch.report import figures, html
 from backscratch.report.game_figures import phase_figure
 from backscratch.report.results import parameters_section
@@ -369,14 +369,32 @@ the record only from the date they diverge.</li>
 """
 
 
-def strategic(overrides: dict | None = None) -> tuple[dict[str, Any], PhaseMap]:
-    """What a rational D does in ``oye-dyad``'s demander's-choice game (its first move), and
-    what its leader does over :data:`LOCK_IN_AXES`."""
+def _oye(overrides: dict | None) -> Scenario:
     sc = load_scenario("oye-dyad", overrides)
     if not isinstance(sc, Scenario):  # pragma: no cover - the built-in is a dyad scenario
         raise ScenarioError("oye-dyad: not a dyad scenario")
-    leader = sc.with_updates(**{"strategic.objective": "leader"})
-    return first_move(sc), phase_map(leader, axes=LOCK_IN_AXES)
+    return sc
+
+
+def _leader(overrides: dict | None) -> Scenario:
+    return _oye(overrides).with_updates(**{"strategic.objective": "leader"})
+
+
+LOCK_IN_CELLS = tuple(
+    {a: x, b: y} for (a, xs), (b, ys) in [tuple(LOCK_IN_AXES.items())] for x in xs for y in ys
+)
+"""The cells of the lock-in map, in :func:`~backscratch.game.api.phase_map`'s order."""
+
+
+def lock_in_cell(i: int, overrides: dict | None = None) -> dict[str, Any]:
+    """Cell ``i`` of :func:`strategic`'s lock-in map (a part of its own in the demo)."""
+    return map_cell((i, _leader(overrides), LOCK_IN_CELLS[i]))[1]
+
+
+def strategic(overrides: dict | None = None) -> tuple[dict[str, Any], PhaseMap]:
+    """What a rational D does in ``oye-dyad``'s demander's-choice game (its first move), and
+    what its leader does over :data:`LOCK_IN_AXES`."""
+    return first_move(_oye(overrides)), phase_map(_leader(overrides), axes=LOCK_IN_AXES)
 
 
 def run(overrides: dict | None = None, *, workers: int | None = None, render: bool = False) -> Demo:
@@ -392,9 +410,14 @@ def run(overrides: dict | None = None, *, workers: int | None = None, render: bo
     specs = [(part, overrides, render) for part in (LONGEST_FIRST if workers > 1 else PARTS)]
     done = dict(run_tasks(_part, specs, backend=backend, workers=workers))
     cmp, dom, shadows = done["reference"][0]
-    choice, lock_in = done["strategic"][0]
+    choice = done["strategic"][0]
+    (k1, v1), (k2, v2) = LOCK_IN_AXES.items()
+    rows = [done[f"lock-in:{i}"][0] for i in range(len(LOCK_IN_CELLS))]
+    lock_in = PhaseMap(_leader(overrides), (k1, k2), (list(v1), list(v2)), rows)
     backtests = {name: done[f"backtest:{name}"][0] for name in BACKTEST_CASES}
-    sections = {part: html for part, (_, html) in done.items()} if render else {}
+    sections = {part: html for part, (_, html) in done.items() if html is not None}
+    if render:
+        sections["strategic"] = _strategic_sections(choice, lock_in, _oye(overrides))
     return Demo(done["case"][0], cmp, dom, shadows, done["ties"][0], choice, lock_in,
                 backtests, sections)  # fmt: skip
 
@@ -407,19 +430,18 @@ def _part(spec: tuple[str, dict | None, bool]) -> tuple[str, tuple[Any, Any]]:
         name = part.split(":", 1)[1]
         bt = backtest(name, overrides)
         return part, (bt, _backtest_html(name, bt) if render else None)
+    if part.startswith("lock-in:"):  # the strategic section is drawn once every cell is in
+        return part, (lock_in_cell(int(part.split(":", 1)[1]), overrides), None)
+    if part == "strategic":
+        return part, (first_move(_oye(overrides)), None)
     compute: dict[str, Callable[[dict | None], Any]] = {
-        "reference": reference, "strategic": strategic, "case": iran_case, "ties": ties_check
+        "reference": reference, "case": iran_case, "ties": ties_check
     }  # fmt: skip
     result = compute[part](overrides)
     if not render:
         return part, (result, None)
     if part == "reference":
         sections = _reference_sections(*result)
-    elif part == "strategic":
-        sc = load_scenario("oye-dyad", overrides)
-        assert isinstance(sc, Scenario)
-        choice, lock_in = result
-        sections = _strategic_sections(choice, lock_in, sc)
     elif part == "case":
         sections = _case_sections(result)
     else:
@@ -432,12 +454,17 @@ BACKTEST_KEYS = ("calibrated_until", "scores", "verdict", "reasons")
 BACKTEST_CASES = ("iran-2003-2013", "north-korea-1985-2009", "libya-1986-2004")
 """The built-in cases the demo validates against history (``backscratch validate``)."""
 PARTS = ("case", "reference", "ties", "strategic",
+         *(f"lock-in:{i}" for i in range(len(LOCK_IN_CELLS))),
          *(f"backtest:{name}" for name in BACKTEST_CASES))  # fmt: skip
-"""The demo's independent parts, in the report's order (the order on one process)."""
-LONGEST_FIRST = ("strategic", "backtest:north-korea-1985-2009", "reference", "case",
-                 "backtest:libya-1986-2004", "backtest:iran-2003-2013", "ties")  # fmt: skip
+"""The demo's independent parts, in the report's order (the order on one process); each
+cell of the lock-in map is a part of its own."""
+LONGEST_FIRST = ("reference", "case", "backtest:north-korea-1985-2009",
+                 "backtest:iran-2003-2013", "strategic",
+                 *(f"lock-in:{i}" for i in range(len(LOCK_IN_CELLS))),
+                 "backtest:libya-1986-2004", "ties")  # fmt: skip
 """:data:`PARTS` as a pool takes them: the longest first, so that two processes finish
-together (about 5, 3, 3, 2.5, 1.5, 1 and 0.3 s on one core)."""
+together (about 2.8, 1.9, 1.2, 1.0, 0.6, 6 x 0.6 (the first on each process 0.6 more: the
+nation's solve), 0.5 and 0.3 s on one core)."""
 
 
 def backtest(name: str, overrides: dict | None = None) -> Backtest:
