@@ -882,7 +882,7 @@ def demo(
         int | None,
         typer.Option(
             "--workers",
-            help="Processes for the demo's seven parts, 1 to 256 (default: every core); "
+            help="Processes for the demo's parts, 1 to 256 (default: every core); "
             "the same results on any number.",
         ),
     ] = None,
