@@ -25,12 +25,12 @@ def test_best_response_entry_is_the_rule_when_the_rule_is_right():
     rule's; the entry probabilities agree to rounding at every belief."""
     mu = np.linspace(0, 1, 11)
     x = 0.3 + 0.7 * mu
-    rule = kernels.entry_chance(mu, x, 1.0 + 0 * x, 1.0 + 0 * x, _params())
+    rule = kernels.entry_chance(mu, x, 1.0 + 0 * x, 1.0 + 0 * x, False, _params())
     # a resolute type that never gives in and a pliable one that always does: huge
     # resolve on one side, none and a large punishment on the other
     sharp = _params(**{"target.noise": 1e-4, "target.resolve_resolute": 50.0,
                        "target.resolve_pliable": 0.0, "third_parties.entry": "best_response"})  # fmt: skip
-    br = kernels.entry_chance(mu, x, 1.0 + 0 * x, 1.0 + 0 * x, sharp)
+    br = kernels.entry_chance(mu, x, 1.0 + 0 * x, 1.0 + 0 * x, False, sharp)
     np.testing.assert_allclose(br, rule, atol=1e-12)
 
 
@@ -97,3 +97,29 @@ def test_entrant_offers_hold_capacity_back_and_the_replay_still_matches():
     np.testing.assert_array_equal(replay["latency"], full["latency"])
     threats = bs.run(sc.with_updates(**{"third_parties.instrument": "threat"}), policy="blackmail")
     assert played.records["capacity"][-1].mean() < threats.records["capacity"][-1].mean()
+
+
+def test_entrants_who_choose_threaten_a_target_that_looks_pliable_and_pay_one_that_does_not():
+    """``instrument: choose``: an entrant threatens where a threat's expected gain beats an
+    offer's. At the reference that is from belief 0.455 up (below it resistance is likely
+    and costly); when carrying a threat out is dear (execution cost 5) only from 0.845. The
+    hedging replay still matches the simulation, entrant by entrant."""
+    from backscratch.dyad.model import replay_hedging
+    from backscratch.dyad.stage import StageGame, plan_for
+
+    def crossover(sc):
+        offers = StageGame.from_scenario(sc, plan_for(sc, "blackmail")).entrants_offer()
+        grid = np.linspace(0, 1, len(offers))
+        assert offers[: np.argmin(offers)].all() and not offers[np.argmin(offers) :].any()
+        return grid[np.argmin(offers)]
+
+    sc = bs.load_scenario("oye-dyad", runs=500, overrides={"third_parties.instrument": "choose"})
+    assert 0.4 < crossover(sc) < 0.5
+    dear = sc.with_updates(**{"threat.execution_cost": 5.0, "third_parties.count": 20})
+    assert crossover(dear) > 0.8
+    played = bs.run(dear, policy="blackmail")
+    again = dear.with_updates(**{"hedging.relationship_sensitivity": 0.3})
+    replay = replay_hedging(played, again)
+    full = bs.run(again, policy="blackmail").records
+    np.testing.assert_array_equal(replay["capacity"], full["capacity"])
+    assert not np.array_equal(played.records["capacity"], full["capacity"])

@@ -381,12 +381,12 @@ def entry_probability(mu, x, value, punishment, credibility, exec_cost, entry_co
 
 
 @njit(cache=True, inline="always")
-def entrant_replies(x, harm, params):
+def entrant_replies(x, harm, offers, params):
     """Each type's probability of meeting one entrant's demand ``x`` (a number or an
     array), ``(pliable, resolute)``: its myopic logit reply to the entrant's threat (which
-    would do it ``harm``) or, with ``third_parties.instrument: offer``, to the entrant's
-    offer of ``offer.price`` per unit delivered with ``offer.reliability``."""
-    if params.entrant_offers:
+    would do it ``harm``) or, if ``offers``, to the entrant's offer of ``offer.price`` per
+    unit delivered with ``offer.reliability``."""
+    if offers:
         reward = params.reliability * params.price * x
         return (
             _logit(reward - params.cost_offer_pliable * x, params.noise),
@@ -399,42 +399,63 @@ def entrant_replies(x, harm, params):
 
 
 @njit(cache=True, inline="always")
-def entry_chance(mu, x, punishment, harm, params):
-    """Probability that a watching third party enters with a demand ``x`` at public belief
-    ``mu`` (numbers or arrays): :func:`entry_probability` under ``third_parties.entry:
-    rule`` with threats; otherwise the logit of its expected gain ``sum_type P(type) *
-    (p_type * win - (1 - p_type) * loss) - entry_cost``, with ``p_type`` the type's reply
-    (:func:`entrant_replies`; the rule's 1 and 0 under ``entry: rule``) and (win, loss) =
+def entry_gain(mu, x, punishment, harm, offers, params):
+    """A watching third party's expected gain from entering with a demand ``x`` at public
+    belief ``mu`` (numbers or arrays), backed by a threat or, if ``offers``, an offer:
+    ``sum_type P(type) * (p_type * win - (1 - p_type) * loss) - entry_cost``, with ``p_type``
+    the type's reply (:func:`entrant_replies` under ``third_parties.entry: best_response``;
+    the rule's 1 for the pliable and 0 for the resolute type otherwise) and (win, loss) =
     (v x, credibility * execution_cost * punishment) for a threat, ((v - reliability *
     price) x, 0) for an offer."""
-    if not (params.entry_best_response or params.entrant_offers):
-        return entry_probability(
-            mu, x, params.value, punishment, params.credibility, params.execution_cost,
-            params.entry_cost, params.entry_noise,
-        )  # fmt: skip
-    p_pl, p_re = entrant_replies(x, harm, params)
+    p_pl, p_re = entrant_replies(x, harm, offers, params)
     if not params.entry_best_response:  # the rule: the pliable gives in, the resolute not
         p_pl = p_pl * 0.0 + 1.0
         p_re = p_re * 0.0
-    if params.entrant_offers:
+    if offers:
         win = (params.value - params.reliability * params.price) * x
         loss = 0.0 * x
     else:
         win = params.value * x
         loss = params.credibility * params.execution_cost * punishment + 0.0 * x
-    gain = (
+    return (
         mu * (p_pl * win - (1.0 - p_pl) * loss)
         + (1.0 - mu) * (p_re * win - (1.0 - p_re) * loss)
         - params.entry_cost
     )
-    return _logit(gain, params.entry_noise)
+
+
+@njit(cache=True, inline="always")
+def entrants_offer(mu, x, punishment, harm, params):
+    """Whether this period's entrants come with offers (at one run): always or never, as
+    ``third_parties.instrument`` says, or with ``choose`` when an offer's expected gain
+    (:func:`entry_gain`) beats a threat's (ties: a threat)."""
+    if params.entrant_choose:
+        return entry_gain(mu, x, punishment, harm, True, params) > entry_gain(
+            mu, x, punishment, harm, False, params
+        )
+    return params.entrant_offers
+
+
+@njit(cache=True, inline="always")
+def entry_chance(mu, x, punishment, harm, offers, params):
+    """Probability that a watching third party enters with a demand ``x`` at public belief
+    ``mu`` (numbers or arrays), backed by a threat or, if ``offers``, an offer: the logit of
+    :func:`entry_gain`; under ``third_parties.entry: rule`` with a threat that is
+    :func:`entry_probability`, the dyad's original formula, computed as it always was."""
+    if not (params.entry_best_response or offers):
+        return entry_probability(
+            mu, x, params.value, punishment, params.credibility, params.execution_cost,
+            params.entry_cost, params.entry_noise,
+        )  # fmt: skip
+    return _logit(entry_gain(mu, x, punishment, harm, offers, params), params.entry_noise)
 
 
 @njit(cache=True, inline="always")
 def _entrants(mu, x, punishment, harm, is_pliable, u_entry, u_e_comply, u_e_punish, params):
     """This period's third parties at one run: how many enter on belief ``mu``
     (:func:`entry_chance`), how many of their demands the target meets (its myopic logit
-    reply, :func:`entrant_replies`), and the payoffs ``(entries, complied, pay_t, pay_3)``:
+    reply, :func:`entrant_replies`), the payoffs, and whether they offered:
+    ``(entries, complied, pay_t, pay_3, offers)``;
     a resisted threat is carried out with the scenario's credibility and does the target
     ``harm`` (``punishment`` where latency does not blunt it); a met offer is paid with the
     offer's reliability."""
@@ -442,14 +463,16 @@ def _entrants(mu, x, punishment, harm, is_pliable, u_entry, u_e_comply, u_e_puni
     pay_3 = 0.0
     entries = 0
     e_complied = 0
+    offers = False
     if params.third_parties > 0:
-        e = entry_chance(mu, x, punishment, harm, params)
+        offers = entrants_offer(mu, x, punishment, harm, params)
+        e = entry_chance(mu, x, punishment, harm, offers, params)
         entries = binomial_draw(params.third_parties, e, u_entry)
         if entries > 0:
-            p_pl, p_re = entrant_replies(x, harm, params)
+            p_pl, p_re = entrant_replies(x, harm, offers, params)
             p_e = p_pl if is_pliable else p_re
             e_complied = binomial_draw(entries, p_e, u_e_comply)
-            if params.entrant_offers:
+            if offers:
                 c_offer = params.cost_offer_pliable if is_pliable else params.cost_offer_resolute
                 delivered = binomial_draw(e_complied, params.reliability, u_e_punish)
                 paid = params.price * x * delivered
@@ -462,7 +485,7 @@ def _entrants(mu, x, punishment, harm, is_pliable, u_entry, u_e_comply, u_e_puni
                 pay_3 += (
                     params.value * x * e_complied - params.execution_cost * punishment * e_punished
                 )
-    return entries, e_complied, pay_t, pay_3
+    return entries, e_complied, pay_t, pay_3, offers
 
 
 @njit(cache=True, inline="always")
@@ -552,7 +575,7 @@ def advance(t, belief, capacity, latency, pliable, u, p_t, threat, offer, reliab
         punishment = params.punishment + params.punishment_per_unit * x  # Params.punishment_at
         pay_d = 0.0
         # third parties
-        entries, e_complied, pay_t, pay_3 = _entrants(
+        entries, e_complied, pay_t, pay_3, offers = _entrants(
             mu, x, punishment, punishment, is_pliable, u_entry[i], u_e_comply[i],
             u_e_punish[i], params,
         )  # fmt: skip
@@ -598,9 +621,9 @@ def advance(t, belief, capacity, latency, pliable, u, p_t, threat, offer, reliab
             pay_t -= punishment
             pay_d -= exec_cost * punishment
         # hedging
-        faced = credibility * punishment * ((1.0 if threat else 0.0) + _threats(entries, params))
+        faced = credibility * punishment * ((1.0 if threat else 0.0) + (0 if offers else entries))
         relation = reliability * price * x if offer else 0.0
-        if params.entrant_offers:
+        if offers:
             relation += params.reliability * price * x * entries
         cap = _capacity_step(capacity[i], faced, relation, params.dismantle, params.destroy,
                              params)  # fmt: skip
@@ -706,7 +729,7 @@ def advance_choice(t, belief, capacity, latency, pliable, u, table, threat, offe
         x = params.demand_a + params.demand_b * mu
         punishment = params.punishment + params.punishment_per_unit * x
         harm = punishment * np.exp(-params.deterrence * lat)
-        entries, e_complied, pay_t, pay_3 = _entrants(
+        entries, e_complied, pay_t, pay_3, _ = _entrants(
             mu, x, punishment, harm, is_pliable, u_entry[i], u_e_comply[i], u_e_punish[i],
             params,
         )  # fmt: skip
@@ -748,12 +771,6 @@ def advance_choice(t, belief, capacity, latency, pliable, u, table, threat, offe
         rec.payoff_third_parties[t, i] = pay_3
 
 
-@njit(cache=True, inline="always")
-def _threats(entries, params):
-    """How many of this period's entrants threaten (all, or none when they offer)."""
-    return 0 if params.entrant_offers else entries
-
-
 @njit(cache=True)
 def _capacity_step(cap, faced, relation, dismantle, destroy, params):
     """Next capacity: the behavioural rule (``docs/model.md``, Hedging and latency), then
@@ -779,11 +796,12 @@ def _latency_step(stock, cap, honoured, ship_out, latency_cap, params):
 
 
 @njit(cache=True)
-def hedge(belief, entries, honoured, threat, offer, reliability, credibility, punishment0, price,
+def hedge(belief, entries, offered, honoured, threat, offer, reliability, credibility, punishment0, price,
           ship_out, dismantle, destroy, latency_cap, capacity0, latency0, params, capacity_out,
           latency_out):  # fmt: skip
     """The hedging recurrence of :func:`advance` alone, over recorded play: from each run's
-    public belief ``belief[t, i]``, third-party entries ``entries[t, i]`` and honoured
+    public belief ``belief[t, i]``, third-party entries ``entries[t, i]`` (and whether they
+    came with offers, ``offered[t, i]``) and honoured
     exchanges ``honoured[t, i]`` under the plan's per-period ``threat``, ``offer`` and
     ``reliability`` (and the terms in force, ``credibility``, lump-sum ``punishment0`` and
     ``price`` per period) and the dated events (``ship_out``, ``dismantle``, ``destroy``,
@@ -798,13 +816,10 @@ def hedge(belief, entries, honoured, threat, offer, reliability, credibility, pu
             stock = latency0 if t == 0 else latency_out[t - 1, i]
             x = params.demand_a + params.demand_b * belief[t, i]
             punishment = punishment0[t] + params.punishment_per_unit * x
-            faced = (
-                credibility[t]
-                * punishment
-                * ((1.0 if threat[t] else 0.0) + _threats(entries[t, i], params))
-            )
+            n_threats = 0 if offered[t, i] else entries[t, i]
+            faced = credibility[t] * punishment * ((1.0 if threat[t] else 0.0) + n_threats)
             relation = reliability[t] * price[t] * x if offer[t] else 0.0
-            if params.entrant_offers:
+            if offered[t, i]:
                 relation += params.reliability * price[t] * x * entries[t, i]
             cap = _capacity_step(cap, faced, relation, dismantle[t], destroy[t], params)
             capacity_out[t, i] = cap

@@ -222,8 +222,18 @@ def replay_hedging(
     capacity = np.empty_like(r["capacity"][:T])
     latency = np.empty_like(r["latency"][:T])
     h = scenario.hedging
+    offered = np.zeros(r["belief"][:T].shape, dtype=bool)  # what the entrants brought
+    for t in range(T):
+        params = stage.terms_at(t)
+        x = params.demand_a + params.demand_b * r["belief"][t]
+        P = params.punishment_at(x)
+        if params.entrant_choose:
+            gain = [kernels.entry_gain(r["belief"][t], x, P, P, o, params) for o in (True, False)]
+            offered[t] = gain[0] > gain[1]
+        else:
+            offered[t] = params.entrant_offers
     kernels.hedge(
-        r["belief"][:T], r["entries"][:T], honoured[:T], result.plan.threat[:T],
+        r["belief"][:T], r["entries"][:T], offered, honoured[:T], result.plan.threat[:T],
         result.plan.offer[:T], stage.reliability[:T], stage.term("credibility")[:T],
         stage.term("punishment")[:T], stage.term("price")[:T],
         *(stage.event(k)[:T] for k in HEDGE_EVENTS), h.initial_capacity, h.initial,

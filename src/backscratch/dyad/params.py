@@ -53,6 +53,8 @@ class Params(NamedTuple):
     """Whether entrants expect the target's actual replies (``third_parties.entry``)."""
     entrant_offers: bool
     """Whether entrants offer instead of threatening (``third_parties.instrument``)."""
+    entrant_choose: bool
+    """Whether entrants choose each period between a threat and an offer."""
     hedging_base: float
     threat_sensitivity: float
     relationship_sensitivity: float
@@ -110,6 +112,7 @@ class Params(NamedTuple):
             entry_noise=tp.noise,
             entry_best_response=tp.entry == "best_response",
             entrant_offers=tp.instrument == "offer",
+            entrant_choose=tp.instrument == "choose",
             hedging_base=h.base,
             threat_sensitivity=h.threat_sensitivity,
             relationship_sensitivity=h.relationship_sensitivity,

@@ -205,7 +205,7 @@ class Offer(Section):
 ENTRY_RULES = ("rule", "best_response")
 """What an entrant expects of the target (``third_parties.entry``)."""
 
-ENTRANT_INSTRUMENTS = ("threat", "offer")
+ENTRANT_INSTRUMENTS = ("threat", "offer", "choose")
 """What entrants attach to their demand (``third_parties.instrument``)."""
 
 
@@ -254,7 +254,9 @@ class ThirdParties(Section):
             "What entrants attach to their demand: `threat` (the scenario's punishment and "
             "credibility; win v*x, loss credibility * execution_cost * P if resisted) or "
             "`offer` (the scenario's `offer.price` and `offer.reliability`; win (v - "
-            "reliability * price) * x, nothing lost if refused) [choice]."
+            "reliability * price) * x, nothing lost if refused), or `choose`: each period "
+            "whichever of the two has the larger expected gain at the public belief "
+            "[choice]."
         ),
     )
 

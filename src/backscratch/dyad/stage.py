@@ -302,19 +302,39 @@ class StageGame:
         mu = self.grid
         x = p.demand_a + p.demand_b * mu
         P = p.punishment_at(x)
-        # entrants who best-respond see what latency does to the target's reply
-        e = np.stack([kernels.entry_chance(mu, x, P, P * b, p) for b in blunt])
-        if p.entrant_offers:
-            u_r = np.zeros((len(blunt), 1))
-            costs, reward = p.offer_costs, p.reliability * p.price * x
-        else:
-            u_r = -p.credibility * P * blunt[:, None]
-            costs, reward = p.threat_costs, None
-        for k, cost in enumerate(costs):
-            u_c = -cost * x if reward is None else reward - cost * x
-            one = u_r + p.noise * np.logaddexp(0.0, (u_c - u_r) / p.noise)
-            out[:, k] = p.third_parties * e * one
+        for j, b in enumerate(blunt):  # entrants who best-respond see what latency does
+            offers = self.entrants_offer(P * b)
+            for k in range(2):
+                one, e = [], []
+                for offering in (False, True):
+                    e.append(kernels.entry_chance(mu, x, P, P * b, offering, p))
+                    if offering:
+                        u_c = p.reliability * p.price * x - p.offer_costs[k] * x
+                        u_r = 0.0 * x
+                    else:
+                        u_c = -p.threat_costs[k] * x
+                        u_r = -p.credibility * P * b
+                    one.append(u_r + p.noise * np.logaddexp(0.0, (u_c - u_r) / p.noise))
+                out[j, k] = (
+                    p.third_parties
+                    * np.where(offers, e[1], e[0])
+                    * np.where(offers, one[1], one[0])
+                )
         return out
+
+    def entrants_offer(self, harm: np.ndarray | float | None = None) -> np.ndarray:
+        """Whether the entrants of a period come with offers, at every grid belief
+        (``third_parties.instrument``; ``harm``: what a carried-out threat does the target,
+        the punishment unless latency blunts it)."""
+        p = self.params
+        x = p.demand_a + p.demand_b * self.grid
+        P = p.punishment_at(x)
+        harm = P if harm is None else harm
+        if not p.entrant_choose:
+            return np.full(len(self.grid), p.entrant_offers)
+        return kernels.entry_gain(self.grid, x, P, harm, True, p) > kernels.entry_gain(
+            self.grid, x, P, harm, False, p
+        )
 
     def _shifted(self, U: np.ndarray, amount: float) -> np.ndarray:
         """``U[j, type, g]`` at latency ``max(L_j - amount, 0)`` (linear in latency)."""
