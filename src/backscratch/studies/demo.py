@@ -406,18 +406,35 @@ def run(overrides: dict | None = None, *, workers: int | None = None, render: bo
     from backscratch.core.backends import run_tasks
 
     workers = min(len(PARTS), (os.cpu_count() or 1) if workers is None else workers)
-    backend = "local" if workers > 1 else "serial"
-    specs = [(part, overrides, render) for part in (LONGEST_FIRST if workers > 1 else PARTS)]
-    done = dict(run_tasks(_part, specs, backend=backend, workers=workers))
+    last_cell = f"lock-in:{len(LOCK_IN_CELLS) - 1}"
+    done: dict[str, tuple[Any, Any]] = {}
+    lock_in: PhaseMap | None = None
+
+    def strategic_sections() -> None:  # once every cell of the lock-in map is in
+        nonlocal lock_in
+        (k1, v1), (k2, v2) = LOCK_IN_AXES.items()
+        rows = [done[f"lock-in:{i}"][0] for i in range(len(LOCK_IN_CELLS))]
+        lock_in = PhaseMap(_leader(overrides), (k1, k2), (list(v1), list(v2)), rows)
+        if render:
+            done["strategic"] = (
+                done["strategic"][0],
+                _strategic_sections(done["strategic"][0], lock_in, _oye(overrides)),
+            )
+
+    if workers > 1:
+        specs = [(part, overrides, render) for part in LONGEST_FIRST]
+        done.update(run_tasks(_part, specs, backend="local", workers=workers))
+        strategic_sections()
+    else:  # in the report's order, figures drawn in the order the page shows them
+        for part in PARTS:
+            done[part] = _part((part, overrides, render))[1]
+            if part == last_cell:
+                strategic_sections()
+    assert lock_in is not None
     cmp, dom, shadows = done["reference"][0]
     choice = done["strategic"][0]
-    (k1, v1), (k2, v2) = LOCK_IN_AXES.items()
-    rows = [done[f"lock-in:{i}"][0] for i in range(len(LOCK_IN_CELLS))]
-    lock_in = PhaseMap(_leader(overrides), (k1, k2), (list(v1), list(v2)), rows)
     backtests = {name: done[f"backtest:{name}"][0] for name in BACKTEST_CASES}
     sections = {part: html for part, (_, html) in done.items() if html is not None}
-    if render:
-        sections["strategic"] = _strategic_sections(choice, lock_in, _oye(overrides))
     return Demo(done["case"][0], cmp, dom, shadows, done["ties"][0], choice, lock_in,
                 backtests, sections)  # fmt: skip
 
