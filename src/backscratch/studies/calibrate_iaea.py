@@ -41,8 +41,11 @@ BOUNDS = {
     "hedging.threat_sensitivity": (0.0, 20.0),
     "hedging.relationship_sensitivity": (0.0, 20.0),
     "hedging.productivity": (0.0, 10.0),
+    "hedging.deterrence": (0.0, 10.0),
+    "hedging.capacity_cost": (0.0, 5.0),
 }
-"""Search bounds of the parameters :func:`calibrate_latency` can fit."""
+"""Search bounds of the parameters :func:`calibrate_latency` and ``validate`` can fit (the
+last two with ``hedging.mode: choice`` only)."""
 START_FRACTIONS = (0.005, 0.05, 0.3)
 """Least squares starts from the scenario's values and from each point of the grid of these
 fractions of the bounds (the objective has local minima)."""
