@@ -335,9 +335,14 @@ the type under offers, from the refusals of resolute targets (the belief figure 
 parties still come: at the reference they
 enter more often under offers than under threats, because every resisted threat builds a
 reputation for resolve and a paid yes builds none. Here the model disagrees with the claim
-that paying invites no one (docs/model.md, P2).</li>
+that paying invites no one (docs/model.md, P2). And if the others come to pay rather than to
+threaten (<code>third_parties.instrument: offer</code>), looking pliable becomes an asset and
+targets give in to threats far more often.</li>
 <li><b>Threats feed hedging.</b> Pressure makes a latent deterrent more valuable; honoured
-exchanges can buy it back.</li>
+exchanges can buy it back. In the report's scenarios a rule says so; when hedging is the
+target's own choice (<code>hedging.mode: choice</code>, docs/howto/hedging-and-entrants.md)
+the same follows from its optimisation, but only as far as latency blunts punishment — and
+then the latency it buys undercuts the threats that called it forth.</li>
 <li><b>The trade-off is real.</b> Backscratching costs the demander what it pays, and where the
 shadow is short and the threat overwhelming, blackmail does as well
 (<code>backscratch compare blackmail-works</code>).</li>
