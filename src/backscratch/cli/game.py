@@ -222,9 +222,15 @@ def equilibrium(
             )  # fmt: skip
         out.print(lim)
     d = s.diagnostics()
+    span = (
+        f"the stationary game by {d['iterations']} value iterations (last change "
+        f"{d['value_change']:.1e}{'' if d['converged'] else ', NOT converged'})"
+        if d.get("stationary")
+        else f"{sc.horizon} periods"
+    )
     out.print(
         f"solved in {d['seconds']:.2f} s: {d['actions']} actions x {d['grid']} beliefs x "
-        f"{sc.horizon} periods; target's equilibria by '{d['selection']}', several stable "
+        f"{span}; target's equilibria by '{d['selection']}', several stable "
         f"in {100 * d['multiple_equilibria']:.1f}% of cells, residual {d['residual']:.1e}"
         + (
             f"; {d['reputation_grid']} beliefs about D, D's carrying out unsettled in "

@@ -895,6 +895,15 @@ class Strategic(Section):
             "`cost_types`; values between points are interpolated) [count]."
         ),
     )
+    stationary: bool = Field(
+        False,
+        description=(
+            "Solve the stationary game, the relationship without a last period, by value "
+            "iteration (one period repeated, its values the next one's continuation, until "
+            "none changes by more than 1e-9, at most 5,000 iterations) and play its policy "
+            "in every period; false: backward induction over `horizon` [yes/no]."
+        ),
+    )
 
     @model_validator(mode="after")
     def _distinct(self) -> Strategic:

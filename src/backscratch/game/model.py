@@ -20,7 +20,8 @@ every stable equilibrium of the pliable type's response is found and one chosen 
 from __future__ import annotations
 
 import time
-from typing import NamedTuple
+from dataclasses import replace
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -120,7 +121,55 @@ TOLERANCE = 1e-9
 resistance would change by more than this."""
 
 
+STATIONARY_TOLERANCE = 1e-9
+"""Value iteration (``strategic.stationary``) stops when no value of D's or the target's
+changes by more than this from one iteration to the next [payoff units]."""
+
+STATIONARY_ITERATIONS = 5000
+"""Most iterations of the stationary game's value iteration."""
+
+
 def solve(scenario: Scenario) -> Equilibrium:
+    """Solve the demander's-choice game of ``scenario``: by backward induction over its
+    horizon, or (``strategic.stationary``) by value iteration to its stationary solution,
+    the policy of an unending relationship played in every period (:func:`stationary`)."""
+    if scenario.strategic.stationary:
+        return stationary(scenario)
+    return backward(scenario)
+
+
+def stationary(scenario: Scenario) -> Equilibrium:
+    """The stationary game by value iteration: one period of :func:`backward` repeated,
+    each time with the last one's values as its continuation, from zero, until no value
+    changes by more than :data:`STATIONARY_TOLERANCE` (at most
+    :data:`STATIONARY_ITERATIONS`); the tables of the last period solved hold in every
+    period of the horizon. ``iterations`` and ``value_change`` say how it ended."""
+    start = time.perf_counter()
+    one = scenario.model_copy(update={"horizon": 1})
+    terminal: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    change = np.inf
+    iterations = 0
+    while iterations < STATIONARY_ITERATIONS and change > STATIONARY_TOLERANCE:
+        eq = backward(one, terminal=terminal)
+        iterations += 1
+        values = (eq.V[0], eq.N[0], eq.W[0])
+        if terminal is not None:
+            change = max(float(np.abs(a - b).max()) for a, b in zip(values, terminal, strict=True))
+        terminal = values
+    H = scenario.horizon
+    tiled: dict[str, Any] = {
+        k: np.repeat(getattr(eq, k)[:1], H, axis=0)
+        for k in ("Q", "choice", "comply", "carry", "V", "N", "W", "stable_roots")
+    }
+    return replace(
+        eq, scenario=scenario, **tiled, iterations=iterations, value_change=change,
+        seconds=time.perf_counter() - start,
+    )  # fmt: skip
+
+
+def backward(
+    scenario: Scenario, *, terminal: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+) -> Equilibrium:
     """Solve the demander's-choice game of ``scenario`` by backward induction.
 
     In each period, from the last, at every point ``j`` of the grid of beliefs about D and
@@ -132,7 +181,9 @@ def solve(scenario: Scenario) -> Equilibrium:
     :data:`TOLERANCE`: secant steps in each cell for :data:`SECANT_ROUNDS`, then averaging,
     at most :data:`MAX_ROUNDS`; where it stops short is reported). Each
     type's value of the action follows; D takes the action of highest value to its types
-    under the public belief (or the logit mixture), and the values roll back."""
+    under the public belief (or the logit mixture), and the values roll back. ``terminal``:
+    D's, the nation's and the pliable target's values after the last period (``V``, ``N``
+    ``[type, j, g]`` and ``W[j, g]``; zero if not given)."""
     if scenario.hedging.mode != "rule":
         raise ScenarioError.bad(
             "hedging.mode",
@@ -157,6 +208,8 @@ def solve(scenario: Scenario) -> Equilibrium:
     V = np.zeros((H + 1, K, J, G))
     N = np.zeros((H + 1, K, J, G))
     W = np.zeros((H + 1, J, G))
+    if terminal is not None:
+        V[H], N[H], W[H] = terminal
     Qk = np.empty((A, K, J, G))
     Nk = np.empty((A, K, J, G))
     Wa = np.empty((A, J, G))

@@ -122,6 +122,11 @@ class Equilibrium:
     unsettled: float = 0.0
     pooling_gain: float = 0.0
     seconds: float = field(default=0.0)
+    iterations: int = 0
+    """Value iterations of the stationary game (``strategic.stationary``; 0: solved by
+    backward induction over the horizon)."""
+    value_change: float = 0.0
+    """The largest change of a value in the stationary game's last iteration."""
 
     @property
     def d_prior(self) -> float:
@@ -203,6 +208,13 @@ class Equilibrium:
             "residual": self.residual,
             "multiple_equilibria": self.multiplicity,
         }
+        if sc.strategic.stationary:
+            out |= {
+                "stationary": True,
+                "iterations": self.iterations,
+                "value_change": self.value_change,
+                "converged": self.value_change <= 1e-9,
+            }
         if private:
             out |= {
                 "reputation_grid": len(self.d_grid),
