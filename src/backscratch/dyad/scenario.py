@@ -711,6 +711,15 @@ class Solver(Section):
             "unstable one lies within 1 / N of it [count]."
         ),
     )
+    stationary: bool = Field(
+        False,
+        description=(
+            "Solve the target's programme as if the relationship never ended, by value "
+            "iteration (one period repeated, its value the next one's continuation, until it "
+            "changes by no more than 1e-10) and play that compliance in every period: no "
+            "end-of-horizon effects; false: backward induction over `horizon` [yes/no]."
+        ),
+    )
     latency_grid: Annotated[int, Field(ge=2, le=201)] = Field(
         21,
         description=(
@@ -1041,6 +1050,8 @@ class Scenario(ScenarioBase):
             raise ValueError(
                 f"hedging.{unused[0]}: read only with hedging.mode: choice (the mode is rule)"
             )
+        if self.solver.stationary and self.hedging.mode == "choice":
+            raise ValueError("solver.stationary: not built for hedging.mode: choice yet")
         if self.hedging.mode == "choice" and self.target.strategy not in CHOOSING_TARGETS:
             raise ValueError(
                 f"hedging.mode: choice needs a target that optimises "

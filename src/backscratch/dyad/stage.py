@@ -81,6 +81,12 @@ class StageGame:
     """The capacity levels the target chooses among (``hedging.capacity_levels``)."""
     latency_grid: int = 21
     """Points of the latency grid (``solver.latency_grid``; ``hedging.mode: choice``)."""
+    stationary: bool = False
+    """Solve the programme without a last period, by value iteration (``solver.stationary``)."""
+    iterations: int = field(default=0, init=False)
+    """Value iterations of the last stationary :meth:`solve` (0: backward induction)."""
+    value_change: float = field(default=0.0, init=False)
+    """The largest change of the value in its last iteration."""
     residual: float = field(default=0.0, init=False)
     """Largest fixed-point residual of the last :meth:`solve` (0 when fully converged)."""
     stable_roots: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), int), init=False)
@@ -110,6 +116,7 @@ class StageGame:
             resolution=solver.resolution,
             levels=np.asarray(scenario.hedging.capacity_levels, dtype=float),
             latency_grid=solver.latency_grid,
+            stationary=solver.stationary,
         )
 
     def terms_at(self, t: int) -> Params:
@@ -260,6 +267,8 @@ class StageGame:
         schedule's regime needs no period before the one it starts in)."""
         if self.params.choice:
             return self._backward_choice(discount, first)
+        if self.stationary:
+            return self._stationary(discount)
         H, G = self.horizon, len(self.grid)
         p = np.zeros((H, 2, G))
         roots = np.zeros((H, G), dtype=np.int64)
@@ -288,6 +297,55 @@ class StageGame:
         self.residual = worst
         self.stable_roots = roots
         return p
+
+    stationary_tolerance = 1e-10
+    """Value iteration stops when the value changes by no more than this [payoff units]."""
+    stationary_iterations = 2_000
+    """Most value iterations; a programme that has not settled by then is refused."""
+
+    def _stationary(self, discount: float) -> np.ndarray:
+        """The programme of a plan that never ends (``solver.stationary``): one period
+        solved again and again, its value the next one's continuation, from zero until the
+        value changes by no more than :attr:`stationary_tolerance`; the last period's
+        compliance holds in every period. Called for a constant plan (each regime of a
+        schedule is one: the target expects it to last for ever)."""
+        H, G = self.horizon, len(self.grid)
+        rule = SELECTION_CODES[self.selection]
+        flow = self.third_party_flow()
+        noise = self.params.noise
+        demand = bool(self.plan.threat[0] or self.plan.offer[0])
+        p1 = np.zeros((2, G))
+        roots1 = np.zeros(G, dtype=np.int64)
+        W, W_next = np.zeros(G), np.empty(G)
+        comply, resist = self.immediate(0)
+        worst, change, iterations = 0.0, np.inf, 0
+        while iterations < self.stationary_iterations and change > self.stationary_tolerance:
+            iterations += 1
+            if demand:
+                worst = kernels.solve_period(
+                    self.grid, W, W[None], comply, resist, discount, noise, self.tol,
+                    self.resolution, rule, p1, roots1,
+                )  # fmt: skip
+                kernels.continuation(
+                    self.grid, W, W[None], comply, resist, p1, discount, noise, flow, W_next
+                )
+            else:
+                W_next[:] = flow + discount * W
+            change = float(np.abs(W_next - W).max())
+            W, W_next = W_next, W
+        if change > self.stationary_tolerance:
+            raise ScenarioError.bad(
+                "solver.stationary",
+                f"value iteration did not settle in {iterations} iterations (the value still "
+                f"moves by {change:.2g}): the selected equilibrium cycles; solve over the "
+                "horizon instead",
+            )
+        self.residual = float(worst)
+        self.stable_roots = (
+            np.repeat(roots1[None], H, axis=0) if demand else np.zeros((H, G), np.int64)
+        )
+        self.iterations, self.value_change = iterations, change
+        return np.repeat(p1[None], H, axis=0)
 
     def _type_flows(self, blunt: np.ndarray) -> np.ndarray:
         """Each type's expected payoff per period from third parties, ``[j, type, g]`` at
@@ -443,8 +501,11 @@ def respond(
 def equilibrium_of(stage: StageGame) -> dict[str, Any]:
     """What a solved stage game says about its equilibrium: the selection rule, the largest
     fixed-point residual and the share of cells with several stable equilibria."""
-    return {
+    out = {
         "selection": stage.selection,
         "residual": stage.residual,
         "multiple_equilibria": stage.multiplicity,
     }
+    if stage.stationary:
+        out |= {"stationary_iterations": stage.iterations, "value_change": stage.value_change}
+    return out
