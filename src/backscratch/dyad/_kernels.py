@@ -1,4 +1,6 @@
-"""Numba kernels of the dyad: Bayes' rule, belief-grid interpolation and one period of play.
+"""Numba kernels of the dyad: Bayes' rule, belief-grid interpolation, one period of play
+(:func:`advance`; :func:`advance_choice` when the target chooses its capacity), the
+third parties' entry and replies, and the capacity choice's values.
 
 Private to the dyad: :mod:`backscratch.dyad.stage` (the target's programme) and
 :mod:`backscratch.dyad.model` call them. Conventions:
