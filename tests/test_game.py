@@ -430,27 +430,27 @@ def test_a_phase_map_with_a_folder_resumes_and_is_bit_identical(tmp_path, monkey
         phase_map(sc, axes={"threat.punishment": [0.5], "shadow": [0.5]}, out=out)
 
 
-def test_the_stationary_game_by_value_iteration():
+@pytest.mark.parametrize("shadow", [0.5, 0.9])
+def test_the_stationary_game_by_value_iteration(shadow):
     """``strategic.stationary``: value iteration converges (to 1e-9) and its values are a
     fixed point of one more period; at a short shadow (0.5, where 0.5^40 is negligible) it
     is the 40-period game's first period to 1e-8; at the reference shadow 0.9 the stationary
     values exceed the 40-period ones by about what the lost tail is worth (19.88 -> 20.18)."""
     from backscratch.game.model import backward
 
-    for shadow in (0.5, 0.9):
-        sc = bs.load_scenario("oye-dyad").with_updates(shadow=shadow)
-        st = solve(sc.with_updates(**{"strategic.stationary": True}))
-        d = st.diagnostics()
-        assert d["stationary"] and d["converged"] and d["iterations"] > 10
-        again = backward(sc.model_copy(update={"horizon": 1}),
-                         terminal=(st.V[0], st.N[0], st.W[0]))  # fmt: skip
-        assert np.abs(again.V[0] - st.V[0]).max() < 1e-8
-        assert np.abs(again.W[0] - st.W[0]).max() < 1e-8
-        assert (st.Q == st.Q[:1]).all()  # one policy in every period
-        finite = solve(sc)
-        if shadow == 0.5:
-            np.testing.assert_allclose(st.Q[0], finite.Q[0], atol=1e-8)
-        else:
-            mu = sc.target.prior_pliable
-            gain = st.value_at(st.N[0], mu) - finite.value_at(finite.N[0], mu)
-            assert 0.1 < gain < 0.6  # 0.30: the value of periods 41 onwards
+    sc = bs.load_scenario("oye-dyad").with_updates(shadow=shadow)
+    st = solve(sc.with_updates(**{"strategic.stationary": True}))
+    d = st.diagnostics()
+    assert d["stationary"] and d["converged"] and d["iterations"] > 10
+    again = backward(sc.model_copy(update={"horizon": 1}),
+                     terminal=(st.V[0], st.N[0], st.W[0]))  # fmt: skip
+    assert np.abs(again.V[0] - st.V[0]).max() < 1e-8
+    assert np.abs(again.W[0] - st.W[0]).max() < 1e-8
+    assert (st.Q == st.Q[:1]).all()  # one policy in every period
+    finite = solve(sc)
+    if shadow == 0.5:
+        np.testing.assert_allclose(st.Q[0], finite.Q[0], atol=1e-8)
+    else:
+        mu = sc.target.prior_pliable
+        gain = st.value_at(st.N[0], mu) - finite.value_at(finite.N[0], mu)
+        assert 0.1 < gain < 0.6  # 0.30: the value of periods 41 onwards

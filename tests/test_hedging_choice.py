@@ -22,29 +22,29 @@ def _run(policy, runs=2000, **over):
     return bs.run("oye-dyad", policy=policy, runs=runs, overrides={**CHOICE, **over})
 
 
-def test_with_nothing_to_choose_the_programme_is_the_dyads():
+@pytest.mark.parametrize("policy", ["blackmail", "backscratching", "mixed"])
+def test_with_nothing_to_choose_the_programme_is_the_dyads(policy):
     """One capacity level (0) and no deterrence: the choice programme must give the dyad's
     compliance table (to rounding) and the same play, under every instrument (the
     reference has two third parties, so the entrants' code is compared too)."""
     flat = {"hedging.threat_sensitivity": 0.0, "hedging.relationship_sensitivity": 0.0,
             "hedging.rollback": 0.0}  # fmt: skip
-    for policy in ("blackmail", "backscratching", "mixed"):
-        sc = bs.load_scenario("oye-dyad", runs=1000).with_updates(**flat)
-        rule = DyadModel(sc, policy)
-        choice = DyadModel(
-            sc.with_updates(**{"hedging.mode": "choice", "hedging.capacity_levels": [0.0]}),
-            policy,
-        )
-        assert choice.compliance.shape == (40, 21, 4, 201)
-        assert np.abs(choice.compliance[:, :, :2] - rule.compliance[:, None]).max() < 1e-10
-        a, b = rule.run().records, choice.run().records
-        # advance writes the demander's block out for speed, advance_choice goes through
-        # _demanded: the two must agree
-        for key in ("response", "punished", "backed_down", "entries", "entrant_complied"):
-            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
-        for key in ("transfer", "demand", "payoff_demander", "payoff_target", "belief"):
-            np.testing.assert_allclose(a[key], b[key], atol=1e-9, err_msg=key)
-        assert (b["capacity"] == 0).all() and (b["latency"] == 0).all()
+    sc = bs.load_scenario("oye-dyad", runs=1000).with_updates(**flat)
+    rule = DyadModel(sc, policy)
+    choice = DyadModel(
+        sc.with_updates(**{"hedging.mode": "choice", "hedging.capacity_levels": [0.0]}),
+        policy,
+    )
+    assert choice.compliance.shape == (40, 21, 4, 201)
+    assert np.abs(choice.compliance[:, :, :2] - rule.compliance[:, None]).max() < 1e-10
+    a, b = rule.run().records, choice.run().records
+    # advance writes the demander's block out for speed, advance_choice goes through
+    # _demanded: the two must agree
+    for key in ("response", "punished", "backed_down", "entries", "entrant_complied"):
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    for key in ("transfer", "demand", "payoff_demander", "payoff_target", "belief"):
+        np.testing.assert_allclose(a[key], b[key], atol=1e-9, err_msg=key)
+    assert (b["capacity"] == 0).all() and (b["latency"] == 0).all()
 
 
 def test_pressure_makes_a_forward_looking_target_invest_more():
