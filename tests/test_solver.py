@@ -260,7 +260,7 @@ def test_results_report_how_often_there_are_several_equilibria():
     assert 0.001 < max(coop) - min(coop) < 0.05
 
 
-def test_the_stationary_programme_by_value_iteration(capsys):
+def test_the_stationary_programme_by_value_iteration(capsys, monkeypatch):
     """``solver.stationary``: at a short shadow (0.5) value iteration settles in about 35
     iterations on the 40-period programme's first period (to 1e-9) under every instrument;
     at the reference shadow it settles under threats (about 220 iterations, first period
@@ -285,6 +285,7 @@ def test_the_stationary_programme_by_value_iteration(capsys):
             assert np.abs(table[0] - finite[0]).max() < tol, (shadow, policy)
             if policy == "blackmail":  # no end-of-horizon effect (0.89 and 0.96 apart)
                 assert np.abs(table[-1] - finite[-1]).max() > 0.5
+    monkeypatch.setattr(StageGame, "stationary_iterations", 300)  # (2,000 in use: 6 s)
     code = main(["run", "oye-dyad", "--runs", "10", "--policy", "backscratching",
                  "--set", "solver.stationary=true"])  # fmt: skip
     err = capsys.readouterr().err
