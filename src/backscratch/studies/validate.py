@@ -422,9 +422,11 @@ def validate(
             raise ScenarioError.bad(
                 "validation.free", f"{name} is not read with hedging.mode: {scenario.hedging.mode}"
             )
-    played = DyadModel(scenario).run()
     free = list(v.free)
     fitting = bool(free and (choice or scenario.offer.price > 0.0) and fit_t)
+    # the play the rule's fit replays, or the path when nothing is fitted (a fit of the
+    # target's choice simulates every trial itself)
+    played = None if choice and fitting else DyadModel(scenario).run()
     if fitting:
         search = scenario.with_updates(**SEARCH_GRID) if choice else scenario
 
@@ -432,6 +434,7 @@ def validate(
             sc = at.with_updates(**dict(zip(free, map(float, values), strict=True)))
             if choice:  # the target's programme moves with the fitted fields: re-solve it
                 return sc, model_path(DyadModel(sc).run())
+            assert played is not None
             stock = replay_hedging(played, sc, periods=periods)[v.quantity]
             return sc, path_from(stock.mean(axis=1), sc)
 
@@ -479,6 +482,7 @@ def validate(
             )
         diagnostics = _diagnostics(residuals, best, free, lo, hi, n_fit, at_bound, refit=not choice)
     else:
+        assert played is not None
         fitted_sc, path, params = scenario, model_path(played), {}
         note = (
             "no fit: no observation up to calibrated_until; the scenario as written"
