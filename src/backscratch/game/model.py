@@ -121,14 +121,6 @@ TOLERANCE = 1e-9
 resistance would change by more than this."""
 
 
-STATIONARY_TOLERANCE = 1e-9
-"""Value iteration (``strategic.stationary``) stops when no value of D's or the target's
-changes by more than this from one iteration to the next [payoff units]."""
-
-STATIONARY_ITERATIONS = 5000
-"""Most iterations of the stationary game's value iteration."""
-
-
 def solve(scenario: Scenario) -> Equilibrium:
     """Solve the demander's-choice game of ``scenario``: by backward induction over its
     horizon, or (``strategic.stationary``) by value iteration to its stationary solution,
@@ -141,21 +133,30 @@ def solve(scenario: Scenario) -> Equilibrium:
 def stationary(scenario: Scenario) -> Equilibrium:
     """The stationary game by value iteration: one period of :func:`backward` repeated,
     each time with the last one's values as its continuation, from zero, until no value
-    changes by more than :data:`STATIONARY_TOLERANCE` (at most
-    :data:`STATIONARY_ITERATIONS`); the tables of the last period solved hold in every
-    period of the horizon. ``iterations`` and ``value_change`` say how it ended."""
+    changes by more than the dyad's ``StageGame.stationary_tolerance`` (the same rule as
+    ``solver.stationary``; a game that has not settled within
+    ``StageGame.stationary_iterations`` is refused); the tables of the last period solved
+    hold in every period of the horizon. ``iterations`` and ``value_change`` say how it
+    ended."""
+    tol, most = StageGame.stationary_tolerance, StageGame.stationary_iterations
     start = time.perf_counter()
     one = scenario.model_copy(update={"horizon": 1})
     terminal: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     change = np.inf
     iterations = 0
-    while iterations < STATIONARY_ITERATIONS and change > STATIONARY_TOLERANCE:
+    while iterations < most and change > tol:
         eq = backward(one, terminal=terminal)
         iterations += 1
         values = (eq.V[0], eq.N[0], eq.W[0])
         if terminal is not None:
             change = max(float(np.abs(a - b).max()) for a, b in zip(values, terminal, strict=True))
         terminal = values
+    if change > tol:
+        raise ScenarioError.bad(
+            "strategic.stationary",
+            f"value iteration did not settle in {iterations} iterations (a value still "
+            f"moves by {change:.2g}); solve over the horizon instead",
+        )
     H = scenario.horizon
     tiled: dict[str, Any] = {
         k: np.repeat(getattr(eq, k)[:1], H, axis=0)

@@ -213,7 +213,6 @@ class Equilibrium:
                 "stationary": True,
                 "iterations": self.iterations,
                 "value_change": self.value_change,
-                "converged": self.value_change <= 1e-9,
             }
         if private:
             out |= {
