@@ -321,3 +321,20 @@ def test_the_demo_on_one_process_gives_the_same_files_as_on_a_pool(demo_run):
     for name, doc in (("summary.json", alone.summary_json()),
                       ("reference.json", alone.reference_json())):  # fmt: skip
         assert json.loads((folder / name).read_text()) == json.loads(json.dumps(doc)), name
+
+
+@pytest.mark.parametrize("objective", ["nation", "leader"])
+def test_the_demo_lock_in_map_is_the_phase_map_without_solving_the_nation_per_cell(objective):
+    """The demo's lock-in cells leave out the nation's terms and take them from the nation's
+    one solve (the ``strategic`` part's when ``oye-dyad``'s game is the nation's): the rows
+    equal :func:`~backscratch.game.api.phase_map`'s, which solves the nation in every cell,
+    value for value — also when an override makes the reference game the leader's."""
+    from backscratch.game.api import first_move, phase_map
+    from backscratch.studies import demo
+
+    ov = {"horizon": 4, "strategic.objective": objective}
+    nation = demo.nation_move(ov, first_move(demo._oye(ov)))
+    rows = [
+        demo.with_nation(demo.lock_in_cell(i, ov), nation) for i in range(len(demo.LOCK_IN_CELLS))
+    ]
+    assert rows == phase_map(demo._leader(ov), axes=demo.LOCK_IN_AXES).rows

@@ -73,8 +73,18 @@ class ScenarioBase(Section):
     def with_updates(self: S, **fields: Any) -> S:
         """A validated copy with top-level or dotted fields replaced, e.g.
         ``sc.with_updates(shadow=0.5, **{"threat.credibility": 1.0})``."""
-        data = apply_overrides(self.model_dump(), fields)
-        out = validate(data, source=self.name)
+        # Only the top-level fields an update names are dumped and validated again; the
+        # others pass as the (frozen, already validated) objects they are, which pydantic
+        # takes as they stand: the same scenario as validating the whole dump, without
+        # re-checking, say, a long schedule for every trial of a fit.
+        touched = {k.split(".", 1)[0] for k in fields}
+        data = {
+            name: (
+                self.model_dump(include={name})[name] if name in touched else getattr(self, name)
+            )
+            for name in type(self).model_fields
+        }
+        out = validate(apply_overrides(data, fields), source=self.name)
         if not isinstance(out, type(self)):
             raise ScenarioError(f"{self.name}: model: a scenario's model cannot be changed")
         return out

@@ -219,24 +219,35 @@ def replay_hedging(
     if honoured is None:
         honoured = (r["response"] == COMPLIED) & result.plan.offer[:, None] & (r["transfer"] > 0)
         result.__dict__["_honoured"] = honoured
+    offered = result.__dict__.get("_offered")  # what the entrants brought: the same too
+    if offered is None:
+        offered = _entrants_offered(r["belief"], stage)
+        result.__dict__["_offered"] = offered
     capacity = np.empty_like(r["capacity"][:T])
     latency = np.empty_like(r["latency"][:T])
     h = scenario.hedging
-    offered = np.zeros(r["belief"][:T].shape, dtype=bool)  # what the entrants brought
-    for t in range(T):
-        params = stage.terms_at(t)
-        x = params.demand_a + params.demand_b * r["belief"][t]
-        P = params.punishment_at(x)
-        if params.entrant_choose:
-            gain = [kernels.entry_gain(r["belief"][t], x, P, P, o, params) for o in (True, False)]
-            offered[t] = gain[0] > gain[1]
-        else:
-            offered[t] = params.entrant_offers
     kernels.hedge(
-        r["belief"][:T], r["entries"][:T], offered, honoured[:T], result.plan.threat[:T],
+        r["belief"][:T], r["entries"][:T], offered[:T], honoured[:T], result.plan.threat[:T],
         result.plan.offer[:T], stage.reliability[:T], stage.term("credibility")[:T],
         stage.term("punishment")[:T], stage.term("price")[:T],
         *(stage.event(k)[:T] for k in HEDGE_EVENTS), h.initial_capacity, h.initial,
         stage.params, capacity, latency,
     )  # fmt: skip
     return {"capacity": capacity, "latency": latency}
+
+
+def _entrants_offered(belief: np.ndarray, stage: StageGame) -> np.ndarray:
+    """Whether each period's entrants came with offers ``[t, run]``, on a play's beliefs:
+    what :func:`replay_hedging` needs of the entrants (nothing in ``hedging.*`` moves it,
+    so it is the same at every replay of one play)."""
+    offered = np.zeros(belief.shape, dtype=bool)
+    for t in range(belief.shape[0]):
+        params = stage.terms_at(t)
+        if not params.entrant_choose:
+            offered[t] = params.entrant_offers
+            continue
+        x = params.demand_a + params.demand_b * belief[t]
+        P = params.punishment_at(x)
+        gain = [kernels.entry_gain(belief[t], x, P, P, o, params) for o in (True, False)]
+        offered[t] = gain[0] > gain[1]
+    return offered

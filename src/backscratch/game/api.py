@@ -41,31 +41,44 @@ def equilibrium(scenario: Scenario) -> GameResult:
     return GameModel(scenario).run()
 
 
-def first_move(scenario: Scenario) -> dict[str, Any]:
+def first_move(scenario: Scenario, *, nation: bool = True) -> dict[str, Any]:
     """D's equilibrium first move and both sides' values at the scenario's initial state;
-    with ``strategic.objective: leader`` also the nation's value under its own optimum and
-    what the leader's choice costs the nation (``lock_in_cost``)."""
-    s = solve(scenario)
+    with ``strategic.objective: leader`` (and ``nation``) also the nation's value under its
+    own optimum and what the leader's choice costs the nation (:func:`with_nation`)."""
+    row = _move(solve(scenario), scenario)
+    if scenario.strategic.objective == "leader" and nation:
+        return with_nation(row, _move(_nation(scenario), scenario))
+    return row
+
+
+def _move(s: Equilibrium, scenario: Scenario) -> dict[str, Any]:
+    """:func:`first_move`'s row of the solved game ``s`` (without the nation's terms)."""
     mu = scenario.target.prior_pliable
     c = s.choice_at(0, mu)
     yes = None
     if c["comply_pliable"] is not None:
         yes = mu * c["comply_pliable"] + (1 - mu) * c["comply_resolute"]
-    row = {
+    return {
         **{k: c[k] for k in ("instrument", "action", "demand", "price", "credibility")},
         "cooperation": yes,
         "demander_payoff": s.value_at(s.N[0], mu),
         "leader_payoff": s.value_at(s.V[0], mu),
         "target_payoff": s.value_at(s.W[0], mu),
     }
-    if scenario.strategic.objective == "leader":
-        nation = _nation(scenario)
-        row["nation_optimum"] = nation.value_at(nation.N[0], mu)
-        best = nation.choice_at(0, mu)
-        row["nation_choice"] = best["instrument"]
-        row["nation_action"] = best["action"]
-        row["lock_in_cost"] = row["nation_optimum"] - row["demander_payoff"]
-    return row
+
+
+def with_nation(row: dict[str, Any], nation: dict[str, Any]) -> dict[str, Any]:
+    """A leader's :func:`first_move` ``row`` with the nation's: ``nation`` is the first
+    move of the same game solved for the nation (:data:`NATION`); adds ``nation_optimum``,
+    ``nation_choice``, ``nation_action`` and ``lock_in_cost`` (the nation's optimum less
+    what the leader's choice gives it)."""
+    return {
+        **row,
+        "nation_optimum": nation["demander_payoff"],
+        "nation_choice": nation["instrument"],
+        "nation_action": nation["action"],
+        "lock_in_cost": nation["demander_payoff"] - row["demander_payoff"],
+    }
 
 
 NOISE_FACTORS = (1.0, 0.5, 0.25, 0.125)

@@ -24,7 +24,7 @@ from backscratch.dyad.frontier import FRONTIER_HEADER, frontier_rows, threat_fro
 from backscratch.dyad.policies import POLICY_NAMES
 from backscratch.dyad.results import METRICS, Comparison
 from backscratch.dyad.scenario import Scenario
-from backscratch.game.api import PhaseMap, first_move, map_cell, phase_map
+from backscratch.game.api import NATION, PhaseMap, first_move, phase_map, with_nation
 from backscratch.report import figures, html
 from backscratch.report.game_figures import phase_figure
 from backscratch.report.results import parameters_section
@@ -392,8 +392,21 @@ LOCK_IN_CELLS = tuple(
 
 
 def lock_in_cell(i: int, overrides: dict | None = None) -> dict[str, Any]:
-    """Cell ``i`` of :func:`strategic`'s lock-in map (a part of its own in the demo)."""
-    return map_cell((i, _leader(overrides), LOCK_IN_CELLS[i]))[1]
+    """Cell ``i`` of :func:`strategic`'s lock-in map (a part of its own in the demo) without
+    the nation's terms, which :func:`run` adds from the nation's own solve (the
+    ``strategic`` part's: :func:`nation_move`), so that no process solves it again."""
+    cell = LOCK_IN_CELLS[i]
+    return {**cell, **first_move(_leader(overrides).with_updates(**cell), nation=False)}
+
+
+def nation_move(overrides: dict | None, choice: dict[str, Any]) -> dict[str, Any]:
+    """The first move of the nation's own game behind the lock-in map: ``choice`` (the
+    ``strategic`` part's :func:`~backscratch.game.api.first_move` of ``oye-dyad``) when that
+    game is the nation's (the leader's domestic terms do not enter it), else solved here."""
+    sc = _oye(overrides)
+    if sc.strategic.objective == "nation":
+        return choice
+    return first_move(sc.with_updates(**NATION))
 
 
 def strategic(overrides: dict | None = None) -> tuple[dict[str, Any], PhaseMap]:
@@ -418,7 +431,8 @@ def run(overrides: dict | None = None, *, workers: int | None = None, render: bo
     def strategic_sections() -> None:  # once every cell of the lock-in map is in
         nonlocal lock_in
         (k1, v1), (k2, v2) = LOCK_IN_AXES.items()
-        rows = [done[f"lock-in:{i}"][0] for i in range(len(LOCK_IN_CELLS))]
+        nation = nation_move(overrides, done["strategic"][0])
+        rows = [with_nation(done[f"lock-in:{i}"][0], nation) for i in range(len(LOCK_IN_CELLS))]
         lock_in = PhaseMap(_leader(overrides), (k1, k2), (list(v1), list(v2)), rows)
         if render:
             done["strategic"] = (
@@ -485,8 +499,8 @@ LONGEST_FIRST = ("reference", "case", "backtest:north-korea-1985-2009",
                  *(f"lock-in:{i}" for i in range(len(LOCK_IN_CELLS))),
                  "backtest:libya-1986-2004", "ties")  # fmt: skip
 """:data:`PARTS` as a pool takes them: the longest first, so that two processes finish
-together (about 2.8, 1.9, 1.2, 1.0, 0.6, 6 x 0.6 (the first on each process 0.6 more: the
-nation's solve), 0.5 and 0.3 s on one core)."""
+together (about 3.3, 2.1, 1.1, 0.6, 0.6, 6 x 0.55, 0.4 and 0.2 s on one core, figures
+included; no cell solves the nation's game, whose one solve is the ``strategic`` part's)."""
 
 
 def backtest(name: str, overrides: dict | None = None) -> Backtest:
