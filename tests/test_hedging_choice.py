@@ -1,6 +1,6 @@
 """Hedging as the target's choice (issue 15, item 1; ``hedging.mode: choice``): the target
 chooses its capacity each period in the same dynamic programme as its compliance, latency
-blunts the punishment it suffers, and a demand may be a rollback (docs/model.md, Hedging and
+blunts the punishment it suffers, and a demand may be a rollback, a freeze or a cap (docs/model.md, Hedging and
 latency). Everything at the reference scenario ``oye-dyad`` unless a test names a change."""
 
 from __future__ import annotations
@@ -90,6 +90,42 @@ def test_an_exchange_that_buys_rollback_makes_latency_fall_while_the_deal_is_hon
     assert pressed[-1].mean() > 1.3
 
 
+def _growth_when_complied(records, initial=0.0):
+    lat = records["latency"]
+    before = np.vstack([np.full((1, lat.shape[1]), initial), lat[:-1]])
+    complied = records["response"] == 1
+    return (lat - before)[complied], lat[complied]
+
+
+def test_a_freeze_demand_stops_latency_growing_whenever_the_target_complies():
+    """With ``demand_freeze`` a compliance means no growth that period, exactly (without it
+    the mixed target grows its stock by up to 0.1 in periods it complies). The freeze makes
+    giving in to threats dearer: blackmail's cooperation falls from 0.058 to 0.006, while
+    offers, which the target answers without investing, keep 0.844."""
+    free, frozen = (_run("mixed", 1000, **o) for o in ({}, {"hedging.demand_freeze": True}))
+    assert _growth_when_complied(free.records)[0].max() > 0.05
+    grew = _growth_when_complied(frozen.records)[0]
+    assert grew.size > 1000 and grew.max() == 0.0
+    bm = [_run("blackmail", 1000, **o).summary()["cooperation_rate"]
+          for o in ({}, {"hedging.demand_freeze": True})]  # fmt: skip
+    assert bm[1] < 0.5 * bm[0]
+    offers = [_run("backscratching", 1000, **o).summary()["cooperation_rate"]
+              for o in ({}, {"hedging.demand_freeze": True})]  # fmt: skip
+    assert offers[1] == pytest.approx(offers[0], abs=0.01)
+
+
+def test_a_cap_demand_brings_the_stock_down_to_the_cap_when_the_target_complies():
+    """A target holding L = 1, paid and asked to cap its stock at 0.5, ends every period it
+    complies at or below 0.5, and at the end holds a fifteenth of what a paid target without
+    the cap keeps (0.03 against 0.46)."""
+    over = {"hedging.initial": 1.0}
+    capped = _run("backscratching", 1000, **over, **{"hedging.demand_cap": 0.5}).records
+    _, held = _growth_when_complied(capped, 1.0)
+    assert held.size > 1000 and held.max() <= 0.5
+    plain = _run("backscratching", 1000, **over).records["latency"][-1].mean()
+    assert capped["latency"][-1].mean() < 0.2 * plain
+
+
 def test_choice_mode_streams_block_by_block_bit_for_bit():
     """A run of more than one random block equals the same runs simulated block by block on
     one solution of the target's programme (what `run --out` and `sweep` do)."""
@@ -120,6 +156,10 @@ def test_the_hedging_replay_refuses_choice_mode():
           "hedging.capacity_levels=[]"], "hedging.capacity_levels"),
         (["run", "oye-dyad", "--set", "hedging.mode=choice", "--set",
           "solver.latency_grid=1"], "solver.latency_grid"),
+        (["run", "oye-dyad", "--set", "hedging.mode=choice", "--set",
+          "hedging.demand_cap=-0.5"], "hedging.demand_cap"),
+        (["run", "oye-dyad", "--set", "hedging.demand_freeze=true"],
+         "hedging.demand_freeze: read only with hedging.mode: choice"),
         (["equilibrium", "oye-dyad", "--set", "hedging.mode=choice"],
          "hedging.mode: the demander's-choice game keeps latency out"),
         (["validate", "iran-2003-2013", "--set", "hedging.mode=choice"],

@@ -685,6 +685,34 @@ def invest_values(V, levels, cost, productivity, discount, l_max, U):
                 U[j, k, g] = best
 
 
+@njit(cache=True, inline="always")
+def _latency_limit(kept, freeze, cap):
+    """The most latency a target that complied may end the period with: ``kept`` (what it
+    holds after the period's rollbacks) under a freeze, ``cap`` under a cap, the lower of
+    the two under both (``inf``: no limit)."""
+    return min(kept if freeze else np.inf, cap)
+
+
+@njit(cache=True)
+def invest_after(V, levels, cost, productivity, discount, l_max, starts, freeze, cap, U):
+    """:func:`invest_values` after a compliance with a freeze or a cap: ``U[j, k, g] =
+    max_i -cost * levels[i] + discount * V(min(starts[j] + productivity * levels[i],
+    limit))``, the choice made from latency ``starts[j]`` (``L_j`` less the rollbacks) and
+    ``limit`` that start under a freeze, ``cap`` under a cap (:func:`_latency_limit`)."""
+    J, K, G = V.shape
+    for j in range(J):
+        limit = _latency_limit(starts[j], freeze, cap)
+        for k in range(K):
+            for g in range(G):
+                best = -np.inf
+                for i in range(levels.shape[0]):
+                    lat = min(starts[j] + productivity * levels[i], limit)
+                    val = -cost * levels[i] + discount * _on_column(V, k, g, lat, l_max)
+                    if val > best:
+                        best = val
+                U[j, k, g] = best
+
+
 @njit(cache=True)
 def resolute_value(grid, Uc, Ur, comply, resist, p, noise, flow, V_out):
     """The resolute type's expected value at every grid belief, given the compliance ``p``.
@@ -719,8 +747,10 @@ def advance_choice(t, belief, capacity, latency, pliable, u, table, threat, offe
     (third parties' included). After the response the latency a compliance gives up
     (``demand_rollback``) and an honoured exchange's ``rollback`` leave; then the target
     runs the capacity of ``levels`` that maximises ``-capacity_cost * K + discount * V(mu',
-    L + productivity * K)`` (ties: the lowest), after dated events (dismantle, strike), and
-    the stock grows by ``productivity * K`` (less what is shipped out, within a cap)."""
+    min(L + productivity * K, limit))`` (ties: the lowest; ``limit`` a complied freeze's or
+    cap's, :func:`_latency_limit`, else none), after dated events (dismantle, strike), and
+    the stock grows by ``productivity * K`` to at most ``limit`` (less what is shipped out,
+    within a dated cap)."""
     u_resp, u_punish, u_reward, u_entry, u_e_comply, u_e_punish = u[0], u[1], u[2], u[3], u[4], u[5]
     demand_made = threat or offer
     l_max = params.latency_max
@@ -747,12 +777,15 @@ def advance_choice(t, belief, capacity, latency, pliable, u, table, threat, offe
             kept = max(0.0, kept - params.demand_rollback)
         if honoured:
             kept = max(0.0, kept - params.rollback)
+        limit = np.inf
+        if complied:
+            limit = _latency_limit(kept, params.demand_freeze, params.demand_cap)
         row = 2 if is_pliable else 3
         best = -np.inf
         cap = 0.0
         for k in range(levels.shape[0]):
             val = -params.capacity_cost * levels[k] + discount * _on_plane(
-                table, row, mu_next, kept + params.productivity * levels[k], l_max
+                table, row, mu_next, min(kept + params.productivity * levels[k], limit), l_max
             )
             if val > best:
                 best = val
@@ -761,8 +794,8 @@ def advance_choice(t, belief, capacity, latency, pliable, u, table, threat, offe
         capacity[i] = cap
         rec.capacity[t, i] = cap
         pay_t -= params.capacity_cost * cap
-        stock = min(max(0.0, kept + params.productivity * cap - params.ship_out),
-                    params.latency_cap)  # fmt: skip
+        grown = min(kept + params.productivity * cap, limit)
+        stock = min(max(0.0, grown - params.ship_out), params.latency_cap)
         latency[i] = stock
         pay_d -= params.latency_cost * stock
         rec.latency[t, i] = stock

@@ -66,6 +66,10 @@ class Params(NamedTuple):
     capacity_cost: float
     deterrence: float
     demand_rollback: float
+    demand_freeze: bool
+    """Whether a complied demand freezes latency for the period (``hedging.demand_freeze``)."""
+    demand_cap: float
+    """Latency a complied demand caps the stock at (``hedging.demand_cap``; inf: none)."""
     latency_max: float
     ship_out: float = 0.0
     """Latency shipped out this period (a schedule's dated event; 0 otherwise)."""
@@ -123,6 +127,8 @@ class Params(NamedTuple):
             capacity_cost=h.capacity_cost,
             deterrence=h.deterrence,
             demand_rollback=h.demand_rollback,
+            demand_freeze=h.demand_freeze,
+            demand_cap=float("inf") if h.demand_cap is None else h.demand_cap,
             latency_max=h.latency_max,
         )
 

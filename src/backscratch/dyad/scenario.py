@@ -264,7 +264,8 @@ class ThirdParties(Section):
 HEDGING_MODES = ("rule", "choice")
 """How the target's capacity is set (``hedging.mode``)."""
 
-CHOICE_ONLY = ("capacity_levels", "capacity_cost", "deterrence", "demand_rollback", "latency_max")
+CHOICE_ONLY = ("capacity_levels", "capacity_cost", "deterrence", "demand_rollback",
+               "demand_freeze", "demand_cap", "latency_max")  # fmt: skip
 """``hedging`` fields read only when the target chooses its capacity (``mode: choice``)."""
 
 CHOOSING_TARGETS = ("forward_looking", "myopic")
@@ -293,7 +294,8 @@ class Hedging(Section):
             "does not see latency); `choice` by the target, each period, among "
             "`capacity_levels`, in the same dynamic programme as its compliance: latency "
             "blunts punishment (`deterrence`), capacity costs it `capacity_cost`, and a "
-            "demand may be a rollback (`demand_rollback`) [choice]."
+            "demand may be about the programme: a rollback (`demand_rollback`), a freeze "
+            "(`demand_freeze`) or a cap (`demand_cap`) [choice]."
         ),
     )
     capacity_levels: Annotated[list[NonNegative], Field(min_length=1, max_length=64)] = Field(
@@ -325,6 +327,21 @@ class Hedging(Section):
             "`mode: choice`: latency the target gives up when it complies with a demand: "
             "the demand is about the programme itself, a rollback of this much (0: it is "
             "not) [latency units per compliance]."
+        ),
+    )
+    demand_freeze: bool = Field(
+        False,
+        description=(
+            "`mode: choice`: a demand is also a freeze: in a period it complies, the target's "
+            "latency may not grow (capacity it runs then produces nothing) [choice]."
+        ),
+    )
+    demand_cap: NonNegative | None = Field(
+        None,
+        description=(
+            "`mode: choice`: a demand is also a cap: in a period it complies, the target's "
+            "latency ends at most this high, above it brought down to it (null: no cap) "
+            "[latency units]."
         ),
     )
     latency_max: Annotated[float, Field(gt=0.0)] = Field(

@@ -411,7 +411,9 @@ class StageGame:
         type's continuation after its answer the value of choosing capacity next
         (``_kernels.invest_values``) at the latency that answer leaves — ``L_j`` after
         resisting, ``L_j - demand_rollback`` after complying, less ``rollback`` more if the
-        reward is delivered (probability the offer's reliability). The pliable type's
+        reward is delivered (probability the offer's reliability), and under a freeze or a
+        cap (``demand_freeze``, ``demand_cap``) the choice after complying is made within
+        the limit it sets (``_kernels.invest_after``). The pliable type's
         compliance is the fixed point of the dyad (``_kernels.solve_period``, every stable
         root); the resolute type's is its logit reply at the current belief
         (``_kernels.resolute_value``). Returns the table of :attr:`table_shape`."""
@@ -425,6 +427,21 @@ class StageGame:
         V = np.zeros((J, 2, G))
         U = np.empty_like(V)
         worst = 0.0
+
+        def after_complying(V: np.ndarray, amount: float) -> np.ndarray:
+            """The value of choosing capacity after complying, at every latency point: ``U``
+            shifted down by the rollback ``amount``, or, under a freeze or a cap, the choice
+            made again from the latency left and within the limit it sets."""
+            if not (p.demand_freeze or np.isfinite(p.demand_cap)):
+                return self._shifted(U, amount)
+            starts = np.maximum(self.latency_points - amount, 0.0)
+            out = np.empty_like(V)
+            kernels.invest_after(
+                V, self.levels, p.capacity_cost, p.productivity, discount, p.latency_max,
+                starts, p.demand_freeze, p.demand_cap, out,
+            )  # fmt: skip
+            return out
+
         for t in range(H - 1, first - 1, -1):
             table[t, :, 2:] = V
             kernels.invest_values(
@@ -434,10 +451,10 @@ class StageGame:
                 V = flow + U
                 continue
             comply, resist = self.immediate(t)
-            after = self._shifted(U, p.demand_rollback)
+            after = after_complying(V, p.demand_rollback)
             if self.plan.offer[t] and p.rollback > 0.0:
                 rho = self.reliability[t]
-                after = rho * self._shifted(U, p.demand_rollback + p.rollback) + (1 - rho) * after
+                after = rho * after_complying(V, p.demand_rollback + p.rollback) + (1 - rho) * after
             V_new = np.empty_like(V)
             for j in range(J):
                 c = comply.copy()
