@@ -1,7 +1,7 @@
 """Hedging as the target's choice (issue 15, item 1; ``hedging.mode: choice``): the target
 chooses its capacity each period in the same dynamic programme as its compliance, latency
-blunts the punishment it suffers, and a demand may be a rollback, a freeze or a cap (docs/model.md, Hedging and
-latency). Everything at the reference scenario ``oye-dyad`` unless a test names a change."""
+blunts the punishment it suffers, and a demand may be a rollback, a freeze or a cap
+(docs/model.md, Hedging and latency). Everything at the reference scenario ``oye-dyad`` unless a test names a change."""
 
 from __future__ import annotations
 
