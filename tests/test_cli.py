@@ -223,6 +223,27 @@ def test_the_command_line_starts_without_its_heavy_dependencies():
     assert proc.stdout.strip() == "[]"
 
 
+@pytest.mark.parametrize("args", [["scenarios"], ["--version"]])
+def test_the_console_scripts_fast_paths_print_what_the_full_command_line_prints(args, capsys):
+    """`backscratch scenarios` and `--version` are answered before typer loads (it builds
+    pydantic adapters for every command's options): the same output as the full command
+    line, and a process answering them imports neither typer nor pydantic."""
+    from backscratch._entry import main as entry
+
+    assert main(args) == 0
+    full = capsys.readouterr().out
+    assert entry(args) == 0
+    assert capsys.readouterr().out == full and len(full) > 10
+    code = (
+        "import sys, contextlib, io; from backscratch._entry import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()): main({args!r})\n"
+        "print(sorted(m for m in ('typer', 'pydantic') if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
+    assert entry(["scenarios", "--help"]) == 0 and "List the built-in" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -2,6 +2,6 @@
 
 import sys
 
-from backscratch.cli import main
+from backscratch._entry import main
 
 sys.exit(main())

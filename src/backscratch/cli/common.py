@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from backscratch.core.errors import ScenarioError
+from backscratch.core.listing import console, version_line
 
 app = typer.Typer(
     name="backscratch",
@@ -23,15 +24,13 @@ app = typer.Typer(
 )
 
 
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+out = console()
 """Tables are laid out 120 columns wide when written to a file or pipe."""
 
 
 def _version(value: bool) -> None:
     if value:
-        from backscratch import __version__
-
-        print(f"backscratch {__version__}")
+        print(version_line())
         raise typer.Exit()
 
 

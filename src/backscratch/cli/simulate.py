@@ -33,6 +33,7 @@ from backscratch.cli.common import (
     scenario_from,
 )
 from backscratch.core.errors import ScenarioError
+from backscratch.core.listing import scenarios_table
 from backscratch.dyad.codes import DEFAULT_POLICIES
 
 
@@ -156,14 +157,7 @@ def _equilibria_table(diags: dict, chosen: str) -> Table:
 @app.command()
 def scenarios() -> None:
     """List the built-in scenarios with a one-line description."""
-    table = Table(title="Built-in scenarios", title_justify="left")
-    table.add_column("name", style="bold")
-    table.add_column("description")
-    from backscratch.core.builtins import builtin_descriptions
-
-    for name, description in builtin_descriptions().items():
-        table.add_row(name, description)
-    out.print(table)
+    out.print(scenarios_table())
 
 
 @app.command()
