@@ -212,6 +212,11 @@ def replay_hedging(
         raise ValueError("replay_hedging: needs offer.price > 0")
     if scenario.hedging.mode != "rule":
         raise ValueError("replay_hedging: the target's capacity is its choice (hedging.mode)")
+    if scenario.third_parties.update_belief:
+        raise ValueError(
+            "replay_hedging: the entrants come on a belief the records do not hold "
+            "(third_parties.update_belief)"
+        )
     T = scenario.horizon if periods is None else min(periods, scenario.horizon)
     stage = StageGame.from_scenario(scenario, result.plan)
     r = result.records

@@ -55,6 +55,9 @@ class Params(NamedTuple):
     """Whether entrants offer instead of threatening (``third_parties.instrument``)."""
     entrant_choose: bool
     """Whether entrants choose each period between a threat and an offer."""
+    entrants_update: bool
+    """Whether the target's encounters with entrants update the public belief (entrants
+    then come after the demander's exchange; ``third_parties.update_belief``)."""
     hedging_base: float
     threat_sensitivity: float
     relationship_sensitivity: float
@@ -117,6 +120,7 @@ class Params(NamedTuple):
             entry_best_response=tp.entry == "best_response",
             entrant_offers=tp.instrument == "offer",
             entrant_choose=tp.instrument == "choose",
+            entrants_update=tp.update_belief,
             hedging_base=h.base,
             threat_sensitivity=h.threat_sensitivity,
             relationship_sensitivity=h.relationship_sensitivity,

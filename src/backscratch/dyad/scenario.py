@@ -209,6 +209,11 @@ ENTRANT_INSTRUMENTS = ("threat", "offer", "choose")
 """What entrants attach to their demand (``third_parties.instrument``)."""
 
 
+ENCOUNTER_COUNT_MAX = 100
+"""Most third parties with ``third_parties.update_belief``: the target's programme sums over
+every count of met and refused encounters, about ``count**2 / 2`` terms a belief."""
+
+
 class ThirdParties(Section):
     """Other states that watch the target and may come with demands of their own, backed by
     threats or offers (``docs/model.md``, Third parties)."""
@@ -257,6 +262,18 @@ class ThirdParties(Section):
             "reliability * price) * x, nothing lost if refused), or `choose`: each period "
             "whichever of the two has the larger expected gain at the public belief "
             "[choice]."
+        ),
+    )
+    update_belief: bool = Field(
+        False,
+        description=(
+            "Whether the public learns from the target's encounters with third parties: "
+            "entrants then come after the demander's exchange, on the belief it left, and "
+            "each demand the target meets or refuses updates the belief by Bayes' rule "
+            "given both types' replies (the target answers entrants with its myopic logit "
+            "reply; its programme with the demander counts what the encounters will "
+            "reveal). Off: entrants come first and their encounters reveal nothing. At "
+            "most 100 third parties with it [choice]."
         ),
     )
 
@@ -1068,6 +1085,16 @@ class Scenario(ScenarioBase):
             raise ValueError(
                 f"hedging.{unused[0]}: read only with hedging.mode: choice (the mode is rule)"
             )
+        if self.third_parties.update_belief:
+            if self.third_parties.count > ENCOUNTER_COUNT_MAX:
+                raise ValueError(
+                    f"third_parties.count: at most {ENCOUNTER_COUNT_MAX} when "
+                    f"third_parties.update_belief is on, not {self.third_parties.count}"
+                )
+            if self.hedging.mode == "choice":
+                raise ValueError(
+                    "third_parties.update_belief: not built for hedging.mode: choice yet"
+                )
         if self.solver.stationary and self.hedging.mode == "choice":
             raise ValueError("solver.stationary: not built for hedging.mode: choice yet")
         if self.hedging.mode == "choice" and self.target.strategy not in CHOOSING_TARGETS:

@@ -279,20 +279,19 @@ class StageGame:
         noise = self.params.noise
         worst = 0.0
         for t in range(H - 1, first - 1, -1):
+            Wc, d, f = self._after_exchange(W, discount, flow)
             if not (self.plan.threat[t] or self.plan.offer[t]):
-                W = flow + discount * W
+                W = f + d * Wc
                 continue
             comply, resist = self.immediate(t)
             worst = max(
                 worst,
                 kernels.solve_period(
-                    self.grid, W, W[None], comply, resist, discount, noise, self.tol,
+                    self.grid, Wc, Wc[None], comply, resist, d, noise, self.tol,
                     self.resolution, rule, p[t], roots[t],
                 ),
             )  # fmt: skip
-            kernels.continuation(
-                self.grid, W, W[None], comply, resist, p[t], discount, noise, flow, W_next
-            )
+            kernels.continuation(self.grid, Wc, Wc[None], comply, resist, p[t], d, noise, f, W_next)
             W, W_next = W_next, W
         self.residual = worst
         self.stable_roots = roots
@@ -321,16 +320,17 @@ class StageGame:
         worst, change, iterations = 0.0, np.inf, 0
         while iterations < self.stationary_iterations and change > self.stationary_tolerance:
             iterations += 1
+            Wc, d, f = self._after_exchange(W, discount, flow)
             if demand:
                 worst = kernels.solve_period(
-                    self.grid, W, W[None], comply, resist, discount, noise, self.tol,
+                    self.grid, Wc, Wc[None], comply, resist, d, noise, self.tol,
                     self.resolution, rule, p1, roots1,
                 )  # fmt: skip
                 kernels.continuation(
-                    self.grid, W, W[None], comply, resist, p1, discount, noise, flow, W_next
+                    self.grid, Wc, Wc[None], comply, resist, p1, d, noise, f, W_next
                 )
             else:
-                W_next[:] = flow + discount * W
+                W_next[:] = f + d * Wc
             change = float(np.abs(W_next - W).max())
             W, W_next = W_next, W
         if change > self.stationary_tolerance:
@@ -346,6 +346,46 @@ class StageGame:
         )
         self.iterations, self.value_change = iterations, change
         return np.repeat(p1[None], H, axis=0)
+
+    def _after_exchange(
+        self, W: np.ndarray, discount: float, flow: np.ndarray
+    ) -> tuple[np.ndarray, float, np.ndarray]:
+        """What a period's exchange with the demander is followed by, as ``(Wc, d, f)``: the
+        pliable type's value over the belief the exchange leaves is ``d * Wc`` and its
+        payoff in the period from third parties ``f``, which :func:`kernels.solve_period`
+        and :func:`kernels.continuation` take (a period without a demand is worth ``f + d
+        * Wc``). Without ``third_parties.update_belief``: ``(W, discount, flow)``, the
+        third parties' flow at the belief the period starts with. With it the entrants
+        come after the exchange and are watched: ``Wc = flow + discount *
+        E[W(belief after the encounters)]`` on the belief the exchange left
+        (:func:`kernels.encounter_values`), ``d = 1`` and ``f = 0``."""
+        p = self.params
+        if not p.entrants_update:
+            return W, discount, flow
+        entry, logs = self._encounter_inputs()
+        seen = np.empty_like(W)
+        kernels.encounter_values(self.grid, W, p.third_parties, entry, logs, seen)
+        return flow + discount * seen, 1.0, np.zeros_like(flow)
+
+    def _encounter_inputs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each grid belief's entry probability and the reply logs of its encounters
+        (:func:`kernels.reply_logs`: what meeting or refusing an entrant tells the public)."""
+        cached = self.__dict__.get("_encounters")
+        if cached is not None:
+            return cached
+        p, mu = self.params, self.grid
+        x = p.demand_a + p.demand_b * mu
+        P = p.punishment_at(x)
+        offers = self.entrants_offer(P)
+        entry = np.where(
+            offers,
+            kernels.entry_chance(mu, x, P, P, True, p),
+            kernels.entry_chance(mu, x, P, P, False, p),
+        )
+        logs = np.array([kernels.reply_logs(x[g], P[g], bool(offers[g]), p)
+                         for g in range(len(mu))]).T  # fmt: skip
+        self.__dict__["_encounters"] = (entry, np.ascontiguousarray(logs))
+        return self.__dict__["_encounters"]
 
     def _type_flows(self, blunt: np.ndarray) -> np.ndarray:
         """Each type's expected payoff per period from third parties, ``[j, type, g]`` at

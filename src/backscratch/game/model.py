@@ -190,6 +190,12 @@ def backward(
             "hedging.mode",
             "the demander's-choice game keeps latency out of its state; use mode rule",
         )
+    if scenario.third_parties.update_belief:
+        raise ScenarioError.bad(
+            "third_parties.update_belief",
+            "the demander's-choice game does not let encounters with third parties move the "
+            "belief yet; leave it off",
+        )
     start = time.perf_counter()
     menu = Menu.from_scenario(scenario)
     terms = Terms.from_scenario(scenario, menu)

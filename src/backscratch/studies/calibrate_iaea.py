@@ -150,7 +150,11 @@ def calibrate_latency(
         )
     base_model = DyadModel(scenario, policy)
     table = base_model.compliance
-    replay = all(k.startswith("hedging.") for k in free) and scenario.offer.price > 0.0
+    replay = (
+        all(k.startswith("hedging.") for k in free)
+        and scenario.offer.price > 0.0
+        and not scenario.third_parties.update_belief  # entrants on a belief not recorded
+    )
     played = base_model.run() if replay else None
     upto = max(_period(scenario, d, "observation") for d in [*dates, origin]) + 1
 

@@ -423,17 +423,21 @@ def validate(
                 "validation.free", f"{name} is not read with hedging.mode: {scenario.hedging.mode}"
             )
     free = list(v.free)
-    fitting = bool(free and (choice or scenario.offer.price > 0.0) and fit_t)
-    # the play the rule's fit replays, or the path when nothing is fitted (a fit of the
-    # target's choice simulates every trial itself)
-    played = None if choice and fitting else DyadModel(scenario).run()
+    # a fit of the target's choice simulates every trial itself, and so does one whose
+    # entrants come on a belief the records do not hold (replay_hedging cannot replay it)
+    resimulate = choice or scenario.third_parties.update_belief
+    fitting = bool(free and (resimulate or scenario.offer.price > 0.0) and fit_t)
+    # the play the rule's fit replays, or the path when nothing is fitted
+    played = None if resimulate and fitting else DyadModel(scenario).run()
+    # under the rule the fitted hedging fields leave the target's programme as it is
+    table = DyadModel(scenario).compliance if fitting and resimulate and not choice else None
     if fitting:
         search = scenario.with_updates(**SEARCH_GRID) if choice else scenario
 
         def path_of(values, periods: int | None = None, at=search) -> tuple[Scenario, np.ndarray]:
             sc = at.with_updates(**dict(zip(free, map(float, values), strict=True)))
-            if choice:  # the target's programme moves with the fitted fields: re-solve it
-                return sc, model_path(DyadModel(sc).run())
+            if resimulate:  # a choice moves with the fitted fields: re-solve it
+                return sc, model_path(DyadModel(sc, compliance=table).run())
             assert played is not None
             stock = replay_hedging(played, sc, periods=periods)[v.quantity]
             return sc, path_from(stock.mean(axis=1), sc)
