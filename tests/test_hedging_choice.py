@@ -100,8 +100,8 @@ def _growth_when_complied(records, initial=0.0):
 def test_a_freeze_demand_stops_latency_growing_whenever_the_target_complies():
     """With ``demand_freeze`` a compliance means no growth that period, exactly (without it
     the mixed target grows its stock by up to 0.1 in periods it complies). The freeze makes
-    giving in to threats dearer: blackmail's cooperation falls from 0.058 to 0.006, while
-    offers, which the target answers without investing, keep 0.844."""
+    giving in to threats dearer: blackmail's cooperation falls from 0.058 to 0.006 (offers,
+    which the target answers without investing, keep 0.844: docs/model.md)."""
     free, frozen = (_run("mixed", 1000, **o) for o in ({}, {"hedging.demand_freeze": True}))
     assert _growth_when_complied(free.records)[0].max() > 0.05
     grew = _growth_when_complied(frozen.records)[0]
@@ -109,9 +109,6 @@ def test_a_freeze_demand_stops_latency_growing_whenever_the_target_complies():
     bm = [_run("blackmail", 1000, **o).summary()["cooperation_rate"]
           for o in ({}, {"hedging.demand_freeze": True})]  # fmt: skip
     assert bm[1] < 0.5 * bm[0]
-    offers = [_run("backscratching", 1000, **o).summary()["cooperation_rate"]
-              for o in ({}, {"hedging.demand_freeze": True})]  # fmt: skip
-    assert offers[1] == pytest.approx(offers[0], abs=0.01)
 
 
 def test_a_cap_demand_brings_the_stock_down_to_the_cap_when_the_target_complies():

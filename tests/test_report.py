@@ -332,7 +332,7 @@ def test_the_demo_lock_in_map_is_the_phase_map_without_solving_the_nation_per_ce
     from backscratch.game.api import first_move, phase_map
     from backscratch.studies import demo
 
-    ov = {"horizon": 4, "strategic.objective": objective}
+    ov = {"horizon": 2, "strategic.objective": objective}
     nation = demo.nation_move(ov, first_move(demo._oye(ov)))
     rows = [
         demo.with_nation(demo.lock_in_cell(i, ov), nation) for i in range(len(demo.LOCK_IN_CELLS))
