@@ -213,3 +213,16 @@ def test_watched_encounters_bad_input_is_a_one_line_error(args, message, capsys)
     assert main(args) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_watched_encounters_stream_block_by_block_bit_for_bit():
+    """A run of more than one random block with watched encounters equals the same runs
+    simulated block by block on one solution of the target's programme (`run --out`,
+    `sweep`)."""
+    from backscratch.dyad.sweep import per_run_by_block
+
+    sc = bs.load_scenario("oye-dyad", runs=4200).with_updates(**UPDATE, horizon=12)
+    whole = bs.run(sc, policy="blackmail").per_run()
+    blocks = per_run_by_block(sc, "blackmail")
+    for key, col in whole.items():
+        np.testing.assert_array_equal(col, blocks[key], err_msg=key)
