@@ -433,17 +433,19 @@ def encounter_posterior(mu, met, refused, l_pl, l1_pl, l_re, l1_re):
 
 
 @njit(cache=True)
-def encounter_values(grid, W, n, entry, logs, out):
-    """The pliable type's expected ``W`` after this period's encounters, at every grid
-    belief ``mu`` the demander's exchange left: ``sum over (c, r) of P(c met, r refused |
-    pliable) * W(posterior(mu; c, r))``, each of the ``n`` third parties entering with
-    probability ``entry[g]`` and the target meeting its demand with probability ``q_pl``
-    (``logs[:, g]``: :func:`reply_logs` at ``mu``): a multinomial over (met, refused,
-    stayed out), summed in log space."""
+def encounter_values(grid, W, n, entry, logs, out, kind=0):
+    """A type's expected ``W`` after this period's encounters, at every grid belief ``mu``
+    the demander's exchange left: ``sum over (c, r) of P(c met, r refused | type) *
+    W(posterior(mu; c, r))``, each of the ``n`` third parties entering with probability
+    ``entry[g]`` and the target meeting its demand with the type's reply probability
+    (``logs[:, g]``: :func:`reply_logs` at ``mu``; ``kind`` 0 the pliable type, 1 the
+    resolute): a multinomial over (met, refused, stayed out), summed in log space."""
     lg_n = math.lgamma(n + 1.0)
     for g in range(grid.shape[0]):
         mu, e = grid[g], entry[g]
         l_pl, l1_pl, l_re, l1_re = logs[0, g], logs[1, g], logs[2, g], logs[3, g]
+        l_own = l_pl if kind == 0 else l_re
+        l1_own = l1_pl if kind == 0 else l1_re
         if e <= 0.0 or n == 0:
             out[g] = _on_grid(W, mu)
             continue
@@ -456,7 +458,7 @@ def encounter_values(grid, W, n, entry, logs, out):
                 if k > 0 and e >= 1.0:
                     continue
                 lp = lg_n - math.lgamma(c + 1.0) - math.lgamma(r + 1.0) - math.lgamma(k + 1.0)
-                lp += c * (le + l_pl) + r * (le + l1_pl) + (k * l_out if k > 0 else 0.0)
+                lp += c * (le + l_own) + r * (le + l1_own) + (k * l_out if k > 0 else 0.0)
                 post = encounter_posterior(mu, c, r, l_pl, l1_pl, l_re, l1_re)
                 total += np.exp(lp) * _on_grid(W, post)
         out[g] = total
@@ -553,20 +555,21 @@ def _entrants(mu, x, punishment, harm, is_pliable, u_entry, u_e_comply, u_e_puni
 
 
 @njit(cache=True)
-def _watched_entrants(mu, is_pliable, u_entry, u_e_comply, u_e_punish, params):
+def _watched_entrants(mu, is_pliable, u_entry, u_e_comply, u_e_punish, params, blunt=1.0):
     """:func:`_entrants` after the demander's exchange, on the belief ``mu`` it left, with
     the public watching (``third_parties.update_belief``): ``(entries, complied, pay_t,
     pay_3, offers, belief, faced, relation)``, the belief after the encounters
     (:func:`encounter_posterior`) and, for the hedging rule, the entrants' expected
-    punishment faced over the credibility and the reward they offered."""
+    punishment faced over the credibility and the reward they offered; ``blunt``: the share
+    of a punishment the target's latency leaves (``hedging.mode: choice``)."""
     x = params.demand_a + params.demand_b * mu
     P = params.punishment + params.punishment_per_unit * x
     entries, complied, pay_t, pay_3, offers = _entrants(
-        mu, x, P, P, is_pliable, u_entry, u_e_comply, u_e_punish, params
+        mu, x, P, P * blunt, is_pliable, u_entry, u_e_comply, u_e_punish, params
     )
     after = mu
     if entries > 0:
-        l_pl, l1_pl, l_re, l1_re = reply_logs(x, P, offers, params)
+        l_pl, l1_pl, l_re, l1_re = reply_logs(x, P * blunt, offers, params)
         after = encounter_posterior(mu, complied, entries - complied, l_pl, l1_pl, l_re, l1_re)
     faced = 0.0 if offers else P * entries
     relation = params.reliability * params.price * x * entries if offers else 0.0
@@ -849,7 +852,9 @@ def advance_choice(t, belief, capacity, latency, pliable, u, table, threat, offe
     min(L + productivity * K, limit))`` (ties: the lowest; ``limit`` a complied freeze's or
     cap's, :func:`_latency_limit`, else none), after dated events (dismantle, strike), and
     the stock grows by ``productivity * K`` to at most ``limit`` (less what is shipped out,
-    within a dated cap)."""
+    within a dated cap). With ``third_parties.update_belief`` the entrants come after the
+    exchange, on the belief it left, and the capacity is chosen on the belief their watched
+    encounters leave (:func:`_watched_entrants`)."""
     u_resp, u_punish, u_reward, u_entry, u_e_comply, u_e_punish = u[0], u[1], u[2], u[3], u[4], u[5]
     demand_made = threat or offer
     l_max = params.latency_max
@@ -859,17 +864,25 @@ def advance_choice(t, belief, capacity, latency, pliable, u, table, threat, offe
         is_pliable = pliable[i]
         x = params.demand_a + params.demand_b * mu
         punishment = params.punishment + params.punishment_per_unit * x
-        harm = punishment * np.exp(-params.deterrence * lat)
-        entries, e_complied, pay_t, pay_3, _ = _entrants(
-            mu, x, punishment, harm, is_pliable, u_entry[i], u_e_comply[i], u_e_punish[i],
-            params,
-        )  # fmt: skip
+        blunt = np.exp(-params.deterrence * lat)
+        harm = punishment * blunt
+        entries, e_complied, pay_t, pay_3 = 0, 0, 0.0, 0.0
+        if not params.entrants_update:
+            entries, e_complied, pay_t, pay_3, _ = _entrants(
+                mu, x, punishment, harm, is_pliable, u_entry[i], u_e_comply[i], u_e_punish[i],
+                params,
+            )  # fmt: skip
         p_pl = _on_plane(table, 0, mu, lat, l_max) if demand_made else 0.0
         p_re = _on_plane(table, 1, mu, lat, l_max) if demand_made else 0.0
         pay_d, pay_t, complied, honoured, mu_next = _demanded(
             t, i, mu, x, punishment, harm, p_pl, p_re, is_pliable, threat, offer,
             reliability, u_resp[i], u_punish[i], u_reward[i], 0.0, pay_t, params, rec,
         )  # fmt: skip
+        if params.entrants_update:  # entrants on the belief the exchange left, watched
+            entries, e_complied, pay_e, pay_3, _, mu_next, _, _ = _watched_entrants(
+                mu_next, is_pliable, u_entry[i], u_e_comply[i], u_e_punish[i], params, blunt
+            )
+            pay_t += pay_e
         belief[i] = mu_next
         kept = lat
         if complied:

@@ -1091,10 +1091,6 @@ class Scenario(ScenarioBase):
                     f"third_parties.count: at most {ENCOUNTER_COUNT_MAX} when "
                     f"third_parties.update_belief is on, not {self.third_parties.count}"
                 )
-            if self.hedging.mode == "choice":
-                raise ValueError(
-                    "third_parties.update_belief: not built for hedging.mode: choice yet"
-                )
         if self.solver.stationary and self.hedging.mode == "choice":
             raise ValueError("solver.stationary: not built for hedging.mode: choice yet")
         if self.hedging.mode == "choice" and self.target.strategy not in CHOOSING_TARGETS:

@@ -362,30 +362,38 @@ class StageGame:
         p = self.params
         if not p.entrants_update:
             return W, discount, flow
-        entry, logs = self._encounter_inputs()
-        seen = np.empty_like(W)
-        kernels.encounter_values(self.grid, W, p.third_parties, entry, logs, seen)
-        return flow + discount * seen, 1.0, np.zeros_like(flow)
+        return flow + discount * self._watched(W), 1.0, np.zeros_like(flow)
 
-    def _encounter_inputs(self) -> tuple[np.ndarray, np.ndarray]:
+    def _watched(self, W: np.ndarray, kind: int = 0, blunt: float = 1.0) -> np.ndarray:
+        """A type's (``kind``: 0 pliable, 1 resolute) expected ``W`` over the belief after
+        the period's encounters, at every grid belief the exchange left
+        (:func:`kernels.encounter_values`; ``blunt``: the share of a punishment latency
+        leaves, which moves the entrants' entry and the target's replies)."""
+        entry, logs = self._encounter_inputs(blunt)
+        seen = np.empty_like(W)
+        kernels.encounter_values(self.grid, W, self.params.third_parties, entry, logs, seen, kind)
+        return seen
+
+    def _encounter_inputs(self, blunt: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         """Each grid belief's entry probability and the reply logs of its encounters
-        (:func:`kernels.reply_logs`: what meeting or refusing an entrant tells the public)."""
-        cached = self.__dict__.get("_encounters")
-        if cached is not None:
-            return cached
+        (:func:`kernels.reply_logs`: what meeting or refusing an entrant tells the public),
+        an entrant's punishment blunted to ``blunt`` of itself by latency."""
+        cache = self.__dict__.setdefault("_encounters", {})
+        if blunt in cache:
+            return cache[blunt]
         p, mu = self.params, self.grid
         x = p.demand_a + p.demand_b * mu
         P = p.punishment_at(x)
-        offers = self.entrants_offer(P)
+        offers = self.entrants_offer(P * blunt)
         entry = np.where(
             offers,
-            kernels.entry_chance(mu, x, P, P, True, p),
-            kernels.entry_chance(mu, x, P, P, False, p),
+            kernels.entry_chance(mu, x, P, P * blunt, True, p),
+            kernels.entry_chance(mu, x, P, P * blunt, False, p),
         )
-        logs = np.array([kernels.reply_logs(x[g], P[g], bool(offers[g]), p)
+        logs = np.array([kernels.reply_logs(x[g], P[g] * blunt, bool(offers[g]), p)
                          for g in range(len(mu))]).T  # fmt: skip
-        self.__dict__["_encounters"] = (entry, np.ascontiguousarray(logs))
-        return self.__dict__["_encounters"]
+        cache[blunt] = (entry, np.ascontiguousarray(logs))
+        return cache[blunt]
 
     def _type_flows(self, blunt: np.ndarray) -> np.ndarray:
         """Each type's expected payoff per period from third parties, ``[j, type, g]`` at
@@ -456,7 +464,11 @@ class StageGame:
         the limit it sets (``_kernels.invest_after``). The pliable type's
         compliance is the fixed point of the dyad (``_kernels.solve_period``, every stable
         root); the resolute type's is its logit reply at the current belief
-        (``_kernels.resolute_value``). Returns the table of :attr:`table_shape`."""
+        (``_kernels.resolute_value``). With ``third_parties.update_belief`` each type's
+        continuation after the exchange is the entrants' flow plus its expectation over the
+        belief their watched encounters leave (:meth:`_watched`, latency blunting the
+        entrants' threats as it does D's), before the capacity choice. Returns the table of
+        :attr:`table_shape`."""
         H, G, J = self.horizon, len(self.grid), self.latency_grid
         p = self.params
         rule = SELECTION_CODES[self.selection]
@@ -482,19 +494,32 @@ class StageGame:
             )  # fmt: skip
             return out
 
+        def watched(X: np.ndarray) -> np.ndarray:
+            """``X`` (values over the belief the exchange leaves, ``[j, type, g]``) after the
+            period's watched encounters, their flow included (``update_belief``)."""
+            out = np.empty_like(X)
+            for j in range(J):
+                for k in range(2):
+                    out[j, k] = flow[j, k] + self._watched(X[j, k], k, float(blunt[j]))
+            return out
+
+        late = p.entrants_update
+        flow_now = np.zeros_like(flow) if late else flow  # what the period adds itself
         for t in range(H - 1, first - 1, -1):
             table[t, :, 2:] = V
             kernels.invest_values(
                 V, self.levels, p.capacity_cost, p.productivity, discount, p.latency_max, U
             )
             if not (self.plan.threat[t] or self.plan.offer[t]):
-                V = flow + U
+                V = watched(U) if late else flow + U
                 continue
             comply, resist = self.immediate(t)
             after = after_complying(V, p.demand_rollback)
             if self.plan.offer[t] and p.rollback > 0.0:
                 rho = self.reliability[t]
                 after = rho * after_complying(V, p.demand_rollback + p.rollback) + (1 - rho) * after
+            if late:
+                after, U = watched(after), watched(U)
             V_new = np.empty_like(V)
             for j in range(J):
                 c = comply.copy()
@@ -510,10 +535,10 @@ class StageGame:
                 )  # fmt: skip
                 kernels.continuation(
                     self.grid, after[j, 0], U[j, 0][None], c, r, out, 1.0, p.noise,
-                    flow[j, 0], V_new[j, 0],
+                    flow_now[j, 0], V_new[j, 0],
                 )  # fmt: skip
                 kernels.resolute_value(
-                    self.grid, after[j, 1], U[j, 1], comply, r, out, p.noise, flow[j, 1],
+                    self.grid, after[j, 1], U[j, 1], comply, r, out, p.noise, flow_now[j, 1],
                     V_new[j, 1],
                 )  # fmt: skip
             V = V_new
