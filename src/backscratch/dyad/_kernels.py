@@ -440,7 +440,9 @@ def encounter_values(grid, W, n, entry, logs, out, kind=0):
     ``entry[g]`` and the target meeting its demand with the type's reply probability
     (``logs[:, g]``: :func:`reply_logs` at ``mu``; ``kind`` 0 the pliable type, 1 the
     resolute): a multinomial over (met, refused, stayed out), summed in log space."""
-    lg_n = math.lgamma(n + 1.0)
+    lf = np.empty(n + 1)  # log k!
+    for k in range(n + 1):
+        lf[k] = math.lgamma(k + 1.0)
     for g in range(grid.shape[0]):
         mu, e = grid[g], entry[g]
         l_pl, l1_pl, l_re, l1_re = logs[0, g], logs[1, g], logs[2, g], logs[3, g]
@@ -457,7 +459,7 @@ def encounter_values(grid, W, n, entry, logs, out, kind=0):
                 k = n - c - r
                 if k > 0 and e >= 1.0:
                     continue
-                lp = lg_n - math.lgamma(c + 1.0) - math.lgamma(r + 1.0) - math.lgamma(k + 1.0)
+                lp = lf[n] - lf[c] - lf[r] - lf[k]
                 lp += c * (le + l_own) + r * (le + l1_own) + (k * l_out if k > 0 else 0.0)
                 post = encounter_posterior(mu, c, r, l_pl, l1_pl, l_re, l1_re)
                 total += np.exp(lp) * _on_grid(W, post)
