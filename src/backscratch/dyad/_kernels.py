@@ -773,20 +773,13 @@ def _on_plane(T, k, mu, lat, l_max):
 def invest_values(V, levels, cost, productivity, discount, l_max, U):
     """The value of choosing capacity, at every (latency, type, belief) grid point:
     ``U[j, k, g] = max_i -cost * levels[i] + discount * V(L_j + productivity * levels[i])``
-    with ``V[j, k, g]`` next period's value of type ``k`` (interpolated in latency)."""
-    J, K, G = V.shape
+    with ``V[j, k, g]`` next period's value of type ``k`` (interpolated in latency):
+    :func:`invest_after` from the grid's own latencies, with no limit."""
+    J = V.shape[0]
+    starts = np.empty(J)
     for j in range(J):
-        lat = l_max * j / (J - 1)
-        for k in range(K):
-            for g in range(G):
-                best = -np.inf
-                for i in range(levels.shape[0]):
-                    val = -cost * levels[i] + discount * _on_column(
-                        V, k, g, lat + productivity * levels[i], l_max
-                    )
-                    if val > best:
-                        best = val
-                U[j, k, g] = best
+        starts[j] = l_max * j / (J - 1)
+    invest_after(V, levels, cost, productivity, discount, l_max, starts, False, np.inf, U)
 
 
 @njit(cache=True, inline="always")
@@ -799,10 +792,11 @@ def _latency_limit(kept, freeze, cap):
 
 @njit(cache=True)
 def invest_after(V, levels, cost, productivity, discount, l_max, starts, freeze, cap, U):
-    """:func:`invest_values` after a compliance with a freeze or a cap: ``U[j, k, g] =
-    max_i -cost * levels[i] + discount * V(min(starts[j] + productivity * levels[i],
-    limit))``, the choice made from latency ``starts[j]`` (``L_j`` less the rollbacks) and
-    ``limit`` that start under a freeze, ``cap`` under a cap (:func:`_latency_limit`)."""
+    """The value of choosing capacity from latency ``starts[j]`` (after a compliance, ``L_j``
+    less the rollbacks), within a complied freeze's or cap's limit: ``U[j, k, g] = max_i
+    -cost * levels[i] + discount * V(min(starts[j] + productivity * levels[i], limit))``,
+    ``limit`` that start under a freeze, ``cap`` under a cap, none with neither
+    (:func:`_latency_limit`)."""
     J, K, G = V.shape
     for j in range(J):
         limit = _latency_limit(starts[j], freeze, cap)
