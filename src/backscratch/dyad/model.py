@@ -29,7 +29,7 @@ from backscratch.dyad import _kernels as kernels
 from backscratch.dyad.codes import COMPLIED
 from backscratch.dyad.results import COLUMNS, DyadResult, Records
 from backscratch.dyad.scenario import Scenario
-from backscratch.dyad.stage import StageGame, equilibrium_of, plan_for
+from backscratch.dyad.stage import StageGame, equilibrium_of, offers_at, plan_for
 from backscratch.dyad.targets import TARGETS
 
 
@@ -247,12 +247,5 @@ def _entrants_offered(belief: np.ndarray, stage: StageGame) -> np.ndarray:
     so it is the same at every replay of one play)."""
     offered = np.zeros(belief.shape, dtype=bool)
     for t in range(belief.shape[0]):
-        params = stage.terms_at(t)
-        if not params.entrant_choose:
-            offered[t] = params.entrant_offers
-            continue
-        x = params.demand_a + params.demand_b * belief[t]
-        P = params.punishment_at(x)
-        gain = [kernels.entry_gain(belief[t], x, P, P, o, params) for o in (True, False)]
-        offered[t] = gain[0] > gain[1]
+        offered[t] = offers_at(belief[t], stage.terms_at(t))
     return offered

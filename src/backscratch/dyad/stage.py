@@ -432,15 +432,7 @@ class StageGame:
         """Whether the entrants of a period come with offers, at every grid belief
         (``third_parties.instrument``; ``harm``: what a carried-out threat does the target,
         the punishment unless latency blunts it)."""
-        p = self.params
-        x = p.demand_a + p.demand_b * self.grid
-        P = p.punishment_at(x)
-        harm = P if harm is None else harm
-        if not p.entrant_choose:
-            return np.full(len(self.grid), p.entrant_offers)
-        return kernels.entry_gain(self.grid, x, P, harm, True, p) > kernels.entry_gain(
-            self.grid, x, P, harm, False, p
-        )
+        return offers_at(self.grid, self.params, harm)
 
     def _shifted(self, U: np.ndarray, amount: float) -> np.ndarray:
         """``U[j, type, g]`` at latency ``max(L_j - amount, 0)`` (linear in latency)."""
@@ -545,6 +537,21 @@ class StageGame:
         self.residual = worst
         self.stable_roots = roots
         return table
+
+
+def offers_at(mu: np.ndarray, p: Params, harm: np.ndarray | float | None = None) -> np.ndarray:
+    """Whether entrants come with offers at each public belief of ``mu`` under the numbers
+    ``p`` (``third_parties.instrument``): always or never, or with ``choose`` where an
+    offer's expected gain beats a threat's (``_kernels.entry_gain``; ties: a threat).
+    ``harm``: what a carried-out threat does the target (default: the punishment)."""
+    x = p.demand_a + p.demand_b * mu
+    P = p.punishment_at(x)
+    harm = P if harm is None else harm
+    if not p.entrant_choose:
+        return np.full(np.shape(mu), p.entrant_offers)
+    return kernels.entry_gain(mu, x, P, harm, True, p) > kernels.entry_gain(
+        mu, x, P, harm, False, p
+    )
 
 
 def respond(
