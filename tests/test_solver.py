@@ -209,36 +209,52 @@ def test_every_stable_equilibrium_is_found_and_the_one_played_is_stable():
 
 
 @pytest.mark.parametrize("policy", ["backscratching", "blackmail"])
-def test_intervals_ruled_out_by_the_bounds_hold_no_root(policy):
+def test_what_the_bounds_prove_of_an_interval_holds(policy):
     """The search drops an interval of compliance probabilities only where its bounds prove
-    that ``BR(p) - p`` keeps one sign there. Checked on 600 random intervals (random cells,
-    periods 0 and 20), each sampled at 400 points: where the bounds rule it out, the sign
-    never changes — and the bounds do rule out most intervals (else the search is a scan)."""
+    that ``h = BR(p) - p`` has no downward crossing there (one sign, or rising throughout),
+    and bisects on the sign where they prove ``h`` strictly falling. Checked on 600 random
+    intervals (random cells, periods 0 and 20), each sampled at 400 points: a dropped one
+    has no downward sign change, a falling one falls at every step; the scanned rows of the
+    demander's-choice game (no tables) are classified the same. And the bounds decide most
+    intervals (else the search is a scan); under threats, where the target's value falls
+    with its reputation for pliability, every interval they do not drop is falling."""
     from backscratch.dyad import _kernels as K
 
     _sc, stage = _stage(policy, horizon=40, **{"solver.belief_grid": 201})
     rng = np.random.default_rng(7)
     noise, n = stage.params.noise, len(stage.grid)
     levels = int(np.floor(np.log2(n))) + 1
-    ruled_out = 0
+    kinds = {K.EXCLUDED: 0, K.DECREASING: 0, K.UNKNOWN: 0}
+    no_tables, no_slopes = np.empty((0, n)), np.empty((2, 0, n - 1))
     for t in (0, 20):
         W, comply, resist = _period_inputs(stage, t)
         mins, maxs = np.empty((levels, n)), np.empty((levels, n))
+        slopes = np.empty((2, levels, n - 1))
         K._range_tables(W, mins, maxs)
+        K._slope_tables(W, slopes[0], slopes[1])
         for _ in range(300):
             g = int(rng.integers(n))
             a = float(rng.uniform(0.0, 1.0))
             b = min(1.0, a + float(rng.choice([1 / 4096, 1 / 256, 1 / 16, 0.5])))
             mu, p_re = stage.grid[g], K._logit(comply[1, g] - resist[1, g], noise)
-            if not K._excluded(
-                g, mu, a, b, p_re, W, W, mins, maxs, mins, maxs, comply, resist, 0.9, noise
-            ):
-                continue
-            ruled_out += 1
-            hs = [K._excess(g, mu, x, p_re, W, W[None], comply, resist, 0.9, noise)
-                  for x in np.linspace(a, b, 400)]  # fmt: skip
-            assert min(hs) > 0 or max(hs) < 0, (t, g, a, b)
-    assert ruled_out > 300
+            args = (comply, resist, 0.9, noise)
+            kind = K._classify(g, mu, a, b, p_re, W, W, mins, maxs, mins, maxs, slopes, slopes,
+                               *args)  # fmt: skip
+            scanned = K._classify(g, mu, a, b, p_re, W, W, mins, maxs, no_tables, no_tables,
+                                  slopes, no_slopes, *args)  # fmt: skip
+            assert scanned == kind, (t, g, a, b)
+            kinds[kind] += 1
+            hs = np.array([K._excess(g, mu, x, p_re, W, W[None], *args)
+                           for x in np.linspace(a, b, 400)])  # fmt: skip
+            if kind == K.EXCLUDED:
+                assert not np.any((hs[:-1] > 0) & (hs[1:] <= 0)), (t, g, a, b)
+            elif kind == K.DECREASING:
+                assert np.all(np.diff(hs) < 0), (t, g, a, b)
+    assert kinds[K.UNKNOWN] < 200
+    if policy == "blackmail":  # each interval: no root or h falling
+        assert kinds[K.UNKNOWN] == 0 and kinds[K.DECREASING] > 30
+    else:
+        assert kinds[K.EXCLUDED] > 250 and kinds[K.DECREASING] > 10
 
 
 def test_results_report_how_often_there_are_several_equilibria():

@@ -128,31 +128,116 @@ def _w_range_scan(W, lo, hi):
     return w_min, w_max
 
 
+@njit(cache=True)
+def _slope_tables(W, smins, smaxs):
+    """Sparse tables of ``W``'s slopes (per unit of belief): ``smins[k, i]`` / ``smaxs[k, i]``
+    = the smallest / largest over the grid segments ``i .. i + 2**k - 1`` (segment ``i``
+    joins grid points ``i`` and ``i + 1``)."""
+    last = W.shape[0] - 1
+    slope = np.empty(last)
+    for i in range(last):
+        slope[i] = (W[i + 1] - W[i]) * last
+    _range_tables(slope, smins, smaxs)
+
+
 @njit(cache=True, inline="always")
-def _excluded(
-    g, mu, a, b, p_re, W, Wr_g, mins, maxs, rmins, rmaxs, comply, resist, discount, noise
-):
-    """True if ``h = BR - id`` has one strict sign on all of ``[a, b]``, proved by bounds.
+def _slope_range(W, smins, smaxs, lo, hi):
+    """The smallest and largest slope of the interpolated ``W`` (:func:`on_grid`'s segments)
+    over the beliefs ``[lo, hi]``: by :func:`_slope_tables`, or by scanning the segments
+    when the tables are empty (a row queried only a few dozen times). Rounding can move a
+    posterior across a grid point by an ulp, which moves ``W`` by about ``1e-16`` of its
+    slope: far less than :func:`_classify`'s margin."""
+    last = W.shape[0] - 1
+    i = min(int(lo * last), last - 1)
+    j = min(int(hi * last), last - 1)
+    if smins.shape[0] == 0:
+        s_min, s_max = np.inf, -np.inf
+        for k in range(i, j + 1):
+            s = (W[k + 1] - W[k]) * last
+            s_min, s_max = min(s_min, s), max(s_max, s)
+        return s_min, s_max
+    k = 0
+    while (1 << (k + 1)) <= j - i + 1:
+        k += 1
+    m = j - (1 << k) + 1
+    return min(smins[k, i], smins[k, m]), max(smaxs[k, i], smaxs[k, m])
+
+
+EXCLUDED, DECREASING, UNKNOWN = 0, 1, 2
+"""What :func:`_classify` proves of ``h`` on an interval: no stable root there, ``h``
+strictly decreasing (at most one root, a stable one), or neither."""
+SLOPE_MARGIN = 1e-6
+"""A slope bound proves ``h`` strictly monotone only if it keeps ``BR'`` from 1 by this
+much: ``h`` then moves by at least ``1e-6`` of an interval's width across it, far above
+the rounding of its evaluation, so its computed signs change at most once too."""
+
+
+@njit(cache=True, inline="always")
+def _classify(
+    g, mu, a, b, p_re, W, Wr_g, mins, maxs, rmins, rmaxs, slopes, rslopes, comply, resist,
+    discount, noise,
+):  # fmt: skip
+    """What bounds prove of ``h = BR - id`` on ``[a, b]``: :data:`EXCLUDED` (no stable
+    root), :data:`DECREASING` or :data:`UNKNOWN`. ``slopes`` / ``rslopes``: the
+    :func:`_slope_tables` of ``W`` / ``Wr_g`` (min and max stacked).
 
     On ``[a, b]`` the posterior after compliance rises with the pliable type's compliance
     ``p`` and the posterior after resistance falls, so each lies between its values at the
     ends; ``W`` over those belief ranges bounds the value difference ``d``, the logit of
     ``d`` bounds ``BR`` (it increases with ``d``), and so ``h`` lies in
-    ``[BR_lo - b, BR_hi - a]``.
+    ``[BR_lo - b, BR_hi - a]``: if that excludes 0, :data:`EXCLUDED`. Otherwise the slope:
+    ``BR' = BR (1 - BR) d' / noise`` with ``d' = discount (W'(c) c' + Wr'(r) |r'|)``, where
+    ``c' >= 0`` (falling in ``p``) and ``|r'|`` (rising) are Bayes' rule's derivatives
+    and ``W'``, ``Wr'`` lie between the smallest and largest slopes of the interpolated
+    continuations over the posteriors' ranges. If the upper bound on ``BR'`` is below 1
+    (a continuation falling in the belief, as a target's value does when looking pliable
+    invites demands, gives ``BR' <= 0``), ``h`` strictly falls: :data:`DECREASING`; if the
+    lower bound is above 1, ``h`` strictly rises and has no downward crossing:
+    :data:`EXCLUDED`.
     """
     c_a = posterior(mu, a, p_re, True)
     c_b = posterior(mu, b, p_re, True)
     r_a = posterior(mu, a, p_re, False)
     r_b = posterior(mu, b, p_re, False)
-    c_min, c_max = _w_range(W, mins, maxs, min(c_a, c_b), max(c_a, c_b))
+    c_lo, c_hi = min(c_a, c_b), max(c_a, c_b)
+    r_lo, r_hi = min(r_a, r_b), max(r_a, r_b)
+    c_min, c_max = _w_range(W, mins, maxs, c_lo, c_hi)
     if rmins.shape[0] == 0:  # no tables for this row: scan it
-        r_min, r_max = _w_range_scan(Wr_g, min(r_a, r_b), max(r_a, r_b))
+        r_min, r_max = _w_range_scan(Wr_g, r_lo, r_hi)
     else:
-        r_min, r_max = _w_range(Wr_g, rmins, rmaxs, min(r_a, r_b), max(r_a, r_b))
+        r_min, r_max = _w_range(Wr_g, rmins, rmaxs, r_lo, r_hi)
     base = comply[0, g] - resist[0, g]
     br_lo = _logit(base + discount * (c_min - r_max), noise)
     br_hi = _logit(base + discount * (c_max - r_min), noise)
-    return br_lo - b > EXCLUSION_MARGIN or br_hi - a < -EXCLUSION_MARGIN
+    if br_lo - b > EXCLUSION_MARGIN or br_hi - a < -EXCLUSION_MARGIN:
+        return EXCLUDED
+    spread = mu * (1.0 - mu)
+    den_ca = mu * a + (1.0 - mu) * p_re  # c'(p) = spread p_re / den_c(p)^2
+    den_cb = mu * b + (1.0 - mu) * p_re
+    den_ra = mu * (1.0 - a) + (1.0 - mu) * (1.0 - p_re)  # |r'(p)| = spread (1-p_re) / den_r^2
+    den_rb = mu * (1.0 - b) + (1.0 - mu) * (1.0 - p_re)
+    if spread <= 0.0 or min(den_ca, den_rb) <= 0.0:  # no learning, or Bayes' rule jumps
+        return UNKNOWN if spread > 0.0 else DECREASING
+    dc_hi = spread * p_re / (den_ca * den_ca)
+    dc_lo = spread * p_re / (den_cb * den_cb)
+    dr_hi = spread * (1.0 - p_re) / (den_rb * den_rb)
+    dr_lo = spread * (1.0 - p_re) / (den_ra * den_ra)
+    sc_min, sc_max = _slope_range(W, slopes[0], slopes[1], c_lo, c_hi)
+    sr_min, sr_max = _slope_range(Wr_g, rslopes[0], rslopes[1], r_lo, r_hi)
+    d_hi = sc_max * (dc_hi if sc_max > 0.0 else dc_lo) + sr_max * (dr_hi if sr_max > 0.0 else dr_lo)
+    d_lo = sc_min * (dc_lo if sc_min > 0.0 else dc_hi) + sr_min * (dr_lo if sr_min > 0.0 else dr_hi)
+    if d_hi <= 0.0:
+        return DECREASING
+    if br_lo <= 0.5 <= br_hi:
+        peak = 0.25
+    else:
+        peak = max(br_lo * (1.0 - br_lo), br_hi * (1.0 - br_hi))
+    if peak * discount * d_hi / noise <= 1.0 - SLOPE_MARGIN:
+        return DECREASING
+    trough = min(br_lo * (1.0 - br_lo), br_hi * (1.0 - br_hi))
+    if d_lo > 0.0 and trough * discount * d_lo / noise >= 1.0 + SLOPE_MARGIN:
+        return EXCLUDED
+    return UNKNOWN
 
 
 @njit(cache=True)
@@ -199,9 +284,12 @@ def solve_period(
     with unstable ones.
 
     Every stable root is found by branch and bound on ``[0, 1]``: an interval is dropped
-    where bounds prove that ``h`` keeps one sign on it (:func:`_excluded`), otherwise halved
+    where bounds prove that ``h`` keeps one sign on it (:func:`_classify`), otherwise halved
     until narrower than ``1 / resolution``; in each such interval a downward sign change of
-    ``h`` is a stable root, refined by bisection to ``tol``. So no stable root is missed
+    ``h`` is a stable root, refined to ``tol`` (:func:`_refine`). Where bounds prove ``h``
+    strictly decreasing on an interval, it holds at most one root, and bisection on the
+    sign of ``h`` goes straight to the cell halving would reach (one evaluation of ``h`` a
+    level instead of two bound tests): the same roots, bit for bit. So no stable root is missed
     unless an unstable one lies within ``1 / resolution`` of it (the pair then cancels in
     the sign test). Of the stable roots, the one ``selection`` names is played:
     :data:`CONTINUATION`, the root nearest the one played at the next lower grid belief
@@ -223,16 +311,21 @@ def solve_period(
         levels += 1
     mins = np.empty((levels, n))
     maxs = np.empty((levels, n))
+    slopes = np.empty((2, levels, n - 1))
     _range_tables(W, mins, maxs)
+    _slope_tables(W, slopes[0], slopes[1])
     if Wr.shape[0] == 1 and _same(W, Wr[0]):  # the dyad: one continuation
-        rmins, rmaxs = mins, maxs
+        rmins, rmaxs, rslopes = mins, maxs, slopes
     elif Wr.shape[0] == 1:
         rmins = np.empty((levels, n))
         rmaxs = np.empty((levels, n))
+        rslopes = np.empty((2, levels, n - 1))
         _range_tables(Wr[0], rmins, rmaxs)
-    else:  # one row per grid belief: each row is scanned where queried (_w_range_scan)
+        _slope_tables(Wr[0], rslopes[0], rslopes[1])
+    else:  # one row per grid belief: each row is scanned where queried
         rmins = np.empty((0, n))
         rmaxs = np.empty((0, n))
+        rslopes = np.empty((2, 0, n - 1))
     width = 1.0 / resolution
     stack_lo = np.empty(128)
     stack_hi = np.empty(128)
@@ -254,12 +347,13 @@ def solve_period(
         while top >= 0:
             a, b = stack_lo[top], stack_hi[top]
             top -= 1
-            if _excluded(
-                g, mu, a, b, p_re, W, Wr_g, mins, maxs, rmins, rmaxs, comply, resist, discount,
-                noise,
-            ):  # fmt: skip
+            kind = _classify(
+                g, mu, a, b, p_re, W, Wr_g, mins, maxs, rmins, rmaxs, slopes, rslopes, comply,
+                resist, discount, noise,
+            )  # fmt: skip
+            if kind == EXCLUDED:
                 continue
-            if b - a > width:  # halve; the left half is examined first (roots in order)
+            if kind == UNKNOWN and b - a > width:  # halve; the left half first (roots in order)
                 m = 0.5 * (a + b)
                 stack_lo[top + 1], stack_hi[top + 1] = m, b
                 stack_lo[top + 2], stack_hi[top + 2] = a, m
@@ -269,6 +363,13 @@ def solve_period(
             h_b = _excess(g, mu, b, p_re, W, Wr, comply, resist, discount, noise)
             if not (h_a > 0.0 and h_b <= 0.0):
                 continue
+            while b - a > width:  # DECREASING: its one root's cell, by bisection on the sign
+                m = 0.5 * (a + b)
+                h_m = _excess(g, mu, m, p_re, W, Wr, comply, resist, discount, noise)
+                if h_m > 0.0:
+                    a, h_a = m, h_m
+                else:
+                    b, h_b = m, h_m
             root = _refine(g, mu, a, b, h_a, h_b, p_re, W, Wr, comply, resist, discount, noise, tol)
             count += 1
             if selection == CONTINUATION:
