@@ -9,6 +9,7 @@ schema registers there as the default model (``model: dyad``).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -690,9 +691,19 @@ def _date_of(entry: Any) -> str:
 
 def month_index(text: str, field: str = "date") -> int:
     """Months since year 0 of a ``YYYY-MM`` string; ``ValueError`` naming ``field`` if malformed."""
-    parts = str(text).split("-")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts) or not 1 <= int(parts[1]) <= 12:
+    month = _month(str(text))
+    if month is None:
         raise ValueError(f"{field} '{text}' is not a month of the form YYYY-MM")
+    return month
+
+
+@lru_cache(maxsize=4096)
+def _month(text: str) -> int | None:
+    """:func:`month_index` of ``text``, ``None`` if malformed (a scenario's few hundred dates
+    are parsed again at every validation of a fit's trial: once each is enough)."""
+    parts = text.split("-")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts) or not 1 <= int(parts[1]) <= 12:
+        return None
     return int(parts[0]) * 12 + int(parts[1]) - 1
 
 
