@@ -163,6 +163,17 @@ def _slope_range(W, smins, smaxs, lo, hi):
     return min(smins[k, i], smins[k, m]), max(smaxs[k, i], smaxs[k, m])
 
 
+@njit(cache=True, inline="always")
+def _product_bound(s, if_positive, if_negative):
+    """``s`` times the factor its sign calls for (a bound of a slope times a derivative in
+    a range); exactly 0 when ``s`` is, whatever the factor (even infinite)."""
+    if s > 0.0:
+        return s * if_positive
+    if s < 0.0:
+        return s * if_negative
+    return 0.0
+
+
 EXCLUDED, DECREASING, UNKNOWN = 0, 1, 2
 """What :func:`_classify` proves of ``h`` on an interval: no stable root there, ``h``
 strictly decreasing (at most one root, a stable one), or neither."""
@@ -218,14 +229,16 @@ def _classify(
     den_rb = mu * (1.0 - b) + (1.0 - mu) * (1.0 - p_re)
     if spread <= 0.0 or min(den_ca, den_rb) <= 0.0:  # no learning, or Bayes' rule jumps
         return UNKNOWN if spread > 0.0 else DECREASING
-    dc_hi = spread * p_re / (den_ca * den_ca)
-    dc_lo = spread * p_re / (den_cb * den_cb)
-    dr_hi = spread * (1.0 - p_re) / (den_rb * den_rb)
-    dr_lo = spread * (1.0 - p_re) / (den_ra * den_ra)
+    # divided twice, not by the square, which can underflow to 0 (an overflow to inf only
+    # leaves the bound uninformative)
+    dc_hi = spread * p_re / den_ca / den_ca
+    dc_lo = spread * p_re / den_cb / den_cb
+    dr_hi = spread * (1.0 - p_re) / den_rb / den_rb
+    dr_lo = spread * (1.0 - p_re) / den_ra / den_ra
     sc_min, sc_max = _slope_range(W, slopes[0], slopes[1], c_lo, c_hi)
     sr_min, sr_max = _slope_range(Wr_g, rslopes[0], rslopes[1], r_lo, r_hi)
-    d_hi = sc_max * (dc_hi if sc_max > 0.0 else dc_lo) + sr_max * (dr_hi if sr_max > 0.0 else dr_lo)
-    d_lo = sc_min * (dc_lo if sc_min > 0.0 else dc_hi) + sr_min * (dr_lo if sr_min > 0.0 else dr_hi)
+    d_hi = _product_bound(sc_max, dc_hi, dc_lo) + _product_bound(sr_max, dr_hi, dr_lo)
+    d_lo = _product_bound(sc_min, dc_lo, dc_hi) + _product_bound(sr_min, dr_lo, dr_hi)
     if d_hi <= 0.0:
         return DECREASING
     if br_lo <= 0.5 <= br_hi:
