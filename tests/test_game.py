@@ -454,3 +454,93 @@ def test_the_stationary_game_by_value_iteration(shadow):
         mu = sc.target.prior_pliable
         gain = st.value_at(st.N[0], mu) - finite.value_at(finite.N[0], mu)
         assert 0.1 < gain < 0.6  # 0.30: the value of periods 41 onwards
+
+
+# D's reliability as its private type (strategic.renege_costs): a reliable D (reneging
+# costs it 5, far above any reward of the menu, at most 1.5 x 0.8 = 1.2) and an
+# opportunist (reneging costs it nothing).
+RELIABILITY = {
+    "strategic.renege_costs": [5.0, 0.0],
+    "strategic.choice_noise": 0.05,
+    "strategic.reputation_grid": 5,
+    "solver.belief_grid": 51,
+}
+
+
+def _priced_offer(s):
+    m = s.menu
+    return next(a for a in range(len(m)) if m.offer[a] and m.price[a] > 0)
+
+
+def test_reliability_types_that_both_always_deliver_are_the_known_reliable_game():
+    """Renege costs far above every reward: both types deliver, nothing is learned, and
+    the game is the one with rewards delivered for sure (``offer.reliability`` 1) — at
+    every period, action and belief, to rounding. This also checks that solving the
+    target's programme with the per-row continuation on the compliance side (the roles of
+    complying and resisting swapped, ``dyad.stage.respond``) is the same programme."""
+    base = {"strategic.choice_noise": 0.05, "horizon": 4, "solver.belief_grid": 51}
+    known = solve(scenario(**base, **{"offer.reliability": 1.0}))
+    both = solve(scenario(**base, **{"strategic.renege_costs": [60.0, 50.0],
+                                     "strategic.reputation_grid": 5}))  # fmt: skip
+    for j in range(5):
+        assert np.abs(known.Q[:, :, 0] - both.Q[:, :, j]).max() < 1e-9
+        assert np.abs(known.comply[:, :, :, 0] - both.comply[:, :, :, j]).max() < 1e-9
+    assert both.deliver[:, _priced_offer(both)].min() > 0.999
+
+
+def test_the_opportunist_delivers_to_keep_its_reputation_and_reneges_at_the_end():
+    """Kreps & Wilson's chain store with the roles of promise and threat: an opportunist
+    saves the price by reneging, and does so in the last period (no future offers to
+    buy); before it, while observers are unsure (belief 0.5 that D is reliable), it
+    delivers, because reneging would reveal it and cost the cooperation its future offers
+    buy. Where the public is sure it is the opportunist (belief 0) there is nothing to
+    keep, and it reneges from the first period."""
+    s = solve(scenario(horizon=6, **RELIABILITY))
+    a, H = _priced_offer(s), 6
+    opportunist = [s.value_at(s.deliver[t, a, 1], 0.5, 0.5) for t in range(H)]
+    assert min(opportunist[:-1]) > 0.95 and opportunist[-1] < 0.05
+    assert s.value_at(s.deliver[0, a, 1], 0.5, 0.0) < 0.05
+    assert s.deliver[:, a, 0].min() > 0.99  # the reliable type always delivers
+    # the target trusts a D of good reputation: it complies far more with the offer at
+    # belief 1 about D than at belief 0 in the first period
+    trusted = s.value_at(s.comply[0, a, 0], 0.5, 1.0)
+    distrusted = s.value_at(s.comply[0, a, 0], 0.5, 0.0)
+    assert trusted > distrusted + 0.3
+
+
+def test_play_reveals_the_opportunist_when_it_reneges():
+    """Equilibrium play draws D's type (prior ``strategic.prior_reliable``); in the last
+    period the opportunist's complied-with offers go unpaid and the reliable type's are
+    paid, and the public belief about D ends near the truth for each."""
+    sc = scenario(runs=2000, horizon=4, **RELIABILITY)
+    r = GameModel(sc).run()
+    rec, opp = r.records, r.d_renege_cost == 0.0
+    assert 800 < opp.sum() < 1200  # prior 0.5
+    paid = rec["transfer"][-1] > 0
+    priced = (rec["price"][-1] > 0) & (rec["response"][-1] == 1)
+    assert paid[priced & opp].mean() < 0.05 and paid[priced & ~opp].mean() > 0.95
+    assert r.final_d_belief[opp].mean() < 0.1 and r.final_d_belief[~opp].mean() > 0.9
+    assert 0.3 < r.summary()["delivery"] < 0.99
+
+
+def test_a_guarantor_delivers_so_nothing_is_learned_about_d():
+    """With a guarantor holding the goods (P6), delivery is not D's choice: rewards are
+    paid at the guarantor's reliability and the belief about D never moves."""
+    sc = scenario(runs=2000, horizon=3, **RELIABILITY, **{"mediation.guarantor": True})
+    r = GameModel(sc).run()
+    assert np.all(r.records["d_belief"] == sc.strategic.prior_reliable)
+    share, n = r.summary()["delivery"], 2000 * 3
+    se = (sc.mediation.reliability * (1 - sc.mediation.reliability) / n) ** 0.5
+    assert abs(share - sc.mediation.reliability) < 4 * se + 0.01
+
+
+def test_reliability_types_are_checked():
+    with pytest.raises(bs.ScenarioError, match="choice_noise: must be > 0 with two renege"):
+        scenario(**{"strategic.renege_costs": [5.0, 0.0]})
+    with pytest.raises(bs.ScenarioError, match=r"the reliable type's \(higher\) cost first"):
+        scenario(**{"strategic.renege_costs": [0.0, 5.0], "strategic.choice_noise": 0.05})
+    with pytest.raises(bs.ScenarioError, match="renege_costs: give two costs"):
+        scenario(**{"strategic.renege_costs": [5.0]})
+    with pytest.raises(bs.ScenarioError, match="one private trait of D at a time"):
+        scenario(**{"strategic.renege_costs": [5.0, 0.0], "strategic.cost_types": [0.1, 1],
+                    "strategic.choice_noise": 0.05})  # fmt: skip

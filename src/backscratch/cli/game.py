@@ -167,23 +167,31 @@ def equilibrium(
         if st.cost_types
         else f"execution cost {sc.threat.execution_cost:g} per unit of punishment, known"
     )
+    if st.renege_costs:
+        cost += (
+            f"; reneging cost {st.renege_costs[0]:g} or {st.renege_costs[1]:g}, private; "
+            f"believed reliable with {st.prior_reliable:g}"
+        )
+    cols = ["belief", "action", "credibility"] + (["delivery"] if st.renege_costs else [])
     table = Table(
         title=f"{sc.name}: D's equilibrium policy in period 1 ({obj}'s objective; D's {cost})",
         title_justify="left",
     )
-    for col in ("belief", "action", "credibility", "T complies (pliable)", "(resolute)"):
+    for col in (*cols, "T complies (pliable)", "(resolute)"):
         table.add_column(col, justify="left" if col == "action" else "right", no_wrap=True)
     for row in s.policy(0):
         table.add_row(
             f"{row['belief']:.1f}",
             row["action"],
-            _num(row["credibility"]),
+            *(_num(row[c]) for c in cols[2:]),
             _num(row["comply_pliable"]),
             _num(row["comply_resolute"]),
         )
     table.caption = (
         f"the initial belief is {mu0:g}; credibility: the probability D carries out its threat "
         "if resisted (sequentially rational)"
+        + ("; delivery: that it delivers a promised reward if complied with" if st.renege_costs
+           else "")
     )
     out.print(table)
     path = Table(
@@ -228,13 +236,14 @@ def equilibrium(
         if d.get("stationary")
         else f"{sc.horizon} periods"
     )
+    act = "delivering" if sc.strategic.renege_costs else "carrying out"
     out.print(
         f"solved in {d['seconds']:.2f} s: {d['actions']} actions x {d['grid']} beliefs x "
         f"{span}; target's equilibria by '{d['selection']}', several stable "
         f"in {100 * d['multiple_equilibria']:.1f}% of cells, residual {d['residual']:.1e}"
         + (
-            f"; {d['reputation_grid']} beliefs about D, D's carrying out unsettled in "
-            f"{100 * d['unsettled_cells']:.1f}% of threat cells (largest gap "
+            f"; {d['reputation_grid']} beliefs about D, D's {act} unsettled in "
+            f"{100 * d['unsettled_cells']:.1f}% of its cells (largest gap "
             f"{d['execution_gap']:.2g}), a type's most to gain by its own action "
             f"{d['pooling_gain']:.2g}"
             if "reputation_grid" in d

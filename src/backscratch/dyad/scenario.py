@@ -942,11 +942,33 @@ class Strategic(Section):
             "Prior probability that D is the low-cost type of `cost_types` [probability]."
         ),
     )
+    renege_costs: Annotated[list[NonNegative], Field(max_length=2)] = Field(
+        default_factory=list,
+        description=(
+            "D's private cost of reneging on a promised reward once the target has "
+            "complied: two possible values, the reliable type's (higher) first [payoff "
+            "units]. Empty: a promised reward is delivered with probability "
+            "`offer.reliability`, by no one's choice. With two, delivering is D's choice "
+            "(it saves the price by reneging) and the target and observers hold a public "
+            "belief that D is the reliable type, updated by Bayes' rule from the rewards it "
+            "delivers and withholds; a guarantor (`mediation.guarantor`) delivers instead "
+            "(at `mediation.reliability`), so nothing is learned. One private trait at a "
+            "time: not with `cost_types`. Needs `choice_noise` > 0. Kreps & Wilson (1982); "
+            "Oye (1992) on the precedent exchange sets."
+        ),
+    )
+    prior_reliable: Probability = Field(
+        0.5,
+        description=(
+            "Prior probability that D is the reliable type of `renege_costs` [probability]."
+        ),
+    )
     reputation_grid: Annotated[int, Field(ge=3, le=101)] = Field(
         11,
         description=(
-            "Points of the grid on [0, 1] for the public belief about D's cost (with two "
-            "`cost_types`; values between points are interpolated) [count]."
+            "Points of the grid on [0, 1] for the public belief about D's type (with two "
+            "`cost_types` or `renege_costs`; values between points are interpolated) "
+            "[count]."
         ),
     )
     stationary: bool = Field(
@@ -968,13 +990,27 @@ class Strategic(Section):
             raise ValueError(
                 "cost_types: give two costs (low, high), or none for a known threat.execution_cost"
             )
-        if len(self.cost_types) == 2:
-            if self.cost_types[0] >= self.cost_types[1]:
-                raise ValueError("cost_types: the low cost first, and the two different")
-            if self.choice_noise <= 0.0:
+        if len(self.cost_types) == 2 and self.cost_types[0] >= self.cost_types[1]:
+            raise ValueError("cost_types: the low cost first, and the two different")
+        if len(self.renege_costs) == 1:
+            raise ValueError(
+                "renege_costs: give two costs (the reliable type's, higher, first), or none "
+                "for rewards delivered with probability offer.reliability"
+            )
+        if len(self.renege_costs) == 2:
+            if self.renege_costs[0] <= self.renege_costs[1]:
                 raise ValueError(
-                    "choice_noise: must be > 0 with two cost_types (the high-cost type "
-                    "mixes in equilibrium; the logit smoothing is the solution concept)"
+                    "renege_costs: the reliable type's (higher) cost first, and the two different"
+                )
+            if self.cost_types:
+                raise ValueError(
+                    "renege_costs: one private trait of D at a time; not with cost_types"
+                )
+        for name in ("cost_types", "renege_costs"):
+            if len(getattr(self, name)) == 2 and self.choice_noise <= 0.0:
+                raise ValueError(
+                    f"choice_noise: must be > 0 with two {name} (a type of D mixes in "
+                    "equilibrium; the logit smoothing is the solution concept)"
                 )
         return self
 

@@ -569,15 +569,35 @@ def respond(
     roots_out: np.ndarray,
     W_out: np.ndarray,
     W_resist: np.ndarray | None = None,
+    W_comply: np.ndarray | None = None,
 ) -> float:
     """One period of the target's programme for any demand: the equilibrium compliance
     ``p_out[type, g]`` at every grid belief (every stable root, the one ``selection`` names;
     ``roots_out[g]`` their number) given the stage payoffs ``comply``/``resist`` (2 x grid)
     and the pliable type's continuation ``W``; then its value this period, ``W_out``, with
     ``flow`` its expected payoff from third parties at each belief. ``W_resist[g, :]``, if
-    given, is its continuation after resisting at grid belief ``g`` (else ``W``). The step
+    given, is its continuation after resisting at grid belief ``g`` (else ``W``);
+    ``W_comply[g, :]`` likewise after complying (not both). The step
     :meth:`StageGame.solve` takes in each period, for other models' use (the
-    demander's-choice game). Returns the residual."""
+    demander's-choice game). Returns the residual.
+
+    With ``W_comply`` the programme is solved with the two choices' roles swapped: the
+    kernel's per-row side is the one after resisting, and a target that resists with
+    probability ``1 - p`` is the same target (Bayes' rule, the logit reply and the value
+    are symmetric in the relabelling), so its compliance is ``1 -`` the swapped root; the
+    lowest and highest rules swap with it."""
+    if W_comply is not None:
+        if W_resist is not None:
+            raise ValueError("respond: a per-row continuation on one side only")
+        swapped = {"lowest": "highest", "highest": "lowest"}.get(selection, selection)
+        worst = kernels.solve_period(
+            grid, W, W_comply, resist, comply, discount, noise, StageGame.tol, resolution,
+            SELECTION_CODES[swapped], p_out, roots_out,
+        )  # fmt: skip
+        kernels.continuation(grid, W, W_comply, resist, comply, p_out, discount, noise, flow,
+                             W_out)  # fmt: skip
+        np.subtract(1.0, p_out, out=p_out)
+        return float(worst)
     Wr = W[None] if W_resist is None else W_resist
     worst = kernels.solve_period(
         grid, W, Wr, comply, resist, discount, noise, StageGame.tol, resolution,

@@ -3,9 +3,9 @@
 play for every run.
 
 Private to :mod:`backscratch.game`. Tables over the public state are ``[..., j, g]``: the
-``j``-th point of the grid of beliefs that D is its low-cost type (one point when D's cost
-is known) and the ``g``-th of beliefs that the target is pliable, both uniform on [0, 1].
-Type index 0 of D is the low-cost type. The target's responses and Bayes' rule are the
+``j``-th point of the grid of beliefs that D is its first type (low-cost, or reliable;
+one point when D has no private type) and the ``g``-th of beliefs that the target is
+pliable, both uniform on [0, 1]. Type index 0 of D is that first type. The target's responses and Bayes' rule are the
 dyad's (:mod:`backscratch.core.kernels`).
 """
 
@@ -67,28 +67,30 @@ def _carry(gain, noise):
 
 
 @njit(cache=True, inline="always")
-def _gain(i, nu, mu_r, s0, s1, V_next, P, costs, audience, delta):
-    """Type ``i``'s net gain from carrying out a resisted threat: its cost ``k_i * P`` saved
-    by backing down, against the audience cost and the value of the belief about D that
-    punishing rather than backing down leaves (Bayes' rule on the types' probabilities
-    ``s0``, ``s1`` of carrying out)."""
-    gain = audience - costs[i] * P
-    if costs.shape[0] == 2:
+def _gain(i, nu, mu, s0, s1, V_next, static, delta):
+    """Type ``i``'s net gain from acting (carrying out a resisted threat; delivering a
+    promised reward): its ``static[i]`` gain this period, plus the value of the belief
+    about D that acting rather than not acting leaves (Bayes' rule on the types'
+    probabilities ``s0``, ``s1`` of acting; none with one type)."""
+    gain = static[i]
+    if static.shape[0] == 2:
         up = posterior(nu, s0, s1, True)
         down = posterior(nu, s0, s1, False)
-        gain += delta * (on_grid2(V_next[i], up, mu_r) - on_grid2(V_next[i], down, mu_r))
+        gain += delta * (on_grid2(V_next[i], up, mu) - on_grid2(V_next[i], down, mu))
     return gain
 
 
 BISECTIONS = 50
-"""Bisection steps for a type's probability of carrying out a threat (to about 1e-15)."""
+"""Bisection steps for a type's probability of acting (to about 1e-15)."""
 
 
 @njit(cache=True)
-def execute(nu, mu_r, V_next, P, costs, audience, delta, noise, sigma, prev, prev_move, weight):
-    """D's equilibrium probabilities of carrying out a resisted threat, ``sigma[type, g]``,
-    at the belief ``nu`` about D, given the belief about the target after resistance
-    ``mu_r[g]`` and each type's value next period ``V_next[type, j, g]``.
+def execute(nu, mu_after, V_next, static, delta, noise, sigma, prev, prev_move, weight):
+    """D's equilibrium probabilities of acting, ``sigma[type, g]``, at the belief ``nu``
+    about D: carrying out a resisted threat (``static[i] = audience - k_i P``, ``mu_after``
+    the belief about the target after resistance) or delivering a promised reward
+    (``static[i] = renege_i - price x``, ``mu_after`` the belief after compliance), given
+    each type's value next period ``V_next[type, j, g]``.
 
     One round of the fixed point between the target's response and D's: a Gauss-Seidel
     sweep over the types, each type's best reply the root of ``L(gain / noise) - s`` (it is
@@ -100,20 +102,20 @@ def execute(nu, mu_r, V_next, P, costs, audience, delta, noise, sigma, prev, pre
     can fall into). Updates ``sigma``,
     ``prev`` and ``prev_move`` in place; returns the largest move a best reply asked for."""
     worst = 0.0
-    K = costs.shape[0]
-    for g in range(mu_r.shape[0]):
-        m = mu_r[g]
+    K = static.shape[0]
+    for g in range(mu_after.shape[0]):
+        m = mu_after[g]
         for i in range(K):
             old = sigma[i, g]
             if K == 1:
-                new = _carry(_gain(0, nu, m, 1.0, 1.0, V_next, P, costs, audience, delta), noise)
+                new = _carry(_gain(0, nu, m, 1.0, 1.0, V_next, static, delta), noise)
             else:
                 lo, hi = 0.0, 1.0
                 for _ in range(BISECTIONS):
                     s = 0.5 * (lo + hi)
                     s0 = s if i == 0 else sigma[0, g]
                     s1 = s if i == 1 else sigma[1, g]
-                    gain = _gain(i, nu, m, s0, s1, V_next, P, costs, audience, delta)
+                    gain = _gain(i, nu, m, s0, s1, V_next, static, delta)
                     if _carry(gain, noise) > s:
                         lo = s
                     else:
@@ -136,22 +138,23 @@ def execute(nu, mu_r, V_next, P, costs, audience, delta, noise, sigma, prev, pre
 
 
 @njit(cache=True)
-def resist_terms(grid, nu, sigma, W_next, P, resist, table):
-    """What the target faces if it resists, given D's types' probabilities of carrying out
-    ``sigma[type, g]`` at the belief ``nu`` about D: the expected punishment,
-    ``resist[type, g] = -q * P`` (``q`` D's public probability of carrying out), and the
-    pliable type's continuation over next period's belief about it, ``table[g, m]`` at the
-    ``m``-th grid point: next period's value ``W_next[j, m]`` at the belief about D that a
-    punishment (probability ``q``) or a back-down leaves (filled only with two types, when
-    ``table`` has a row per grid point)."""
+def outcome_terms(grid, nu, sigma, W_next, base, amount, out, table):
+    """What the target gets on one side of its choice, given D's types' probabilities
+    ``sigma[type, g]`` of acting there at the belief ``nu`` about D (``q`` D's public
+    probability): the stage payoff ``out[type, g] = base[type] + q * amount`` (resisting a
+    threat: ``base`` 0, ``amount = -P``; complying with an offer whose delivery is D's
+    choice: ``base = -c x``, ``amount = price x``) and, when ``table`` has a row per grid
+    point (D's type private and learned from this act), the pliable type's continuation
+    ``table[g, m]`` at the ``m``-th grid belief about it: next period's value
+    ``W_next[j, m]`` at the belief about D that acting (probability ``q``) or not leaves."""
     K = sigma.shape[0]
     for g in range(grid.shape[0]):
         s0, s1 = sigma[0, g], sigma[K - 1, g]
         q = nu * s0 + (1.0 - nu) * s1 if K == 2 else s0
-        resist[0, g] = -q * P
-        resist[1, g] = -q * P
+        out[0, g] = base[0] + q * amount
+        out[1, g] = base[1] + q * amount
         if table.shape[0] != grid.shape[0]:
-            continue  # D's cost known: the target's continuation is next period's own
+            continue  # nothing learned about D: the continuation is next period's own
         up = posterior(nu, s0, s1, True)
         down = posterior(nu, s0, s1, False)
         for m in range(grid.shape[0]):
@@ -162,8 +165,8 @@ def resist_terms(grid, nu, sigma, W_next, P, resist, table):
 
 @njit(cache=True)
 def action_values(
-    grid, nu, p, sigma, V_next, N_next, threat, x, P, paid, value, costs, audience, extra,
-    tough, delta, Q_out, N_out,
+    grid, nu, p, sigma, dsig, V_next, N_next, threat, x, P, paid, value, costs, audience,
+    extra, tough, price_x, renege, hawk_bias, promise_cost, delta, Q_out, N_out,
 ):  # fmt: skip
     """Each type's value of one action, ``Q_out[type, g]`` under D's objective and
     ``N_out[type, g]`` for the nation, given the target's compliance ``p[type, g]``, D's
@@ -171,7 +174,11 @@ def action_values(
     demand's gain ``value * x`` less the reward ``paid`` (and the leader's ``extra`` on a
     deal) if the target complies; if it resists, the threat carried out (cost ``k * P``)
     or backed down from (``audience`` cost), each with the belief about D it leaves; plus
-    the leader's ``tough`` bonus for threatening."""
+    the leader's ``tough`` bonus for threatening. With ``price_x`` > 0 delivering the
+    reward is D's choice (``strategic.renege_costs``): on compliance type ``i`` delivers
+    with probability ``dsig[i, g]`` (paying ``price_x``; the leader's hawk bias adds
+    ``hawk_bias * price_x``) or reneges (``renege[i]``; the leader's ``promise_cost`` too),
+    each with the belief about D it leaves (``paid`` and ``extra`` are then 0)."""
     K = costs.shape[0]
     for g in range(grid.shape[0]):
         mu = grid[g]
@@ -180,8 +187,19 @@ def action_values(
         mc = posterior(mu, p_pl, p_re, True)
         mr = posterior(mu, p_pl, p_re, False)
         for i in range(K):
-            q_c = value * x - paid + extra + delta * on_grid2(V_next[i], nu, mc)
-            n_c = value * x - paid + delta * on_grid2(N_next[i], nu, mc)
+            if price_x > 0.0:
+                d0, d1, s = dsig[0, g], dsig[K - 1, g], dsig[i, g]
+                up = posterior(nu, d0, d1, True)
+                down = posterior(nu, d0, d1, False)
+                q_c = value * x + s * (
+                    -(1.0 + hawk_bias) * price_x + delta * on_grid2(V_next[i], up, mc)
+                ) + (1.0 - s) * (-renege[i] - promise_cost + delta * on_grid2(V_next[i], down, mc))
+                n_c = value * x + s * (-price_x + delta * on_grid2(N_next[i], up, mc)) + (
+                    1.0 - s
+                ) * (-renege[i] + delta * on_grid2(N_next[i], down, mc))
+            else:
+                q_c = value * x - paid + extra + delta * on_grid2(V_next[i], nu, mc)
+                n_c = value * x - paid + delta * on_grid2(N_next[i], nu, mc)
             if threat:
                 s0 = sigma[0, g]
                 s1 = sigma[K - 1, g]
@@ -203,13 +221,14 @@ def action_values(
 
 
 @njit(cache=True)
-def advance(t, mu, nu, pliable, d_type, u, Q_t, p_t, carry_t, gm, rec):
+def advance(t, mu, nu, pliable, d_type, u, Q_t, p_t, carry_t, deliver_t, gm, rec):
     """Play period ``t`` for every run: D picks the action its values ``Q_t[a, j, g]``
     favour at the run's public state (interpolated), the target responds with the
     equilibrium probability ``p_t[a, type, j, g]`` of its type, D's type ``d_type[i]``
     carries out a resisted threat with probability ``carry_t[a, type, j, g]``, a promised
-    reward is delivered with probability ``gm.reliability``, and observers update both
-    beliefs. ``gm`` holds the menu's columns and the payoff numbers
+    reward is delivered with probability ``gm.reliability`` or, when delivering is D's
+    choice (``gm.chooses_delivery``), with its type's ``deliver_t[a, type, j, g]``, and
+    observers update both beliefs. ``gm`` holds the menu's columns and the payoff numbers
     (:class:`backscratch.game.model.Terms`); ``rec`` the record arrays
     (:class:`backscratch.game.results.Records`)."""
     n_a = Q_t.shape[0]
@@ -245,7 +264,16 @@ def advance(t, mu, nu, pliable, d_type, u, Q_t, p_t, carry_t, gm, rec):
                 pay_d += gm.value * x
                 pay_t -= cost * x
                 if gm.offer[a] and gm.price[a] > 0.0:
-                    if u[3, i] < gm.reliability:
+                    if gm.chooses_delivery:
+                        s0 = on_grid2(deliver_t[a, 0], v, m)
+                        s1 = on_grid2(deliver_t[a, K - 1], v, m)
+                        delivered = u[3, i] < (s0 if d_type[i] == 0 else s1)
+                        nu[i] = posterior(v, s0, s1, delivered)
+                        if not delivered:
+                            pay_d -= gm.renege[d_type[i]]
+                    else:
+                        delivered = u[3, i] < gm.reliability
+                    if delivered:
                         paid = gm.price[a] * x
                         rec.transfer[t, i] = paid
                         pay_d -= paid
@@ -266,7 +294,7 @@ def advance(t, mu, nu, pliable, d_type, u, Q_t, p_t, carry_t, gm, rec):
                     else:
                         rec.backed_down[t, i] = 1
                         pay_l -= gm.audience_cost
-                    if K == 2:
+                    if gm.learns_cost:
                         nu[i] = posterior(v, s0, s1, punished)
             mu[i] = posterior(m, p_pl, p_re, complied)
         rec.payoff_demander[t, i] = pay_d

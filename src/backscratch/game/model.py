@@ -38,9 +38,14 @@ from backscratch.game.results import COLUMNS, Equilibrium, GameResult, Records
 
 
 class Terms(NamedTuple):
-    """The numbers the game's kernel reads by field name: the menu's columns, D's possible
-    execution costs ``costs`` (the low first; one when it is known) and the payoff
-    parameters of D's chosen objective (zeros for a unitary nation)."""
+    """The numbers the game's kernel reads by field name: the menu's columns, D's
+    execution cost by type ``costs`` (the low first with two ``strategic.cost_types``; one
+    when D has no private type; the known cost twice when its reliability is the private
+    trait), its cost of reneging by type ``renege`` (``strategic.renege_costs``, the
+    reliable type's first; zeros without), whether observers learn D's cost from its
+    punishments (``learns_cost``) and whether delivering a promised reward is D's choice
+    (``chooses_delivery``: reliability types and no guarantor), and the payoff parameters
+    of D's chosen objective (zeros for a unitary nation)."""
 
     demands: np.ndarray
     threat: np.ndarray
@@ -57,12 +62,19 @@ class Terms(NamedTuple):
     hawk_bias: float
     audience_cost: float
     promise_cost: float
+    renege: np.ndarray
+    learns_cost: bool
+    chooses_delivery: bool
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, menu: Menu) -> Terms:
         st, d = scenario.strategic, scenario.domestic
         p = Params.from_scenario(scenario)
         leader = st.objective == "leader"
+        if st.renege_costs:
+            costs = np.full(2, p.execution_cost)
+        else:
+            costs = np.array(st.cost_types or [p.execution_cost], dtype=float)
         return cls(
             demands=menu.demands,
             threat=menu.threat,
@@ -74,11 +86,14 @@ class Terms(NamedTuple):
             c_threat=np.array(p.threat_costs),
             c_offer=np.array(p.offer_costs),
             reliability=p.reliability_with(scenario.mediation.guarantor),
-            costs=np.array(st.cost_types or [p.execution_cost], dtype=float),
+            costs=costs,
             choice_noise=st.choice_noise,
             hawk_bias=d.hawk_bias if leader else 0.0,
             audience_cost=d.audience_cost if leader else 0.0,
             promise_cost=d.promise_cost if leader else 0.0,
+            renege=np.array(st.renege_costs or [0.0] * len(costs), dtype=float),
+            learns_cost=bool(st.cost_types),
+            chooses_delivery=bool(st.renege_costs) and not scenario.mediation.guarantor,
         )
 
 
@@ -98,10 +113,12 @@ def carry_probabilities(terms: Terms) -> np.ndarray:
 
 
 def d_grid(scenario: Scenario) -> np.ndarray:
-    """The grid of public beliefs that D is its low-cost type: ``strategic.reputation_grid``
-    points on [0, 1] with two cost types, the single point 1 when D's cost is known."""
+    """The grid of public beliefs that D is its first type (low-cost or reliable):
+    ``strategic.reputation_grid`` points on [0, 1] with two types, the single point 1 when
+    D has no private type."""
     st = scenario.strategic
-    return np.linspace(0.0, 1.0, st.reputation_grid) if st.cost_types else np.ones(1)
+    typed = st.cost_types or st.renege_costs
+    return np.linspace(0.0, 1.0, st.reputation_grid) if typed else np.ones(1)
 
 
 SECANT_ROUNDS = 15
@@ -160,7 +177,7 @@ def stationary(scenario: Scenario) -> Equilibrium:
     H = scenario.horizon
     tiled: dict[str, Any] = {
         k: np.repeat(getattr(eq, k)[:1], H, axis=0)
-        for k in ("Q", "choice", "comply", "carry", "V", "N", "W", "stable_roots")
+        for k in ("Q", "choice", "comply", "carry", "deliver", "V", "N", "W", "stable_roots")
     }
     return replace(
         eq, scenario=scenario, **tiled, iterations=iterations, value_change=change,
@@ -217,11 +234,15 @@ def backward(
     W = np.zeros((H + 1, J, G))
     if terminal is not None:
         V[H], N[H], W[H] = terminal
+    deliver = np.zeros((H, A, K, J, G))
     Qk = np.empty((A, K, J, G))
     Nk = np.empty((A, K, J, G))
     Wa = np.empty((A, J, G))
-    resist = np.empty((2, G))
-    table = np.empty((G, G)) if K == 2 else np.empty((1, 1))
+    resist, u_c = np.empty((2, G)), np.empty((2, G))
+    none = np.empty((1, 1))  # no table: nothing learned about D on that side
+    r_table = np.empty((G, G)) if terms.learns_cost else none
+    c_table = np.empty((G, G)) if terms.chooses_delivery else none
+    zero = np.zeros(2)
     prev, moved = np.empty((K, G)), np.empty((K, G))
     worst, gap, stuck, cells, pooling = 0.0, 0.0, 0, 0, 0.0
     v, rho, aud = terms.value, terms.reliability, terms.audience_cost
@@ -237,43 +258,60 @@ def backward(
                     continue
                 x, P = menu.x[a], menu.punishment[a]
                 costs = terms.c_threat if menu.threat[a] else terms.c_offer
-                paid = rho * menu.price[a] * x if menu.offer[a] else 0.0
-                u_c = np.repeat((paid - costs * x)[:, None], G, axis=1)
+                price_x = menu.price[a] * x if menu.offer[a] else 0.0
+                chosen = terms.chooses_delivery and price_x > 0.0  # D delivers or reneges
+                paid = 0.0 if chosen else rho * price_x
                 sigma = carry[t, a, :, j]
                 sigma[:] = myopic[:, a, None]
+                dsig = deliver[t, a, :, j]
+                dsig[:] = 1.0 if chosen else 0.0
                 prev[:], moved[:] = 0.0, 0.0
-                private = K == 2 and menu.threat[a]
+                learn_carry = terms.learns_cost and menu.threat[a]
+                if not chosen:
+                    u_c[:] = (paid - costs * x)[:, None]
+                # the leader's gain from delivering rather than reneging, by type
+                keep = terms.renege + terms.promise_cost - (1.0 + terms.hawk_bias) * price_x
                 for rounds in range(1, MAX_ROUNDS + 1):
-                    kernels.resist_terms(grid, nu, sigma, W[t + 1], P, resist, table)
+                    kernels.outcome_terms(grid, nu, sigma, W[t + 1], zero, -P, resist,
+                                          r_table if learn_carry else none)  # fmt: skip
+                    if chosen:
+                        kernels.outcome_terms(grid, nu, dsig, W[t + 1], -costs * x, price_x,
+                                              u_c, c_table)  # fmt: skip
                     residual = respond(
                         grid, W[t + 1, j], u_c, resist, p_out=comply[t, a, :, j],
                         roots_out=roots[t, a, j], W_out=Wa[a, j],
-                        W_resist=table if private else None, **options,
+                        W_resist=r_table if learn_carry else None,
+                        W_comply=c_table if chosen else None, **options,
                     )  # fmt: skip
-                    if not menu.threat[a]:
+                    if not (learn_carry or chosen):
                         break
-                    after = posterior(grid, comply[t, a, 0, j], comply[t, a, 1, j], False)
                     share = 1.0 / (rounds - SECANT_ROUNDS) if rounds > SECANT_ROUNDS else 0.0
-                    change = kernels.execute(
-                        nu, after, V[t + 1], P, terms.costs, aud, delta, xi, sigma, prev, moved,
-                        share,
-                    )  # fmt: skip
+                    if learn_carry:
+                        after = posterior(grid, comply[t, a, 0, j], comply[t, a, 1, j], False)
+                        static = aud - terms.costs * P
+                        change = kernels.execute(nu, after, V[t + 1], static, delta, xi, sigma,
+                                                 prev, moved, share)  # fmt: skip
+                    else:
+                        after = posterior(grid, comply[t, a, 0, j], comply[t, a, 1, j], True)
+                        change = kernels.execute(nu, after, V[t + 1], keep, delta, xi, dsig,
+                                                 prev, moved, share)  # fmt: skip
                     if change <= TOLERANCE:
                         break
-                if private:
+                if learn_carry or chosen:
                     cells += G
                     off = np.abs(moved).max(axis=0)  # each cell's last best-reply move
                     stuck += int((off > UNSETTLED).sum())
                     gap = max(gap, float(off.max()))
                 worst = max(worst, residual)
                 extra = -terms.hawk_bias * paid
-                if menu.offer[a] and menu.price[a] > 0.0:
+                if menu.offer[a] and menu.price[a] > 0.0 and not chosen:
                     extra -= terms.promise_cost * (1.0 - rho)
                 tough = terms.hawk_bias * v * x if menu.threat[a] else 0.0
                 kernels.action_values(
-                    grid, nu, comply[t, a, :, j], sigma, V[t + 1], N[t + 1], menu.threat[a],
-                    x, P, paid, v, terms.costs, aud, extra, tough, delta, Qk[a, :, j],
-                    Nk[a, :, j],
+                    grid, nu, comply[t, a, :, j], sigma, dsig, V[t + 1], N[t + 1],
+                    menu.threat[a], x, P, paid, v, terms.costs, aud, extra, tough,
+                    price_x if chosen else 0.0, terms.renege, terms.hawk_bias,
+                    terms.promise_cost, delta, Qk[a, :, j], Nk[a, :, j],
                 )  # fmt: skip
         Q[t] = (weight[None, :, :, None] * Qk).sum(axis=1)
         if xi > 0.0:
@@ -299,6 +337,7 @@ def backward(
         choice=choice,
         comply=comply,
         carry=carry,
+        deliver=deliver,
         V=V[:H],
         N=N[:H],
         W=W[:H],
@@ -334,10 +373,9 @@ class GameModel:
         self.streams = rng.Streams(scenario.seed, n)
         self.pliable = self.streams.draw(1)[0] < scenario.target.prior_pliable
         self.d_type = np.zeros(n, dtype=np.int64)
-        # D's type is drawn only when its cost is private: a known cost leaves the draws as
-        # they were
-        if len(self.terms.costs) == 2:
-            self.d_type[self.streams.draw(1)[0] >= scenario.strategic.prior_low_cost] = 1
+        # D's type is drawn only when it has a private one: without, the draws stay as they were
+        if len(solution.d_grid) > 1:
+            self.d_type[self.streams.draw(1)[0] >= solution.d_prior] = 1
         self.mu = np.full(n, scenario.target.prior_pliable)
         self.nu = np.full(n, solution.d_prior)
         self.records, self._rec = allocate_records(scenario, COLUMNS, Records)
@@ -356,7 +394,7 @@ class GameModel:
         kernels.advance(
             t, self.mu, self.nu, self.pliable, self.d_type,
             self.streams.draw(kernels.DRAWS_PER_PERIOD), s.Q[t], s.comply[t], s.carry[t],
-            self.terms, self._rec,
+            s.deliver[t], self.terms, self._rec,
         )  # fmt: skip
         self.t += 1
 
@@ -366,5 +404,5 @@ class GameModel:
             self.step()
         return GameResult(
             self.scenario, self.solution, self.records, self.pliable, self.mu.copy(),
-            self.terms.costs[self.d_type], self.nu.copy(),
+            self.terms.costs[self.d_type], self.nu.copy(), self.terms.renege[self.d_type],
         )  # fmt: skip

@@ -30,8 +30,9 @@ COLUMNS: tuple[Column, ...] = (
         "d_belief",
         "float64",
         "probability",
-        "public belief at the start of the period that D is its low-cost type (1: D's cost "
-        "is known)",
+        "public belief at the start of the period that D is its first type: low-cost "
+        "(`strategic.cost_types`) or reliable (`strategic.renege_costs`); 1: D has no "
+        "private type",
     ),
     _DYAD["demand"],
     Column("price", "float64", "payoff units per unit", "reward per unit offered (0: none)"),
@@ -55,6 +56,12 @@ EXTRA_COLUMNS: tuple[Column, ...] = (
     Column("period", "int32", "period", "period t, from 0"),
     Column("pliable", "bool", "0/1", "T's private type (true: pliable)"),
     Column("d_cost", "float64", "payoff units per unit of punishment", "D's execution cost k"),
+    Column(
+        "d_renege_cost",
+        "float64",
+        "payoff units",
+        "D's cost of reneging on a promised reward (`strategic.renege_costs`; 0 without)",
+    ),
 )
 """Columns that :meth:`GameResult.to_arrow` puts before :data:`COLUMNS`."""
 
@@ -66,6 +73,12 @@ METRICS: tuple[Metric, ...] = (
     Metric("threat_share", "threats", "share", "share of periods with a threat (alone or mixed)"),
     Metric("offer_share", "offers", "share", "share of periods with an offer (alone or mixed)"),
     Metric("credibility", "credibility", "share", "share of resisted threats D carried out"),
+    Metric(
+        "delivery",
+        "delivery",
+        "share",
+        "share of complied-with priced offers whose reward was delivered",
+    ),
     _SHARED["demander_payoff"],
     Metric(
         "leader_payoff",
@@ -79,7 +92,8 @@ METRICS: tuple[Metric, ...] = (
         "final_d_belief",
         "final belief about D",
         "probability",
-        "mean public belief after the last period that D is its low-cost type",
+        "mean public belief after the last period that D is its first type (low-cost or "
+        "reliable)",
     ),
 )
 """The game's summary metrics (those it shares with the dyad are the dyad's declarations)."""
@@ -95,7 +109,9 @@ class Equilibrium:
     its types under the public belief; ``choice[t, a, j, g]``: the probability it takes it;
     ``comply[t, a, type, j, g]``: the target's equilibrium compliance (type 0 pliable);
     ``carry[t, a, k, j, g]``: type ``k``'s probability of carrying out the threat if the
-    target resists; ``V``/``N[t, k, j, g]``: type ``k``'s value at the start of period ``t``
+    target resists; ``deliver[t, a, k, j, g]``: its probability of delivering a promised
+    reward if the target complies (when that is D's choice, ``strategic.renege_costs``;
+    else 0); ``V``/``N[t, k, j, g]``: type ``k``'s value at the start of period ``t``
     under its objective and the nation's under that policy; ``W[t, j, g]``: the pliable
     target's. ``execution_gap`` and ``unsettled`` say how far and in what share of the
     threat cells the fixed point between the target's response and D's carrying out
@@ -113,6 +129,7 @@ class Equilibrium:
     choice: np.ndarray
     comply: np.ndarray
     carry: np.ndarray
+    deliver: np.ndarray
     V: np.ndarray
     N: np.ndarray
     W: np.ndarray
@@ -130,8 +147,10 @@ class Equilibrium:
 
     @property
     def d_prior(self) -> float:
-        """The public belief about D at the start (1 when its cost is known)."""
+        """The public belief about D at the start (1 when D has no private type)."""
         st = self.scenario.strategic
+        if st.renege_costs:
+            return st.prior_reliable
         return st.prior_low_cost if st.cost_types else 1.0
 
     def _weights(self, nu: float) -> np.ndarray:
@@ -166,6 +185,7 @@ class Equilibrium:
             "demand": float(m.x[a]) if m.demands[a] else 0.0,
             "price": float(m.price[a]) if m.offer[a] else 0.0,
             "credibility": self.value_at(self.carry[t, a], mu, nu) if m.threat[a] else None,
+            "delivery": self.value_at(self.deliver[t, a], mu, nu) if self._chosen(a) else None,
             "comply_pliable": self.value_at(self.comply[t, a, 0], mu, nu) if m.demands[a] else None,
             "comply_resolute": self.value_at(self.comply[t, a, 1], mu, nu)
             if m.demands[a]
@@ -181,6 +201,12 @@ class Equilibrium:
         mus = np.linspace(0.0, 1.0, 11) if beliefs is None else np.asarray(beliefs, float)
         return [{"belief": float(mu), **self.choice_at(t, float(mu), nu)} for mu in mus]
 
+    def _chosen(self, a: int) -> bool:
+        """Whether delivering action ``a``'s reward is D's choice."""
+        st, m = self.scenario.strategic, self.menu
+        chooses = bool(st.renege_costs) and not self.scenario.mediation.guarantor
+        return chooses and bool(m.offer[a]) and m.price[a] > 0.0
+
     @property
     def multiplicity(self) -> float:
         """Share of the (period, action, belief) cells with a demand where the target's
@@ -190,17 +216,28 @@ class Equilibrium:
     def diagnostics(self) -> dict[str, Any]:
         """How the game was solved."""
         sc = self.scenario
-        private = bool(sc.strategic.cost_types)
-        out: dict[str, Any] = {
-            "concept": (
+        private = bool(sc.strategic.cost_types or sc.strategic.renege_costs)
+        if sc.strategic.cost_types:
+            concept = (
                 "Markov perfect equilibrium in the public beliefs about the target and about "
                 "D's cost; D's action a function of the public state, its types carrying out "
                 "threats by logit best replies (agent QRE); the target's stable equilibria by "
                 "solver.selection"
-                if private
-                else "Markov perfect equilibrium in the public belief about the target; D's "
+            )
+        elif sc.strategic.renege_costs:
+            concept = (
+                "Markov perfect equilibrium in the public beliefs about the target and about "
+                "D's reliability; D's action a function of the public state, its types "
+                "delivering promised rewards by logit best replies (agent QRE); the target's "
+                "stable equilibria by solver.selection"
+            )
+        else:
+            concept = (
+                "Markov perfect equilibrium in the public belief about the target; D's "
                 "cost known; the target's stable equilibria by solver.selection"
-            ),
+            )
+        out: dict[str, Any] = {
+            "concept": concept,
             "selection": sc.solver.selection,
             "grid": len(self.grid),
             "actions": len(self.menu),
@@ -227,7 +264,7 @@ class Equilibrium:
 class GameResult(Result):
     """Equilibrium play of the demander's-choice game: ``records[column]`` of shape
     ``(horizon, runs)``, each run's target type in ``pliable``, D's execution cost in
-    ``d_cost``, the public beliefs after the last period in ``final_belief`` (about the
+    ``d_cost`` and its cost of reneging in ``d_renege_cost``, the public beliefs after the last period in ``final_belief`` (about the
     target) and ``final_d_belief`` (about D), and the solved
     :class:`~backscratch.game.results.Equilibrium` in ``solution``."""
 
@@ -242,6 +279,7 @@ class GameResult(Result):
         final_belief: np.ndarray,
         d_cost: np.ndarray,
         final_d_belief: np.ndarray,
+        d_renege_cost: np.ndarray | None = None,
     ):
         self.scenario = scenario
         self.solution = solution
@@ -250,6 +288,7 @@ class GameResult(Result):
         self.final_belief = final_belief
         self.d_cost = d_cost
         self.final_d_belief = final_d_belief
+        self.d_renege_cost = np.zeros_like(d_cost) if d_renege_cost is None else d_renege_cost
 
     def _headline(self) -> str:
         c = self.solution.choice_at(0, self.scenario.target.prior_pliable)  # at D's prior
@@ -267,6 +306,7 @@ class GameResult(Result):
         menu = self.solution.menu
         demanded = r["response"] != NO_DEMAND
         resisted_threat = (r["response"] == RESISTED) & menu.threat[r["action"]]
+        priced = menu.offer[r["action"]] & (menu.price[r["action"]] > 0)
         n_cells = r["response"].size
         return {
             "cooperation_rate": _share(r["response"] == COMPLIED, demanded),
@@ -274,6 +314,7 @@ class GameResult(Result):
             "threat_share": float(menu.threat[r["action"]].sum() / n_cells),
             "offer_share": float(menu.offer[r["action"]].sum() / n_cells),
             "credibility": _share(r["punished"] == 1, resisted_threat),
+            "delivery": _share(r["transfer"] > 0, priced & (r["response"] == COMPLIED)),
             "demander_payoff": float(self.discounted("payoff_demander").mean()),
             "leader_payoff": float(self.discounted("payoff_leader").mean()),
             "target_payoff": float(self.discounted("payoff_target").mean()),
@@ -298,6 +339,7 @@ class GameResult(Result):
             "period": np.tile(np.arange(H, dtype=np.int32), n),
             "pliable": np.repeat(self.pliable, H),
             "d_cost": np.repeat(self.d_cost, H),
+            "d_renege_cost": np.repeat(self.d_renege_cost, H),
         }
         for c in COLUMNS:
             values = np.ascontiguousarray(self.records[c.name].T).reshape(-1)
