@@ -190,8 +190,11 @@ def equilibrium(
     table.caption = (
         f"the initial belief is {mu0:g}; credibility: the probability D carries out its threat "
         "if resisted (sequentially rational)"
-        + ("; delivery: that it delivers a promised reward if complied with" if st.renege_costs
-           else "")
+        + (
+            "; delivery: that it delivers a promised reward if complied with"
+            if st.renege_costs
+            else ""
+        )
     )
     out.print(table)
     path = Table(

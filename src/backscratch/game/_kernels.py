@@ -191,12 +191,17 @@ def action_values(
                 d0, d1, s = dsig[0, g], dsig[K - 1, g], dsig[i, g]
                 up = posterior(nu, d0, d1, True)
                 down = posterior(nu, d0, d1, False)
-                q_c = value * x + s * (
-                    -(1.0 + hawk_bias) * price_x + delta * on_grid2(V_next[i], up, mc)
-                ) + (1.0 - s) * (-renege[i] - promise_cost + delta * on_grid2(V_next[i], down, mc))
-                n_c = value * x + s * (-price_x + delta * on_grid2(N_next[i], up, mc)) + (
-                    1.0 - s
-                ) * (-renege[i] + delta * on_grid2(N_next[i], down, mc))
+                q_c = (
+                    value * x
+                    + s * (-(1.0 + hawk_bias) * price_x + delta * on_grid2(V_next[i], up, mc))
+                    + (1.0 - s)
+                    * (-renege[i] - promise_cost + delta * on_grid2(V_next[i], down, mc))
+                )
+                n_c = (
+                    value * x
+                    + s * (-price_x + delta * on_grid2(N_next[i], up, mc))
+                    + (1.0 - s) * (-renege[i] + delta * on_grid2(N_next[i], down, mc))
+                )
             else:
                 q_c = value * x - paid + extra + delta * on_grid2(V_next[i], nu, mc)
                 n_c = value * x - paid + delta * on_grid2(N_next[i], nu, mc)

@@ -92,8 +92,7 @@ METRICS: tuple[Metric, ...] = (
         "final_d_belief",
         "final belief about D",
         "probability",
-        "mean public belief after the last period that D is its first type (low-cost or "
-        "reliable)",
+        "mean public belief after the last period that D is its first type (low-cost or reliable)",
     ),
 )
 """The game's summary metrics (those it shares with the dyad are the dyad's declarations)."""
