@@ -231,6 +231,28 @@ def test_two_periods_agree_with_gambit(case, instrument):
     assert g["second_after_yes"] == b["second_after_yes"]
 
 
+@pytest.mark.parametrize("price", [0.8, 1.2])
+def test_two_periods_with_d_reliability_typed_agree_with_gambit(price):
+    # The same tree with D's reliability its private type (nature draws it; each type of D
+    # a player that decides whether to deliver; D's action blind to its type): Gambit's
+    # logit_solve and backscratch agree on the first move (the offer), the target's
+    # responses, each type's delivery in the first period — the opportunist delivers, for
+    # reputation, although reneging would save it the price — and the second move after
+    # a delivered exchange.
+    from backscratch.game.extensive import backscratch_two_period, gambit_two_period
+
+    sc = scenario(**GAMBIT_MENU, **{"strategic.renege_costs": [5.0, 0.0],
+                                    "strategic.choice_noise": 0.05, "offer.price": price})  # fmt: skip
+    g, b = gambit_two_period(sc), backscratch_two_period(sc)
+    a = b["first"]
+    assert g["first"] == a and g["first_probabilities"][a] > 0.999
+    assert Menu.from_scenario(sc).instrument[a] == "backscratching"
+    assert g["comply"][a] == pytest.approx(b["comply"][a], abs=1e-4)
+    assert g["deliver"][a] == pytest.approx(b["deliver"][a], abs=1e-4)
+    assert b["deliver"][a][1] > 0.99  # the opportunist delivers in the first period
+    assert g["second_after_yes"] == b["second_after_yes"]
+
+
 def test_equilibrium_out_writes_the_records_and_the_map_its_cells(tmp_path, capsys):
     import pyarrow.parquet as pq
 

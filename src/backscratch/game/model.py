@@ -106,7 +106,8 @@ def carry_probabilities(terms: Terms) -> np.ndarray:
     solver starts."""
     gain = terms.audience_cost - terms.costs[:, None] * terms.punishment[None, :]
     if terms.choice_noise > 0.0:
-        q = 1.0 / (1.0 + np.exp(-gain / terms.choice_noise))
+        with np.errstate(over="ignore"):  # exp overflowing to inf gives exactly 0
+            q = 1.0 / (1.0 + np.exp(-gain / terms.choice_noise))
     else:
         q = (gain >= 0.0).astype(float)
     return np.where(terms.threat[None, :], q, 0.0)
