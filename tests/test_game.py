@@ -554,6 +554,12 @@ def test_a_guarantor_delivers_so_nothing_is_learned_about_d():
     share, n = r.summary()["delivery"], 2000 * 3
     se = (sc.mediation.reliability * (1 - sc.mediation.reliability) / n) ** 0.5
     assert abs(share - sc.mediation.reliability) < 4 * se + 0.01
+    # and it stands in for a reputation: a D known to be an opportunist buys almost no
+    # cooperation by itself, almost all of it with a guarantor
+    known = {**RELIABILITY, "strategic.prior_reliable": 0.0}
+    alone = GameModel(scenario(runs=1000, horizon=3, **known)).run().summary()
+    held = GameModel(scenario(runs=1000, horizon=3, **known, **{"mediation.guarantor": True}))
+    assert alone["cooperation_rate"] < 0.1 < 0.9 < held.run().summary()["cooperation_rate"]
 
 
 def test_reliability_types_are_checked():
