@@ -569,6 +569,9 @@ def test_reliability_types_are_checked():
         scenario(**{"strategic.renege_costs": [0.0, 5.0], "strategic.choice_noise": 0.05})
     with pytest.raises(bs.ScenarioError, match="renege_costs: give two costs"):
         scenario(**{"strategic.renege_costs": [5.0]})
+    with pytest.raises(bs.ScenarioError, match="stationary: not with renege_costs"):
+        scenario(**{"strategic.renege_costs": [5.0, 0.0], "strategic.stationary": True,
+                    "strategic.choice_noise": 0.05})  # fmt: skip
     with pytest.raises(bs.ScenarioError, match="one private trait of D at a time"):
         scenario(**{"strategic.renege_costs": [5.0, 0.0], "strategic.cost_types": [0.1, 1],
                     "strategic.choice_noise": 0.05})  # fmt: skip

@@ -1006,6 +1006,12 @@ class Strategic(Section):
                 raise ValueError(
                     "renege_costs: one private trait of D at a time; not with cost_types"
                 )
+            if self.stationary:
+                raise ValueError(
+                    "stationary: not with renege_costs (value iteration of the reliability "
+                    "game does not settle: its values still move by about 1 after 55 "
+                    "iterations); solve over the horizon"
+                )
         for name in ("cost_types", "renege_costs"):
             if len(getattr(self, name)) == 2 and self.choice_noise <= 0.0:
                 raise ValueError(
