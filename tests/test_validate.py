@@ -203,3 +203,21 @@ def test_calibrate_to_a_series_fits_every_point_and_recovers_the_parameters(tmp_
     none_free.write_text(dump_yaml(start.with_updates(**{"validation.free": []})))
     assert main(["calibrate", str(none_free), "--to", "series", "--observed", str(observed)]) == 2
     assert "validation.free" in capsys.readouterr().err
+
+
+def test_the_rank_correlation_is_spearmans_with_average_ranks_for_ties():
+    # the backtests' rank correlation (computed without scipy.stats) against scipy's, on
+    # series with and without ties; and a reversed order gives -1
+    from scipy.stats import spearmanr
+
+    rng = np.random.default_rng(3)
+    for i in range(200):
+        n = int(rng.integers(3, 40))
+        a = rng.integers(0, 5, n).astype(float) if i % 2 else rng.normal(size=n)
+        b = rng.normal(size=n) + a
+        if np.ptp(a) == 0:
+            continue
+        assert V._spearman(a, b) == pytest.approx(spearmanr(a, b).statistic, abs=1e-12)
+    x = np.arange(10.0)
+    assert V._spearman(x, -(x**3)) == pytest.approx(-1.0)
+    assert V._spearman(x, np.ones(10)) is None
