@@ -379,7 +379,7 @@ def _rmse(a: np.ndarray, b: np.ndarray) -> float | None:
 
 def _ranks(a: np.ndarray) -> np.ndarray:
     """Ranks from 1, ties given their average rank (``scipy.stats.rankdata``'s default)."""
-    values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True)
+    _, inverse, counts = np.unique(a, return_inverse=True, return_counts=True)
     ends = np.cumsum(counts)
     return ((ends - (counts - 1) / 2.0)[inverse]).astype(float)
 
