@@ -327,12 +327,15 @@ def run(
 
         return run_tribute(out, sc, policy, out_dir)
     result: Any
-    if out_dir is not None and not keep_periods:  # block by block: memory bounded by a block
+    if not keep_periods:  # block by block: memory bounded by a block
         if policy is not None:
             from backscratch.dyad.api import check_policies
 
             check_policies([policy], sc, param="policy")
-        result = io.stream_run(sc, out_dir, policy=policy)
+        if out_dir is None:
+            result = io.stream_summary(sc, policy=policy)
+        else:
+            result = io.stream_run(sc, out_dir, policy=policy)
     else:
         result = api.run(sc, policy=policy)
         assert isinstance(result, DyadResult)

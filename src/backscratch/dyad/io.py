@@ -171,7 +171,8 @@ class _PolicyStream:
         self.equilibrium: dict[str, Any] = dict(first.equilibrium or {})
         self.chunks: list[dict[str, float]] = []
 
-    def tables(self, progress=None) -> Iterator[pa.Table]:
+    def blocks(self, progress=None) -> Iterator[tuple[Any, int]]:
+        """Each block's result and its first run, its chunk sums kept."""
         from backscratch.dyad.model import DyadModel
 
         sc, n = self.scenario, self.scenario.runs
@@ -181,15 +182,30 @@ class _PolicyStream:
                               first_run=start)  # fmt: skip
             result = model.run()
             self.chunks.extend(result.partials())
-            part = result.to_arrow(first_run=start)
-            if self.plain:
-                part = plain_strings(part)
-            yield part
+            yield result, start
             if progress:
                 progress(m)
 
+    def tables(self, progress=None) -> Iterator[pa.Table]:
+        for result, start in self.blocks(progress):
+            part = result.to_arrow(first_run=start)
+            yield plain_strings(part) if self.plain else part
+
     def result(self) -> StreamedRun:
         return StreamedRun(self.scenario, self.plan, self.chunks, self.equilibrium)
+
+
+def stream_summary(
+    scenario: Scenario, *, policy: str | None = None, block: int | None = None
+) -> StreamedRun:
+    """A run's summary without its records: ``block`` runs at a time simulated and reduced
+    to the sums :func:`~backscratch.dyad.results.summary_from` needs (what ``backscratch
+    run`` without ``--out`` prints): memory bounded by the block, as :func:`stream_run`'s,
+    and nothing written."""
+    stream = _PolicyStream(scenario, policy, _block_of(scenario, block))
+    for _ in stream.blocks():
+        pass
+    return stream.result()
 
 
 def plain_strings(table: pa.Table) -> pa.Table:
