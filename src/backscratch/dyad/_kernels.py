@@ -95,6 +95,17 @@ def _range_tables(W, mins, maxs):
 
 
 @njit(cache=True, inline="always")
+def _range_query(mins, maxs, i, j):
+    """Min and max of entries ``i .. j`` (``i <= j``) from :func:`_range_tables`' tables:
+    two overlapping power-of-two blocks."""
+    k = 0
+    while (1 << (k + 1)) <= j - i + 1:
+        k += 1
+    m = j - (1 << k) + 1
+    return min(mins[k, i], mins[k, m]), max(maxs[k, i], maxs[k, m])
+
+
+@njit(cache=True, inline="always")
 def _w_range(W, mins, maxs, lo, hi):
     """Min and max of the interpolated ``W`` over the beliefs ``[lo, hi]``: the values at the
     ends and at every grid point between them (``W`` is linear between grid points)."""
@@ -105,11 +116,8 @@ def _w_range(W, mins, maxs, lo, hi):
     i = max(int(np.ceil(lo * last)), 0)
     j = min(int(np.floor(hi * last)), last)
     if i <= j:
-        k = 0
-        while (1 << (k + 1)) <= j - i + 1:
-            k += 1
-        w_min = min(w_min, mins[k, i], mins[k, j - (1 << k) + 1])
-        w_max = max(w_max, maxs[k, i], maxs[k, j - (1 << k) + 1])
+        t_min, t_max = _range_query(mins, maxs, i, j)
+        w_min, w_max = min(w_min, t_min), max(w_max, t_max)
     return w_min, w_max
 
 
@@ -156,11 +164,7 @@ def _slope_range(W, smins, smaxs, lo, hi):
             s = (W[k + 1] - W[k]) * last
             s_min, s_max = min(s_min, s), max(s_max, s)
         return s_min, s_max
-    k = 0
-    while (1 << (k + 1)) <= j - i + 1:
-        k += 1
-    m = j - (1 << k) + 1
-    return min(smins[k, i], smins[k, m]), max(smaxs[k, i], smaxs[k, m])
+    return _range_query(smins, smaxs, i, j)
 
 
 @njit(cache=True, inline="always")
