@@ -118,18 +118,12 @@ def streamed_summary(
     same numbers as the whole result's :meth:`~DyadResult.summary`, in bounded memory).
     ``same_as=(table, summary)``: if the target's compliance table equals ``table`` the play
     is the same on the same seeds, so ``summary`` is returned without simulating."""
-    from backscratch.dyad.results import summary_from
+    from backscratch.dyad.io import stream_summary
 
     table = compliance_of(scenario, policy)
     if same_as is not None and np.array_equal(table, same_as[0]):
         return dict(same_as[1])
-    chunks: list[dict[str, float]] = []
-    for start in range(0, scenario.runs, block):
-        m = min(block, scenario.runs - start)
-        model = DyadModel(scenario.with_updates(runs=m), policy, compliance=table,
-                          first_run=start)  # fmt: skip
-        chunks.extend(model.run().partials())
-    return summary_from(chunks, scenario.domestic.hawk_bias)
+    return stream_summary(scenario, policy=policy, block=block, compliance=table).summary()
 
 
 SHADOWS = (0.0, 0.25, 0.5, 0.75, 0.9, 0.95)

@@ -26,6 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -162,13 +163,24 @@ class _PolicyStream:
     per-period table (``plain``: ``date`` and ``policy`` as plain strings, as a comparison's
     file has them) and keeps its chunk sums; :meth:`result` sums them up afterwards."""
 
-    def __init__(self, scenario: Scenario, policy: str | None, block: int, plain: bool = False):
+    def __init__(
+        self,
+        scenario: Scenario,
+        policy: str | None,
+        block: int,
+        plain: bool = False,
+        compliance: np.ndarray | None = None,
+    ):
         from backscratch.dyad.model import DyadModel
 
         self.scenario, self.policy, self.block, self.plain = scenario, policy, block, plain
-        first = DyadModel(scenario.with_updates(runs=min(block, scenario.runs)), policy)
-        self.compliance, self.plan = first.compliance, first.plan
-        self.equilibrium: dict[str, Any] = dict(first.equilibrium or {})
+        if compliance is not None:  # solved already: no solve, no diagnostics
+            self.compliance, self.plan = compliance, plan_for(scenario, policy)
+            self.equilibrium: dict[str, Any] = {}
+        else:
+            first = DyadModel(scenario.with_updates(runs=min(block, scenario.runs)), policy)
+            self.compliance, self.plan = first.compliance, first.plan
+            self.equilibrium = dict(first.equilibrium or {})
         self.chunks: list[dict[str, float]] = []
 
     def blocks(self, progress=None) -> Iterator[tuple[Any, int]]:
@@ -196,13 +208,18 @@ class _PolicyStream:
 
 
 def stream_summary(
-    scenario: Scenario, *, policy: str | None = None, block: int | None = None
+    scenario: Scenario,
+    *,
+    policy: str | None = None,
+    block: int | None = None,
+    compliance: np.ndarray | None = None,
 ) -> StreamedRun:
     """A run's summary without its records: ``block`` runs at a time simulated and reduced
     to the sums :func:`~backscratch.dyad.results.summary_from` needs (what ``backscratch
     run`` without ``--out`` prints): memory bounded by the block, as :func:`stream_run`'s,
-    and nothing written."""
-    stream = _PolicyStream(scenario, policy, _block_of(scenario, block))
+    and nothing written. ``compliance``: the target's table if already solved (then no
+    equilibrium diagnostics)."""
+    stream = _PolicyStream(scenario, policy, _block_of(scenario, block), compliance=compliance)
     for _ in stream.blocks():
         pass
     return stream.result()
