@@ -405,6 +405,326 @@ def solve_period(
     return worst
 
 
+NEWTON_TOL = 1e-10
+"""Largest ``|d / s - z|`` (either type, log-odds) at which Newton's method has found an
+equilibrium of a period with both types strategic."""
+
+BOTH_RESOLUTION = 256
+"""Cap on ``solver.resolution`` for the search with both types strategic: boxes narrower
+than ``4 / min(solver.resolution, BOTH_RESOLUTION)`` in log-odds (``1 / N`` in probability
+near one half) are handed to Newton's method."""
+
+SAME_ROOT = 1e-9
+"""Two equilibria whose compliance probabilities differ by no more than this (both types)
+are one: they differ only in how rarely a type takes the other answer."""
+
+ROOTS_MAX = 32
+"""Most distinct equilibria one grid belief's search keeps (both types strategic)."""
+
+
+@njit(cache=True, inline="always")
+def _log_odds(p):
+    """The log-odds of probability ``p``, kept within +-700 (``p`` 0 or 1)."""
+    if p <= 0.0:
+        return -700.0
+    if p >= 1.0:
+        return 700.0
+    return np.log(p) - np.log1p(-p)
+
+
+@njit(cache=True, inline="always")
+def _sig(z):
+    """The logistic ``1 / (1 + exp(-z))`` of a log-odds ``z``."""
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+@njit(cache=True, inline="always")
+def _both_d(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount):
+    """The two types' value of complying less resisting, ``(d_pliable, d_resolute)``, when
+    they comply with log-odds ``zx`` / ``zy`` and observers update by Bayes' rule (each
+    posterior from the probabilities of what was seen, ``1 - p`` as ``sig(-z)``, which
+    stays exact where ``p`` rounds to 1); ``W``/``Wr`` the pliable type's continuation after
+    complying / resisting, ``V``/``Vr`` the resolute type's."""
+    m_c = posterior(mu, _sig(zx), _sig(zy), True)
+    m_r = posterior(mu, _sig(-zx), _sig(-zy), True)
+    d_pl = comply[0, g] - resist[0, g] + discount * (_on_grid(W, m_c) - _on_grid(Wr, m_r))
+    d_re = comply[1, g] - resist[1, g] + discount * (_on_grid(V, m_c) - _on_grid(Vr, m_r))
+    return d_pl, d_re
+
+
+@njit(cache=True, inline="always")
+def _slope_at(row, mu):
+    """The slope of :func:`~backscratch.core.kernels.on_grid`'s interpolation of ``row`` at
+    ``mu`` (the segment ``on_grid`` reads)."""
+    last = row.shape[0] - 1
+    j = min(int(mu * last), last - 1)
+    return (row[j + 1] - row[j]) * last
+
+
+@njit(cache=True)
+def _both_newton_step(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount, noise):
+    """``F(z) = d(z) / s - z`` at ``z = (zx, zy)`` and its Jacobian: ``(fx, fy, a, b, c, d)``
+    with ``[[a, b], [c, d]]`` the Jacobian. ``dd_i/dz_j = discount * (A_i'(mu_C) dmu_C/dz_j
+    - B_i'(mu_R) dmu_R/dz_j)``, ``A_i``/``B_i`` type ``i``'s continuations after complying /
+    resisting, and Bayes' rule in log-odds: ``dmu_C/dz_x = mu_C (1 - mu_C) (1 - p_x)``,
+    ``dmu_C/dz_y = -mu_C (1 - mu_C) (1 - p_y)``, ``dmu_R/dz_x = -mu_R (1 - mu_R) p_x``,
+    ``dmu_R/dz_y = mu_R (1 - mu_R) p_y``."""
+    px, py, qx, qy = _sig(zx), _sig(zy), _sig(-zx), _sig(-zy)
+    m_c = posterior(mu, px, py, True)
+    m_r = posterior(mu, qx, qy, True)
+    base_pl = comply[0, g] - resist[0, g]
+    base_re = comply[1, g] - resist[1, g]
+    fx = (base_pl + discount * (_on_grid(W, m_c) - _on_grid(Wr, m_r))) / noise - zx
+    fy = (base_re + discount * (_on_grid(V, m_c) - _on_grid(Vr, m_r))) / noise - zy
+    sc, sr = m_c * (1.0 - m_c), m_r * (1.0 - m_r)
+    cx, cy, rx, ry = sc * qx, -sc * qy, -sr * px, sr * py
+    k = discount / noise
+    wc, wr = _slope_at(W, m_c), _slope_at(Wr, m_r)
+    vc, vr = _slope_at(V, m_c), _slope_at(Vr, m_r)
+    return (fx, fy, k * (wc * cx - wr * rx) - 1.0, k * (wc * cy - wr * ry),
+            k * (vc * cx - vr * rx), k * (vc * cy - vr * ry) - 1.0)  # fmt: skip
+
+
+@njit(cache=True)
+def _newton_both(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount, noise):
+    """Newton's method on ``F(z) = d(z) / s - z = 0`` from ``(zx, zy)`` (log-odds), each step
+    halved until ``max |F|`` falls (at most 30 halvings): ``(zx, zy, found)``, found when
+    ``max |F|`` is at most :data:`NEWTON_TOL`."""
+    fx, fy, a, b, c, d = _both_newton_step(g, mu, zx, zy, W, Wr, V, Vr, comply, resist,
+                                           discount, noise)  # fmt: skip
+    size = max(abs(fx), abs(fy))
+    for _ in range(100):
+        if size <= NEWTON_TOL:
+            return zx, zy, True
+        det = a * d - b * c
+        if det == 0.0:
+            return zx, zy, False
+        sx, sy = -(d * fx - b * fy) / det, -(a * fy - c * fx) / det
+        step = 1.0
+        for _ in range(30):
+            nx, ny = zx + step * sx, zy + step * sy
+            gx, gy, ga, gb, gc, gd = _both_newton_step(g, mu, nx, ny, W, Wr, V, Vr, comply,
+                                                       resist, discount, noise)  # fmt: skip
+            if max(abs(gx), abs(gy)) < size:
+                break
+            step *= 0.5
+        else:
+            return zx, zy, False
+        zx, zy, fx, fy, a, b, c, d = nx, ny, gx, gy, ga, gb, gc, gd
+        size = max(abs(fx), abs(fy))
+    return zx, zy, size <= NEWTON_TOL
+
+
+@njit(cache=True, inline="always")
+def _posterior_range(mu, lo_a, hi_a, lo_b, hi_b):
+    """The range of ``posterior(mu, a, b, True)`` (rising in ``a``, falling in ``b``) over
+    ``a`` in ``[lo_a, hi_a]`` and ``b`` in ``[lo_b, hi_b]``; ``[0, 1]`` where an extreme is
+    0 / 0."""
+    if mu * lo_a + (1.0 - mu) * hi_b <= 0.0 or mu * hi_a + (1.0 - mu) * lo_b <= 0.0:
+        return 0.0, 1.0
+    return posterior(mu, lo_a, hi_b, True), posterior(mu, hi_a, lo_b, True)
+
+
+@njit(cache=True, inline="always")
+def _d_range(base, A, Amins, Amaxs, B, Bmins, Bmaxs, c_lo, c_hi, r_lo, r_hi, discount):
+    """The range of a type's value difference ``d`` when its posterior after complying lies
+    in ``[c_lo, c_hi]`` and after resisting in ``[r_lo, r_hi]`` (``A``/``B`` its
+    continuations after complying / resisting, with their range tables)."""
+    a_min, a_max = _w_range(A, Amins, Amaxs, c_lo, c_hi)
+    b_min, b_max = _w_range(B, Bmins, Bmaxs, r_lo, r_hi)
+    return base + discount * (a_min - b_max), base + discount * (a_max - b_min)
+
+
+@njit(cache=True, inline="always")
+def _side(f):
+    """Bit flags of the sign of ``f``: 1 positive, 2 negative, 3 both (``|f|`` at most
+    :data:`NEWTON_TOL`, zero within the root's tolerance)."""
+    if f > NEWTON_TOL:
+        return 1
+    return 2 if f < -NEWTON_TOL else 3
+
+
+@njit(cache=True)
+def both_roots(g, mu, W, Wr, V, Vr, tables, comply, resist, discount, noise, width, roots,
+               stable, corners=True):  # fmt: skip
+    """Every equilibrium of grid belief ``g`` (at ``mu``) with both types strategic, into
+    ``roots[k] = (z_pl, z_re)`` (log-odds of complying) and ``stable[k]``; returns their
+    number. The search of :func:`solve_period_both` (``tables``: the four continuations'
+    range tables, :func:`both_tables`; ``width`` the widest a box may be, in probability;
+    ``corners``: start Newton's method only in boxes whose corners show both signs of both
+    types' excess)."""
+    base_pl = comply[0, g] - resist[0, g]
+    base_re = comply[1, g] - resist[1, g]
+    t = tables
+    lo, hi = _d_range(base_pl, W, t[0, 0], t[0, 1], Wr, t[1, 0], t[1, 1], 0.0, 1.0, 0.0, 1.0,
+                      discount)  # fmt: skip
+    lo2, hi2 = _d_range(base_re, V, t[2, 0], t[2, 1], Vr, t[3, 0], t[3, 1], 0.0, 1.0, 0.0,
+                        1.0, discount)  # fmt: skip
+    boxes = np.empty((256, 4))
+    boxes[0, 0], boxes[0, 1] = lo / noise, hi / noise
+    boxes[0, 2], boxes[0, 3] = lo2 / noise, hi2 / noise
+    found = 0
+    top = 0
+    while top >= 0:
+        x0, x1, y0, y1 = boxes[top, 0], boxes[top, 1], boxes[top, 2], boxes[top, 3]
+        top -= 1
+        c_lo, c_hi = _posterior_range(mu, _sig(x0), _sig(x1), _sig(y0), _sig(y1))
+        s_lo, s_hi = _posterior_range(mu, _sig(-x1), _sig(-x0), _sig(-y1), _sig(-y0))
+        lo, hi = _d_range(base_pl, W, t[0, 0], t[0, 1], Wr, t[1, 0], t[1, 1], c_lo, c_hi,
+                          s_lo, s_hi, discount)  # fmt: skip
+        lo, hi = lo / noise, hi / noise
+        if lo > x1 or hi < x0:
+            continue
+        lo2, hi2 = _d_range(base_re, V, t[2, 0], t[2, 1], Vr, t[3, 0], t[3, 1], c_lo, c_hi,
+                            s_lo, s_hi, discount)  # fmt: skip
+        lo2, hi2 = lo2 / noise, hi2 / noise
+        if lo2 > y1 or hi2 < y0:
+            continue
+        # a root of the box lies where both replies can reach
+        x0, x1, y0, y1 = max(x0, lo), min(x1, hi), max(y0, lo2), min(y1, hi2)
+        if x1 < x0:  # the bounds' rounding
+            x0 = x1 = 0.5 * (x0 + x1)
+        if y1 < y0:
+            y0 = y1 = 0.5 * (y0 + y1)
+        if _sig(x1) - _sig(x0) > width or _sig(y1) - _sig(y0) > width:
+            if top + 2 >= boxes.shape[0]:
+                raise ValueError("both_roots: the search's stack overflowed")
+            lower, upper = boxes[top + 2], boxes[top + 1]
+            lower[0], lower[1], lower[2], lower[3] = x0, x1, y0, y1
+            upper[0], upper[1], upper[2], upper[3] = x0, x1, y0, y1
+            if _sig(x1) - _sig(x0) >= _sig(y1) - _sig(y0):
+                lower[1] = upper[0] = 0.5 * (x0 + x1)
+            else:
+                lower[3] = upper[2] = 0.5 * (y0 + y1)
+            top += 2
+            continue
+        # Newton's method only where both excesses change sign over the box's corners
+        sx = sy = 0
+        for cx in (x0, x1):
+            for cy in (y0, y1):
+                d_pl, d_re = _both_d(g, mu, cx, cy, W, Wr, V, Vr, comply, resist, discount)
+                sx |= _side(d_pl / noise - cx)
+                sy |= _side(d_re / noise - cy)
+        if corners and (sx != 3 or sy != 3):
+            continue
+        zx, zy, ok = _newton_both(g, mu, 0.5 * (x0 + x1), 0.5 * (y0 + y1), W, Wr, V, Vr,
+                                  comply, resist, discount, noise)  # fmt: skip
+        if not ok:
+            continue
+        new = True
+        for k in range(found):
+            if (abs(_sig(roots[k, 0]) - _sig(zx)) <= SAME_ROOT
+                    and abs(_sig(roots[k, 1]) - _sig(zy)) <= SAME_ROOT):  # fmt: skip
+                new = False
+        if not new or found == roots.shape[0]:
+            continue
+        _, _, a, b, c, d = _both_newton_step(g, mu, zx, zy, W, Wr, V, Vr, comply, resist,
+                                             discount, noise)  # fmt: skip
+        roots[found, 0], roots[found, 1] = zx, zy
+        stable[found] = a + d < 0.0 and a * d - b * c > 0.0
+        found += 1
+    return found
+
+
+@njit(cache=True)
+def both_tables(W, Wr, V, Vr):
+    """The range tables (:func:`_range_tables`) of the four continuations of
+    :func:`both_roots`, stacked ``[row, min/max, level, point]``."""
+    n = W.shape[0]
+    levels = 1
+    while (1 << levels) <= n:
+        levels += 1
+    tables = np.empty((4, 2, levels, n))
+    _range_tables(W, tables[0, 0], tables[0, 1])
+    _range_tables(Wr, tables[1, 0], tables[1, 1])
+    _range_tables(V, tables[2, 0], tables[2, 1])
+    _range_tables(Vr, tables[3, 0], tables[3, 1])
+    return tables
+
+
+@njit(cache=True)
+def solve_period_both(
+    grid, W, Wr, V, Vr, comply, resist, discount, noise, resolution, selection, p_out, n_out,
+):  # fmt: skip
+    """Equilibrium compliance of one period when *both* types are strategic
+    (``target.resolute: strategic``; docs/model.md, The target's equilibrium).
+
+    Each type's reply is its logit best response to the posteriors both types' mixing
+    implies, a fixed point in two dimensions, solved in log-odds ``z = d(z) / s`` (``p =
+    sig(z)``; ``1 - p = sig(-z)`` keeps Bayes' rule exact where ``p`` rounds to 1, which in
+    probabilities makes spurious equilibria of "resisting reveals the pliable type").
+    Every one is searched for by subdivision (:func:`both_roots`): from the box that both
+    types' replies can reach, a box is dropped where bounds prove it holds none (either
+    type's reply, bounded by its continuations' ranges over the posteriors the box allows,
+    cannot land in the box's side), otherwise cut to where both replies can land and its
+    longer side halved until both are narrower than ``4 / min(resolution,
+    BOTH_RESOLUTION)``; from each box left, Newton's method (:func:`_newton_both`, exact
+    Jacobian); roots within ``1e-7`` (log-odds) of each other are one. A root is stable
+    when both eigenvalues of the Jacobian of ``d / s - z`` have negative real parts (trace <
+    0 < determinant: the adjustment returns to it; the Jacobian of ``BR(p) - p`` in
+    probabilities has the same eigenvalues). Of the stable roots, ``selection`` picks as in
+    :func:`solve_period`, by the distance in both probabilities (at belief 0 observers
+    cannot learn and the root is the two myopic replies); where none is stable, the root
+    nearest the anchor is played and ``n_out[g]`` is 0. Writes ``p_out`` (2 x grid) and
+    returns the largest residual (either type's ``|BR - p|``) of the roots played.
+    ``W``/``Wr``: the pliable type's continuation after complying / resisting; ``V``/``Vr``:
+    the resolute type's (one row each)."""
+    tables = both_tables(W, Wr, V, Vr)
+    width = 1.0 / min(resolution, BOTH_RESOLUTION)
+    roots = np.empty((ROOTS_MAX, 2))
+    stable = np.zeros(ROOTS_MAX, dtype=np.bool_)
+    worst = 0.0
+    for g in range(grid.shape[0]):
+        mu = grid[g]
+        if g == 0:
+            ax = _logit(comply[0, g] - resist[0, g], noise)
+            ay = _logit(comply[1, g] - resist[1, g], noise)
+        else:
+            ax, ay = p_out[0, g - 1], p_out[1, g - 1]
+        found = both_roots(g, mu, W, Wr, V, Vr, tables, comply, resist, discount, noise, width,
+                           roots, stable)  # fmt: skip
+        if found == 0:  # no box's corners showed both signs: Newton's method from every box
+            found = both_roots(g, mu, W, Wr, V, Vr, tables, comply, resist, discount, noise,
+                               width, roots, stable, False)  # fmt: skip
+        if found == 0:  # and from the anchor
+            zx, zy, ok = _newton_both(g, mu, _log_odds(ax), _log_odds(ay), W, Wr, V, Vr, comply,
+                                      resist, discount, noise)  # fmt: skip
+            if ok:
+                _, _, a, b, c, d = _both_newton_step(g, mu, zx, zy, W, Wr, V, Vr, comply,
+                                                     resist, discount, noise)  # fmt: skip
+                roots[0, 0], roots[0, 1] = zx, zy
+                stable[0] = a + d < 0.0 and a * d - b * c > 0.0
+                found = 1
+        count = 0
+        for k in range(found):
+            count += stable[k]
+        best, best_key = -1, np.inf
+        for k in range(found):
+            if count > 0 and not stable[k]:
+                continue
+            px, py = _sig(roots[k, 0]), _sig(roots[k, 1])
+            if selection == CONTINUATION or count == 0:
+                key = abs(px - ax) + abs(py - ay)
+            elif selection == LOWEST:
+                key = px + 1e-3 * py
+            else:
+                key = -px - 1e-3 * py
+            if key < best_key:
+                best, best_key = k, key
+        if best < 0:  # none found: reported, for the caller to refuse
+            n_out[g] = -1
+            p_out[0, g], p_out[1, g] = ax, ay
+            worst = np.inf
+            continue
+        zx, zy = roots[best, 0], roots[best, 1]
+        p_out[0, g], p_out[1, g] = _sig(zx), _sig(zy)
+        n_out[g] = count
+        d_pl, d_re = _both_d(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount)
+        worst = max(worst, abs(_logit(d_pl, noise) - _sig(zx)),
+                    abs(_logit(d_re, noise) - _sig(zy)))  # fmt: skip
+    return worst
+
+
 @njit(cache=True)
 def continuation(grid, W, Wr, comply, resist, p, discount, noise, flow, W_out):
     """The strategic (pliable) type's expected value at every grid belief, given ``p``.

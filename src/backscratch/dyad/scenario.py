@@ -78,6 +78,17 @@ class Target(Section):
             "[choice]."
         ),
     )
+    resolute: Literal["commitment", "strategic"] = Field(
+        "commitment",
+        description=(
+            "What the resolute type is: `commitment`, the Kreps & Wilson (1982) / Milgrom & "
+            'Roberts (1982) commitment ("tough") type, which complies when this period\'s '
+            "terms pay; `strategic`, forward-looking like the pliable type (its reply weighs "
+            "the reputation it protects too), both types' replies a joint fixed point in "
+            "every period (docs/model.md, The target's equilibrium). Read with "
+            "`target.strategy: forward_looking` [choice]."
+        ),
+    )
     prior_pliable: Probability = Field(
         0.5,
         description=(
@@ -1143,6 +1154,20 @@ class Scenario(ScenarioBase):
                 raise ValueError(
                     f"third_parties.count: at most {ENCOUNTER_COUNT_MAX} when "
                     f"third_parties.update_belief is on, not {self.third_parties.count}"
+                )
+        if self.target.resolute == "strategic":
+            unbuilt = {
+                "hedging.mode: choice": self.hedging.mode == "choice",
+                "solver.stationary": self.solver.stationary,
+                "third_parties.update_belief": self.third_parties.update_belief,
+                f"target.strategy: {self.target.strategy}": self.target.strategy
+                != "forward_looking",
+            }
+            clash = [k for k, v in unbuilt.items() if v]
+            if clash:
+                raise ValueError(
+                    f"target.resolute: strategic is built for target.strategy: "
+                    f"forward_looking over the horizon, not with {clash[0]}"
                 )
         if self.solver.stationary and self.hedging.mode == "choice":
             raise ValueError("solver.stationary: not built for hedging.mode: choice yet")

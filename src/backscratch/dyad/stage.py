@@ -83,6 +83,9 @@ class StageGame:
     """Points of the latency grid (``solver.latency_grid``; ``hedging.mode: choice``)."""
     stationary: bool = False
     """Solve the programme without a last period, by value iteration (``solver.stationary``)."""
+    strategic_resolute: bool = False
+    """Whether the resolute type is strategic too (``target.resolute: strategic``), not the
+    commitment type."""
     iterations: int = field(default=0, init=False)
     """Value iterations of the last stationary :meth:`solve` (0: backward induction)."""
     value_change: float = field(default=0.0, init=False)
@@ -117,6 +120,7 @@ class StageGame:
             levels=np.asarray(scenario.hedging.capacity_levels, dtype=float),
             latency_grid=solver.latency_grid,
             stationary=solver.stationary,
+            strategic_resolute=scenario.target.resolute == "strategic",
         )
 
     def terms_at(self, t: int) -> Params:
@@ -275,27 +279,55 @@ class StageGame:
         rule = SELECTION_CODES[self.selection]
         W = np.zeros(G)
         W_next = np.empty_like(W)
+        V, V_next = np.zeros(G), np.zeros(G)  # the resolute type's, when it is strategic
         flow = self.third_party_flow()
-        noise = self.params.noise
+        flow_re = self._type_flows(np.ones(1))[0, 1] if self.strategic_resolute else flow
         worst = 0.0
         for t in range(H - 1, first - 1, -1):
             Wc, d, f = self._after_exchange(W, discount, flow)
             if not (self.plan.threat[t] or self.plan.offer[t]):
                 W = f + d * Wc
+                V = flow_re + d * V
                 continue
-            comply, resist = self.immediate(t)
             worst = max(
-                worst,
-                kernels.solve_period(
-                    self.grid, Wc, Wc[None], comply, resist, d, noise, self.tol,
-                    self.resolution, rule, p[t], roots[t],
-                ),
-            )  # fmt: skip
-            kernels.continuation(self.grid, Wc, Wc[None], comply, resist, p[t], d, noise, f, W_next)
-            W, W_next = W_next, W
+                worst, self._period(t, Wc, V, d, f, flow_re, rule, p[t], roots[t], W_next, V_next)
+            )
+            W, W_next, V, V_next = W_next, W, V_next, V
         self.residual = worst
         self.stable_roots = roots
         return p
+
+    def _period(self, t, Wc, Vc, d, f, f_re, rule, p_t, roots_t, W_out, V_out) -> float:
+        """One period of the dyad's programme: the compliance ``p_t`` (every stable root,
+        ``roots_t`` their number) given the pliable type's continuation ``Wc`` (and the
+        resolute type's ``Vc`` when it is strategic), then the pliable type's value into
+        ``W_out`` and, when the resolute type is strategic, its value into ``V_out`` (left
+        alone otherwise). Returns the residual."""
+        comply, resist = self.immediate(t)
+        noise = self.params.noise
+        if self.strategic_resolute:
+            worst = kernels.solve_period_both(
+                self.grid, Wc, Wc, Vc, Vc, comply, resist, d, noise, self.resolution, rule,
+                p_t, roots_t,
+            )  # fmt: skip
+            if (roots_t < 0).any():
+                g = int(np.argmax(roots_t < 0))
+                raise ScenarioError.bad(
+                    "target.resolute",
+                    f"no equilibrium found with both types strategic in period {t} at belief "
+                    f"{self.grid[g]:.3g} (Newton's method did not converge); raise "
+                    "target.noise or use target.resolute: commitment",
+                )
+            kernels.continuation(
+                self.grid, Vc, Vc[None], comply[1:], resist[1:], p_t, d, noise, f_re, V_out
+            )
+        else:
+            worst = kernels.solve_period(
+                self.grid, Wc, Wc[None], comply, resist, d, noise, self.tol,
+                self.resolution, rule, p_t, roots_t,
+            )  # fmt: skip
+        kernels.continuation(self.grid, Wc, Wc[None], comply, resist, p_t, d, noise, f, W_out)
+        return float(worst)
 
     stationary_tolerance = 1e-10
     """Value iteration stops when the value changes by no more than this [payoff units]."""
@@ -311,24 +343,16 @@ class StageGame:
         H, G = self.horizon, len(self.grid)
         rule = SELECTION_CODES[self.selection]
         flow = self.third_party_flow()
-        noise = self.params.noise
         demand = bool(self.plan.threat[0] or self.plan.offer[0])
         p1 = np.zeros((2, G))
         roots1 = np.zeros(G, dtype=np.int64)
         W, W_next = np.zeros(G), np.empty(G)
-        comply, resist = self.immediate(0)
         worst, change, iterations = 0.0, np.inf, 0
         while iterations < self.stationary_iterations and change > self.stationary_tolerance:
             iterations += 1
             Wc, d, f = self._after_exchange(W, discount, flow)
-            if demand:
-                worst = kernels.solve_period(
-                    self.grid, Wc, Wc[None], comply, resist, d, noise, self.tol,
-                    self.resolution, rule, p1, roots1,
-                )  # fmt: skip
-                kernels.continuation(
-                    self.grid, Wc, Wc[None], comply, resist, p1, d, noise, f, W_next
-                )
+            if demand:  # (the commitment type only: the scenario refuses the strategic one)
+                worst = self._period(0, Wc, Wc, d, f, f, rule, p1, roots1, W_next, W_next)
             else:
                 W_next[:] = f + d * Wc
             change = float(np.abs(W_next - W).max())

@@ -214,6 +214,12 @@ def backward(
             "the demander's-choice game does not let encounters with third parties move the "
             "belief yet; leave it off",
         )
+    if scenario.target.resolute != "commitment":
+        raise ScenarioError.bad(
+            "target.resolute",
+            "the demander's-choice game keeps the resolute target the commitment type; the "
+            "strategic resolute type is built for run/compare (policy evaluation)",
+        )
     start = time.perf_counter()
     menu = Menu.from_scenario(scenario)
     terms = Terms.from_scenario(scenario, menu)
