@@ -7,7 +7,8 @@ Private to the dyad: :mod:`backscratch.dyad.stage` (the target's programme) and
 
 * type index 0 = pliable, 1 = resolute;
 * the pliable type is strategic, the resolute type is the commitment type (see
-  :func:`solve_period`);
+  :func:`solve_period`) unless ``target.resolute: strategic`` makes it strategic too
+  (:func:`solve_period_both`);
 * ``p_table[t, type, g]`` = probability that a target of that type complies in period ``t``
   when the public belief is the ``g``-th point of a uniform grid on [0, 1];
 * response codes: -1 no demand, 0 resisted, 1 complied;
@@ -515,6 +516,20 @@ def _newton_both(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount, noise):
     return zx, zy, size <= NEWTON_TOL
 
 
+@njit(cache=True)
+def _adjusted(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount, noise):
+    """Where the adjustment ``dz/dt = d(z) / s - z`` leads from ``(zx, zy)``: Euler steps of
+    0.05 until either type's excess is at most :data:`NEWTON_TOL` or 20,000 steps (a stable
+    equilibrium attracts it; the last resort of :func:`solve_period_both`)."""
+    for _ in range(20_000):
+        d_pl, d_re = _both_d(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount)
+        fx, fy = d_pl / noise - zx, d_re / noise - zy
+        if max(abs(fx), abs(fy)) <= NEWTON_TOL:
+            break
+        zx, zy = zx + 0.05 * fx, zy + 0.05 * fy
+    return zx, zy
+
+
 @njit(cache=True, inline="always")
 def _posterior_range(mu, lo_a, hi_a, lo_b, hi_b):
     """The range of ``posterior(mu, a, b, True)`` (rising in ``a``, falling in ``b``) over
@@ -686,9 +701,11 @@ def solve_period_both(
         if found == 0:  # no box's corners showed both signs: Newton's method from every box
             found = both_roots(g, mu, W, Wr, V, Vr, tables, comply, resist, discount, noise,
                                width, roots, stable, False)  # fmt: skip
-        if found == 0:  # and from the anchor
-            zx, zy, ok = _newton_both(g, mu, _log_odds(ax), _log_odds(ay), W, Wr, V, Vr, comply,
-                                      resist, discount, noise)  # fmt: skip
+        if found == 0:  # and from where the adjustment dynamics lead from the anchor
+            zx, zy = _adjusted(g, mu, _log_odds(ax), _log_odds(ay), W, Wr, V, Vr, comply,
+                               resist, discount, noise)  # fmt: skip
+            zx, zy, ok = _newton_both(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount,
+                                      noise)  # fmt: skip
             if ok:
                 _, _, a, b, c, d = _both_newton_step(g, mu, zx, zy, W, Wr, V, Vr, comply,
                                                      resist, discount, noise)  # fmt: skip

@@ -316,7 +316,7 @@ class StageGame:
                     "target.resolute",
                     f"no equilibrium found with both types strategic in period {t} at belief "
                     f"{self.grid[g]:.3g} (Newton's method did not converge); raise "
-                    "target.noise or use target.resolute: commitment",
+                    "solver.resolution or target.noise, or use target.resolute: commitment",
                 )
             kernels.continuation(
                 self.grid, Vc, Vc[None], comply[1:], resist[1:], p_t, d, noise, f_re, V_out

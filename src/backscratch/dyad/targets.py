@@ -36,7 +36,9 @@ class ForwardLooking(TargetStrategy):
     shadow of the future), knowing that the demander sizes later demands from the public
     belief and that the belief moves by Bayes' rule with what it does now. The resolute type
     is the commitment ("tough") type of Kreps & Wilson (1982) and Milgrom & Roberts (1982):
-    it complies only when this period's terms pay. Solved by backward induction (dynamic
+    it complies only when this period's terms pay — or, with ``target.resolute:
+    strategic``, forward-looking too, both types' replies a joint fixed point in each
+    period (``_kernels.solve_period_both``). Solved by backward induction (dynamic
     programming) over the public belief on a grid, with private logistic payoff shocks
     (Harsanyi 1973 purification); within each period the pliable type's mixing and the Bayes
     posteriors it implies are a fixed point. A concession under threat makes the target look
