@@ -415,6 +415,11 @@ BOTH_RESOLUTION = 256
 than ``4 / min(solver.resolution, BOTH_RESOLUTION)`` in log-odds (``1 / N`` in probability
 near one half) are handed to Newton's method."""
 
+BOTH_LOG_MIN = 0.25
+"""A box where Newton's method fails is halved again while either side is wider than this
+in log-odds (a box narrow in probability can be wide in log-odds in the tails, too wide for
+Newton's method to start from its centre)."""
+
 SAME_ROOT = 1e-9
 """Two equilibria whose compliance probabilities differ by no more than this (both types)
 are one: they differ only in how rarely a type takes the other answer."""
@@ -440,14 +445,30 @@ def _sig(z):
 
 
 @njit(cache=True, inline="always")
+def _log_sig(z):
+    """``log(sig(z))``, without overflow or underflow for any ``z``."""
+    return -np.log1p(np.exp(-z)) if z >= 0.0 else z - np.log1p(np.exp(z))
+
+
+@njit(cache=True, inline="always")
+def _posterior_z(mu, za, zb):
+    """Bayes' rule ``mu a / (mu a + (1 - mu) b)`` for ``a = sig(za)``, ``b = sig(zb)``,
+    in log-odds: exact however small either probability is (in probabilities both may
+    round to 0, and the rule to 0 / 0)."""
+    if mu <= 0.0 or mu >= 1.0:
+        return mu
+    return _sig(np.log(mu) - np.log1p(-mu) + _log_sig(za) - _log_sig(zb))
+
+
+@njit(cache=True, inline="always")
 def _both_d(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount):
     """The two types' value of complying less resisting, ``(d_pliable, d_resolute)``, when
-    they comply with log-odds ``zx`` / ``zy`` and observers update by Bayes' rule (each
-    posterior from the probabilities of what was seen, ``1 - p`` as ``sig(-z)``, which
-    stays exact where ``p`` rounds to 1); ``W``/``Wr`` the pliable type's continuation after
+    they comply with log-odds ``zx`` / ``zy`` and observers update by Bayes' rule (in
+    log-odds, :func:`_posterior_z`: exact where a probability rounds to 0 or 1);
+    ``W``/``Wr`` the pliable type's continuation after
     complying / resisting, ``V``/``Vr`` the resolute type's."""
-    m_c = posterior(mu, _sig(zx), _sig(zy), True)
-    m_r = posterior(mu, _sig(-zx), _sig(-zy), True)
+    m_c = _posterior_z(mu, zx, zy)
+    m_r = _posterior_z(mu, -zx, -zy)
     d_pl = comply[0, g] - resist[0, g] + discount * (_on_grid(W, m_c) - _on_grid(Wr, m_r))
     d_re = comply[1, g] - resist[1, g] + discount * (_on_grid(V, m_c) - _on_grid(Vr, m_r))
     return d_pl, d_re
@@ -471,8 +492,8 @@ def _both_newton_step(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount, noi
     ``dmu_C/dz_y = -mu_C (1 - mu_C) (1 - p_y)``, ``dmu_R/dz_x = -mu_R (1 - mu_R) p_x``,
     ``dmu_R/dz_y = mu_R (1 - mu_R) p_y``."""
     px, py, qx, qy = _sig(zx), _sig(zy), _sig(-zx), _sig(-zy)
-    m_c = posterior(mu, px, py, True)
-    m_r = posterior(mu, qx, qy, True)
+    m_c = _posterior_z(mu, zx, zy)
+    m_r = _posterior_z(mu, -zx, -zy)
     base_pl = comply[0, g] - resist[0, g]
     base_re = comply[1, g] - resist[1, g]
     fx = (base_pl + discount * (_on_grid(W, m_c) - _on_grid(Wr, m_r))) / noise - zx
@@ -601,29 +622,37 @@ def both_roots(g, mu, W, Wr, V, Vr, tables, comply, resist, discount, noise, wid
             x0 = x1 = 0.5 * (x0 + x1)
         if y1 < y0:
             y0 = y1 = 0.5 * (y0 + y1)
-        if _sig(x1) - _sig(x0) > width or _sig(y1) - _sig(y0) > width:
+        wx, wy = _sig(x1) - _sig(x0), _sig(y1) - _sig(y0)
+        split = wx > width or wy > width
+        zx, zy, ok = 0.0, 0.0, False
+        if not split:
+            # Newton's method only where both excesses change sign over the box's corners
+            sx = sy = 0
+            for cx in (x0, x1):
+                for cy in (y0, y1):
+                    d_pl, d_re = _both_d(g, mu, cx, cy, W, Wr, V, Vr, comply, resist, discount)
+                    sx |= _side(d_pl / noise - cx)
+                    sy |= _side(d_re / noise - cy)
+            if corners and (sx != 3 or sy != 3):
+                continue
+            zx, zy, ok = _newton_both(g, mu, 0.5 * (x0 + x1), 0.5 * (y0 + y1), W, Wr, V, Vr,
+                                      comply, resist, discount, noise)  # fmt: skip
+            if not ok and max(x1 - x0, y1 - y0) > BOTH_LOG_MIN:
+                # narrow in probability but wide in log-odds (a tail): halve it there
+                split = True
+                wx, wy = x1 - x0, y1 - y0
+        if split:
             if top + 2 >= boxes.shape[0]:
                 raise ValueError("both_roots: the search's stack overflowed")
             lower, upper = boxes[top + 2], boxes[top + 1]
             lower[0], lower[1], lower[2], lower[3] = x0, x1, y0, y1
             upper[0], upper[1], upper[2], upper[3] = x0, x1, y0, y1
-            if _sig(x1) - _sig(x0) >= _sig(y1) - _sig(y0):
+            if wx >= wy:
                 lower[1] = upper[0] = 0.5 * (x0 + x1)
             else:
                 lower[3] = upper[2] = 0.5 * (y0 + y1)
             top += 2
             continue
-        # Newton's method only where both excesses change sign over the box's corners
-        sx = sy = 0
-        for cx in (x0, x1):
-            for cy in (y0, y1):
-                d_pl, d_re = _both_d(g, mu, cx, cy, W, Wr, V, Vr, comply, resist, discount)
-                sx |= _side(d_pl / noise - cx)
-                sy |= _side(d_re / noise - cy)
-        if corners and (sx != 3 or sy != 3):
-            continue
-        zx, zy, ok = _newton_both(g, mu, 0.5 * (x0 + x1), 0.5 * (y0 + y1), W, Wr, V, Vr,
-                                  comply, resist, discount, noise)  # fmt: skip
         if not ok:
             continue
         new = True
