@@ -462,16 +462,16 @@ def _posterior_z(mu, za, zb):
 
 @njit(cache=True, inline="always")
 def _both_d(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount):
-    """The two types' value of complying less resisting, ``(d_pliable, d_resolute)``, when
-    they comply with log-odds ``zx`` / ``zy`` and observers update by Bayes' rule (in
-    log-odds, :func:`_posterior_z`: exact where a probability rounds to 0 or 1);
-    ``W``/``Wr`` the pliable type's continuation after
-    complying / resisting, ``V``/``Vr`` the resolute type's."""
+    """The two types' value of complying less resisting and the posteriors, ``(d_pliable,
+    d_resolute, mu_C, mu_R)``, when they comply with log-odds ``zx`` / ``zy`` and observers
+    update by Bayes' rule (in log-odds, :func:`_posterior_z`: exact where a probability
+    rounds to 0 or 1); ``W``/``Wr`` the pliable type's continuation after complying /
+    resisting, ``V``/``Vr`` the resolute type's."""
     m_c = _posterior_z(mu, zx, zy)
     m_r = _posterior_z(mu, -zx, -zy)
     d_pl = comply[0, g] - resist[0, g] + discount * (_on_grid(W, m_c) - _on_grid(Wr, m_r))
     d_re = comply[1, g] - resist[1, g] + discount * (_on_grid(V, m_c) - _on_grid(Vr, m_r))
-    return d_pl, d_re
+    return d_pl, d_re, m_c, m_r
 
 
 @njit(cache=True, inline="always")
@@ -492,12 +492,8 @@ def _both_newton_step(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount, noi
     ``dmu_C/dz_y = -mu_C (1 - mu_C) (1 - p_y)``, ``dmu_R/dz_x = -mu_R (1 - mu_R) p_x``,
     ``dmu_R/dz_y = mu_R (1 - mu_R) p_y``."""
     px, py, qx, qy = _sig(zx), _sig(zy), _sig(-zx), _sig(-zy)
-    m_c = _posterior_z(mu, zx, zy)
-    m_r = _posterior_z(mu, -zx, -zy)
-    base_pl = comply[0, g] - resist[0, g]
-    base_re = comply[1, g] - resist[1, g]
-    fx = (base_pl + discount * (_on_grid(W, m_c) - _on_grid(Wr, m_r))) / noise - zx
-    fy = (base_re + discount * (_on_grid(V, m_c) - _on_grid(Vr, m_r))) / noise - zy
+    d_pl, d_re, m_c, m_r = _both_d(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount)
+    fx, fy = d_pl / noise - zx, d_re / noise - zy
     sc, sr = m_c * (1.0 - m_c), m_r * (1.0 - m_r)
     cx, cy, rx, ry = sc * qx, -sc * qy, -sr * px, sr * py
     k = discount / noise
@@ -543,7 +539,7 @@ def _adjusted(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount, noise):
     0.05 until either type's excess is at most :data:`NEWTON_TOL` or 20,000 steps (a stable
     equilibrium attracts it; the last resort of :func:`solve_period_both`)."""
     for _ in range(20_000):
-        d_pl, d_re = _both_d(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount)
+        d_pl, d_re, _, _ = _both_d(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount)
         fx, fy = d_pl / noise - zx, d_re / noise - zy
         if max(abs(fx), abs(fy)) <= NEWTON_TOL:
             break
@@ -630,7 +626,9 @@ def both_roots(g, mu, W, Wr, V, Vr, tables, comply, resist, discount, noise, wid
             sx = sy = 0
             for cx in (x0, x1):
                 for cy in (y0, y1):
-                    d_pl, d_re = _both_d(g, mu, cx, cy, W, Wr, V, Vr, comply, resist, discount)
+                    d_pl, d_re, _, _ = _both_d(
+                        g, mu, cx, cy, W, Wr, V, Vr, comply, resist, discount
+                    )
                     sx |= _side(d_pl / noise - cx)
                     sy |= _side(d_re / noise - cy)
             if corners and (sx != 3 or sy != 3):
@@ -765,7 +763,7 @@ def solve_period_both(
         zx, zy = roots[best, 0], roots[best, 1]
         p_out[0, g], p_out[1, g] = _sig(zx), _sig(zy)
         n_out[g] = count
-        d_pl, d_re = _both_d(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount)
+        d_pl, d_re, _, _ = _both_d(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount)
         worst = max(worst, abs(_logit(d_pl, noise) - _sig(zx)),
                     abs(_logit(d_re, noise) - _sig(zy)))  # fmt: skip
     return worst
