@@ -67,16 +67,32 @@ next lower grid belief (at belief 0, the myopic reply), ties to the lower; the l
 highest."""
 
 
+@njit(cache=True, inline="always")
+def _sig(z):
+    """The logistic ``1 / (1 + exp(-z))`` of a log-odds ``z``."""
+    return 1.0 / (1.0 + np.exp(-z))
+
+
 @njit(cache=True)
 def _logit(z, noise):
     """The logistic ``1 / (1 + exp(-z / noise))``: about four times faster than the
     ``tanh`` form, and equal to it within a few units in the last place (``exp``
     overflowing to infinity for ``z / noise`` below about -709 gives exactly 0)."""
-    return 1.0 / (1.0 + np.exp(-z / noise))
+    return _sig(z / noise)
 
 
 EXCLUSION_MARGIN = 1e-12
 """An interval is ruled out only if its bound on ``h`` clears zero by this much (rounding)."""
+
+
+@njit(cache=True, inline="always")
+def _levels(n):
+    """The number of levels of the sparse range tables of a row of ``n`` values
+    (:func:`_range_tables`): the least ``k`` with ``2**k > n``."""
+    levels = 1
+    while (1 << levels) <= n:
+        levels += 1
+    return levels
 
 
 @njit(cache=True)
@@ -324,9 +340,7 @@ def solve_period(
     target expects after resisting depends on what D's carrying out reveals about D).
     """
     n = W.shape[0]
-    levels = 1
-    while (1 << levels) <= n:
-        levels += 1
+    levels = _levels(n)
     mins = np.empty((levels, n))
     maxs = np.empty((levels, n))
     slopes = np.empty((2, levels, n - 1))
@@ -411,9 +425,9 @@ NEWTON_TOL = 1e-10
 equilibrium of a period with both types strategic."""
 
 BOTH_RESOLUTION = 256
-"""Cap on ``solver.resolution`` for the search with both types strategic: boxes narrower
-than ``4 / min(solver.resolution, BOTH_RESOLUTION)`` in log-odds (``1 / N`` in probability
-near one half) are handed to Newton's method."""
+"""Cap on ``solver.resolution`` for the search with both types strategic: boxes whose
+probabilities span less than ``1 / min(solver.resolution, BOTH_RESOLUTION)`` are handed
+to Newton's method."""
 
 BOTH_LOG_MIN = 0.25
 """A box where Newton's method fails is halved again while either side is wider than this
@@ -439,25 +453,13 @@ def _log_odds(p):
 
 
 @njit(cache=True, inline="always")
-def _sig(z):
-    """The logistic ``1 / (1 + exp(-z))`` of a log-odds ``z``."""
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-@njit(cache=True, inline="always")
-def _log_sig(z):
-    """``log(sig(z))``, without overflow or underflow for any ``z``."""
-    return -np.log1p(np.exp(-z)) if z >= 0.0 else z - np.log1p(np.exp(z))
-
-
-@njit(cache=True, inline="always")
 def _posterior_z(mu, za, zb):
     """Bayes' rule ``mu a / (mu a + (1 - mu) b)`` for ``a = sig(za)``, ``b = sig(zb)``,
     in log-odds: exact however small either probability is (in probabilities both may
-    round to 0, and the rule to 0 / 0)."""
+    round to 0, and the rule to 0 / 0); :func:`encounter_posterior` for one observation."""
     if mu <= 0.0 or mu >= 1.0:
         return mu
-    return _sig(np.log(mu) - np.log1p(-mu) + _log_sig(za) - _log_sig(zb))
+    return _sig(np.log(mu) - np.log1p(-mu) + _log_logit(za) - _log_logit(zb))
 
 
 @njit(cache=True, inline="always")
@@ -673,9 +675,7 @@ def both_tables(W, Wr, V, Vr):
     """The range tables (:func:`_range_tables`) of the four continuations of
     :func:`both_roots`, stacked ``[row, min/max, level, point]``."""
     n = W.shape[0]
-    levels = 1
-    while (1 << levels) <= n:
-        levels += 1
+    levels = _levels(n)
     tables = np.empty((4, 2, levels, n))
     _range_tables(W, tables[0, 0], tables[0, 1])
     _range_tables(Wr, tables[1, 0], tables[1, 1])
@@ -699,9 +699,11 @@ def solve_period_both(
     types' replies can reach, a box is dropped where bounds prove it holds none (either
     type's reply, bounded by its continuations' ranges over the posteriors the box allows,
     cannot land in the box's side), otherwise cut to where both replies can land and its
-    longer side halved until both are narrower than ``4 / min(resolution,
-    BOTH_RESOLUTION)``; from each box left, Newton's method (:func:`_newton_both`, exact
-    Jacobian); roots within ``1e-7`` (log-odds) of each other are one. A root is stable
+    side with the wider span of probabilities halved until both span less than ``1 /
+    min(resolution, BOTH_RESOLUTION)``; from each box left whose corners show both signs of
+    both excesses, Newton's method (:func:`_newton_both`, exact Jacobian), the box halved
+    again in log-odds where it fails while wider than :data:`BOTH_LOG_MIN`; roots whose
+    probabilities agree within :data:`SAME_ROOT` are one. A root is stable
     when both eigenvalues of the Jacobian of ``d / s - z`` have negative real parts (trace <
     0 < determinant: the adjustment returns to it; the Jacobian of ``BR(p) - p`` in
     probabilities has the same eigenvalues). Of the stable roots, ``selection`` picks as in
