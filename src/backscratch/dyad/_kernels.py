@@ -1452,3 +1452,83 @@ def hedge(belief, entries, offered, honoured, threat, offer, reliability, credib
             capacity_out[t, i] = cap
             latency_out[t, i] = _latency_step(stock, cap, honoured[t, i], ship_out[t],
                                               latency_cap[t], params)  # fmt: skip
+
+
+CHUNK_SUMS = (
+    "made", "complied", "punished", "backed_down", "demander", "target", "third", "transfer",
+    "offers", "exchanges", "final_belief", "entries", "final_latency", "crossed",
+    "backdowns_disc", "broken_disc", "toughness",
+    "growth_c", "growth_c_n", "growth_r", "growth_r_n", "jump_c", "jump_c_n",
+    "jump_r", "jump_r_n", "entries_c", "entries_c_n", "entries_r", "entries_r_n",
+)  # fmt: skip
+"""The order of :func:`chunk_sums`' output."""
+
+
+@njit(cache=True)
+def chunk_sums(
+    resp, demand, belief, entries, latency, punished, backed_down, transfer,
+    pay_d, pay_t, pay_3, threat, offer, a, b, shadow, threshold, value, price,
+):  # fmt: skip
+    """The sums behind a dyad summary over runs ``a .. b-1`` of records ``[t, run]``, in one
+    pass (in the order of :data:`CHUNK_SUMS`): counts of demands made, complied with,
+    punishments, back-downs, offers and honoured exchanges; each side's payoff discounted
+    by ``shadow ** t``; transfers, entries, the last period's belief and latency, the runs
+    whose latency reached ``threshold``; discounted back-downs and broken promises
+    (compliance with an offer of a positive reward, ``price * demand > 0``, not paid);
+    toughness (``value * demand`` where ``threat[t]``, minus transfers, discounted); and
+    the demand's change, the belief's change and the next period's entries after
+    compliance and after resistance, with their counts (the demand's change only where the
+    next period has a demand too). Each period's column is summed over the runs, then the
+    periods weighted by ``shadow ** t``."""
+    T = resp.shape[0]
+    out = np.zeros(len(CHUNK_SUMS))
+    crossed = np.zeros(b - a, dtype=np.bool_)
+    for t in range(T):
+        disc = shadow**t
+        s_d = s_t = s_3 = s_bd = s_broken = s_tough = 0.0
+        for i in range(a, b):
+            r = resp[t, i]
+            made = r != NO_DEMAND
+            x, paid = demand[t, i], transfer[t, i]
+            if made:
+                out[0] += 1.0
+                if offer[t]:
+                    out[8] += 1.0
+                    if paid > 0:
+                        out[9] += 1.0
+            if r == COMPLIED:
+                out[1] += 1.0
+                if offer[t] and price * x > 0 and paid == 0:
+                    s_broken += 1.0
+            out[2] += punished[t, i]
+            out[3] += backed_down[t, i]
+            s_bd += backed_down[t, i]
+            s_d += pay_d[t, i]
+            s_t += pay_t[t, i]
+            s_3 += pay_3[t, i]
+            out[7] += paid
+            out[11] += entries[t, i]
+            s_tough += (value * x if threat[t] else 0.0) - paid
+            if latency[t, i] >= threshold:
+                crossed[i - a] = True
+            if t + 1 < T and made:
+                k = 17 if r == COMPLIED else (19 if r == RESISTED else -1)
+                if k >= 0:
+                    if resp[t + 1, i] != NO_DEMAND:
+                        out[k] += demand[t + 1, i] - x
+                        out[k + 1] += 1.0
+                    out[k + 4] += belief[t + 1, i] - belief[t, i]
+                    out[k + 5] += 1.0
+                    out[k + 8] += entries[t + 1, i]
+                    out[k + 9] += 1.0
+        out[4] += disc * s_d
+        out[5] += disc * s_t
+        out[6] += disc * s_3
+        out[14] += disc * s_bd
+        out[15] += disc * s_broken
+        out[16] += disc * s_tough
+    for i in range(a, b):
+        out[10] += belief[T - 1, i]
+        out[12] += latency[T - 1, i]
+    out[13] = crossed.sum()
+    return out

@@ -332,46 +332,26 @@ class DyadResult(Result):
         return [self._chunk(slice(a, min(a + rng.BLOCK, n))) for a in range(0, n, rng.BLOCK)]
 
     def _chunk(self, runs: slice) -> dict[str, float]:
-        r = {k: v[:, runs] for k, v in self.records.items()}
-        resp, demand = r["response"], r["demand"]
-        made = resp != NO_DEMAND
-        step = demand[1:] - demand[:-1]
-        nxt = made[1:] & made[:-1]
-        entries = r["entries"]
-        moved = r["belief"][1:] - r["belief"][:-1]
-        offers = made & self.plan.offer[:, None]
-        latency = r["latency"]
-        pay_d = self.discounted("payoff_demander", runs)
-        out = {
-            "runs": float(resp.shape[1]),
-            "cells": float(resp.size),
-            "made": float(made.sum()),
-            "complied": float((resp == COMPLIED).sum()),
-            "punished": float(r["punished"].sum()),
-            "backed_down": float(r["backed_down"].sum()),
-            "demander": float(pay_d.sum()),
-            "target": float(self.discounted("payoff_target", runs).sum()),
-            "third": float(self.discounted("payoff_third_parties", runs).sum()),
-            "transfer": float(r["transfer"].sum()),
-            "offers": float(offers.sum()),
-            "exchanges": float((offers & (r["transfer"] > 0)).sum()),
-            "final_belief": float(r["belief"][-1].sum()),
-            "entries": float(entries.sum()),
-            "final_latency": float(latency[-1].sum()),
-            "crossed": float((latency >= self.scenario.hedging.threshold).any(axis=0).sum()),
-            "leader0": float((pay_d - self.audience_costs(runs)).sum()),
-            "toughness": float(self.toughness(runs).sum()),
+        from backscratch.dyad import _kernels
+
+        r, sc = self.records, self.scenario
+        sums = _kernels.chunk_sums(
+            r["response"], r["demand"], r["belief"], r["entries"], r["latency"],
+            r["punished"], r["backed_down"], r["transfer"], r["payoff_demander"],
+            r["payoff_target"], r["payoff_third_parties"], self.plan.threat, self.plan.offer,
+            runs.start, runs.stop, sc.shadow, sc.hedging.threshold, sc.demander.value,
+            sc.offer.price,
+        )  # fmt: skip
+        out = dict(zip(_kernels.CHUNK_SUMS, sums.tolist(), strict=True))
+        d = sc.domestic
+        backdowns, broken = out.pop("backdowns_disc"), out.pop("broken_disc")
+        n = runs.stop - runs.start
+        return {
+            "runs": float(n),
+            "cells": float(n * sc.horizon),
+            **out,
+            "leader0": out["demander"] - d.audience_cost * backdowns - d.promise_cost * broken,
         }
-        for name, values, code, needs_next in (
-            ("growth_c", step, COMPLIED, True), ("growth_r", step, RESISTED, True),
-            ("jump_c", moved, COMPLIED, False), ("jump_r", moved, RESISTED, False),
-            ("entries_c", entries[1:], COMPLIED, False),
-            ("entries_r", entries[1:], RESISTED, False),
-        ):  # fmt: skip
-            sel = (resp[:-1] == code) & (nxt if needs_next else made[:-1])
-            out[name] = float(values[sel].sum())
-            out[name + "_n"] = float(sel.sum())
-        return out
 
     def summary(self) -> dict[str, Any]:
         """The metrics of :data:`METRICS` (see ``backscratch compare --help``), from
