@@ -430,13 +430,22 @@ probabilities span less than ``1 / min(solver.resolution, BOTH_RESOLUTION)`` are
 to Newton's method."""
 
 BOTH_LOG_MIN = 0.25
-"""A box where Newton's method fails is halved again while either side is wider than this
-in log-odds (a box narrow in probability can be wide in log-odds in the tails, too wide for
-Newton's method to start from its centre)."""
+"""A box where Newton's method fails, and around which the excess does not wind (else its
+root is found by bisection on the degree, :func:`degree_root`), is halved again while
+either side is wider than this in log-odds."""
+
+BOTH_LOG_LEAF = 1.0
+"""A box is also halved while either side is wider than this in log-odds: in the tails a
+box narrow in probability can hold several equilibria (at the reference, with noise 0.08,
+up to four where both types almost surely comply), whose signs cancel over its corners.
+Two equilibria within this of each other in log-odds and within ``1 / BOTH_RESOLUTION`` in
+probability can still share a box and be missed."""
 
 SAME_ROOT = 1e-9
 """Two equilibria whose compliance probabilities differ by no more than this (both types)
-are one: they differ only in how rarely a type takes the other answer."""
+are one: they differ only in how rarely a type takes the other answer (deep in the tails,
+where log-odds of 30 and 60 are both "always"). Where one of them is stable the one kept is
+a stable one."""
 
 ROOTS_MAX = 32
 """Most distinct equilibria one grid belief's search keeps (both types strategic)."""
@@ -508,12 +517,13 @@ def _both_newton_step(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount, noi
 @njit(cache=True)
 def _newton_both(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount, noise):
     """Newton's method on ``F(z) = d(z) / s - z = 0`` from ``(zx, zy)`` (log-odds), each step
-    halved until ``max |F|`` falls (at most 30 halvings): ``(zx, zy, found)``, found when
-    ``max |F|`` is at most :data:`NEWTON_TOL`."""
+    halved until ``max |F|`` falls (at most 40 steps of at most 12 halvings; where it fails
+    the search falls back on the degree, so a failure is cut short): ``(zx, zy, found)``,
+    found when ``max |F|`` is at most :data:`NEWTON_TOL`."""
     fx, fy, a, b, c, d = _both_newton_step(g, mu, zx, zy, W, Wr, V, Vr, comply, resist,
                                            discount, noise)  # fmt: skip
     size = max(abs(fx), abs(fy))
-    for _ in range(100):
+    for _ in range(40):
         if size <= NEWTON_TOL:
             return zx, zy, True
         det = a * d - b * c
@@ -521,7 +531,7 @@ def _newton_both(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount, noise):
             return zx, zy, False
         sx, sy = -(d * fx - b * fy) / det, -(a * fy - c * fx) / det
         step = 1.0
-        for _ in range(30):
+        for _ in range(12):
             nx, ny = zx + step * sx, zy + step * sy
             gx, gy, ga, gb, gc, gd = _both_newton_step(g, mu, nx, ny, W, Wr, V, Vr, comply,
                                                        resist, discount, noise)  # fmt: skip
@@ -578,6 +588,18 @@ def _side(f):
     return 2 if f < -NEWTON_TOL else 3
 
 
+@njit(cache=True, inline="always")
+def _reach(g, W, Wr, V, Vr, tables, comply, resist, discount, noise):
+    """The box ``(x0, x1, y0, y1)`` of log-odds both types' replies can reach at grid point
+    ``g``, over every posterior (``tables``: :func:`both_tables`)."""
+    t = tables
+    lo, hi = _d_range(comply[0, g] - resist[0, g], W, t[0, 0], t[0, 1], Wr, t[1, 0], t[1, 1],
+                      0.0, 1.0, 0.0, 1.0, discount)  # fmt: skip
+    lo2, hi2 = _d_range(comply[1, g] - resist[1, g], V, t[2, 0], t[2, 1], Vr, t[3, 0],
+                        t[3, 1], 0.0, 1.0, 0.0, 1.0, discount)  # fmt: skip
+    return lo / noise, hi / noise, lo2 / noise, hi2 / noise
+
+
 @njit(cache=True)
 def both_roots(g, mu, W, Wr, V, Vr, tables, comply, resist, discount, noise, width, roots,
                stable, corners=True):  # fmt: skip
@@ -590,13 +612,11 @@ def both_roots(g, mu, W, Wr, V, Vr, tables, comply, resist, discount, noise, wid
     base_pl = comply[0, g] - resist[0, g]
     base_re = comply[1, g] - resist[1, g]
     t = tables
-    lo, hi = _d_range(base_pl, W, t[0, 0], t[0, 1], Wr, t[1, 0], t[1, 1], 0.0, 1.0, 0.0, 1.0,
-                      discount)  # fmt: skip
-    lo2, hi2 = _d_range(base_re, V, t[2, 0], t[2, 1], Vr, t[3, 0], t[3, 1], 0.0, 1.0, 0.0,
-                        1.0, discount)  # fmt: skip
     boxes = np.empty((256, 4))
-    boxes[0, 0], boxes[0, 1] = lo / noise, hi / noise
-    boxes[0, 2], boxes[0, 3] = lo2 / noise, hi2 / noise
+    scratch = np.empty((256, 4))  # for the winding numbers of _degree
+    boxes[0, 0], boxes[0, 1], boxes[0, 2], boxes[0, 3] = _reach(
+        g, W, Wr, V, Vr, tables, comply, resist, discount, noise
+    )
     found = 0
     top = 0
     while top >= 0:
@@ -622,6 +642,9 @@ def both_roots(g, mu, W, Wr, V, Vr, tables, comply, resist, discount, noise, wid
             y0 = y1 = 0.5 * (y0 + y1)
         wx, wy = _sig(x1) - _sig(x0), _sig(y1) - _sig(y0)
         split = wx > width or wy > width
+        if not split and max(x1 - x0, y1 - y0) > BOTH_LOG_LEAF:  # a tail, narrow in p only
+            split = True
+            wx, wy = x1 - x0, y1 - y0
         zx, zy, ok = 0.0, 0.0, False
         if not split:
             # Newton's method only where both excesses change sign over the box's corners
@@ -637,10 +660,24 @@ def both_roots(g, mu, W, Wr, V, Vr, tables, comply, resist, discount, noise, wid
                 continue
             zx, zy, ok = _newton_both(g, mu, 0.5 * (x0 + x1), 0.5 * (y0 + y1), W, Wr, V, Vr,
                                       comply, resist, discount, noise)  # fmt: skip
-            if not ok and max(x1 - x0, y1 - y0) > BOTH_LOG_MIN:
-                # narrow in probability but wide in log-odds (a tail): halve it there
-                split = True
-                wx, wy = x1 - x0, y1 - y0
+            if ok:  # a root, perhaps of a neighbouring box
+                found = _keep_root(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount,
+                                   noise, roots, stable, found)  # fmt: skip
+            if not ok:
+                # the box's own root by bisection on the degree, where the excess winds
+                # around it; else the box halved in log-odds
+                turns, status, zx, zy = _degree(g, mu, x0, x1, y0, y1, W, Wr, V, Vr, comply,
+                                                resist, discount, noise, scratch)  # fmt: skip
+                ok = status == 1
+                if status == 0 and turns != 0:
+                    zx, zy, ok = degree_root(g, mu, x0, x1, y0, y1, W, Wr, V, Vr, comply,
+                                             resist, discount, noise)  # fmt: skip
+                if ok:
+                    found = _keep_root(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount,
+                                       noise, roots, stable, found)  # fmt: skip
+                elif max(x1 - x0, y1 - y0) > BOTH_LOG_MIN:
+                    split = True
+                    wx, wy = x1 - x0, y1 - y0
         if split:
             if top + 2 >= boxes.shape[0]:
                 raise ValueError("both_roots: the search's stack overflowed")
@@ -652,22 +689,164 @@ def both_roots(g, mu, W, Wr, V, Vr, tables, comply, resist, discount, noise, wid
             else:
                 lower[3] = upper[2] = 0.5 * (y0 + y1)
             top += 2
-            continue
-        if not ok:
-            continue
-        new = True
-        for k in range(found):
-            if (abs(_sig(roots[k, 0]) - _sig(zx)) <= SAME_ROOT
-                    and abs(_sig(roots[k, 1]) - _sig(zy)) <= SAME_ROOT):  # fmt: skip
-                new = False
-        if not new or found == roots.shape[0]:
-            continue
-        _, _, a, b, c, d = _both_newton_step(g, mu, zx, zy, W, Wr, V, Vr, comply, resist,
-                                             discount, noise)  # fmt: skip
-        roots[found, 0], roots[found, 1] = zx, zy
-        stable[found] = a + d < 0.0 and a * d - b * c > 0.0
-        found += 1
     return found
+
+
+@njit(cache=True)
+def _keep_root(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount, noise, roots, stable,
+               found):  # fmt: skip
+    """Add the root ``(zx, zy)`` to the ``found`` of ``roots`` / ``stable`` unless one
+    within :data:`SAME_ROOT` is there (then the one kept is stable if either is); returns
+    the new count."""
+    _, _, a, b, c, d = _both_newton_step(g, mu, zx, zy, W, Wr, V, Vr, comply, resist,
+                                         discount, noise)  # fmt: skip
+    steady = a + d < 0.0 and a * d - b * c > 0.0
+    for k in range(found):
+        if (abs(_sig(roots[k, 0]) - _sig(zx)) <= SAME_ROOT
+                and abs(_sig(roots[k, 1]) - _sig(zy)) <= SAME_ROOT):  # fmt: skip
+            if steady and not stable[k]:  # one equilibrium, held by its stable root
+                roots[k, 0], roots[k, 1], stable[k] = zx, zy, True
+            return found
+    if found == roots.shape[0]:
+        return found
+    roots[found, 0], roots[found, 1] = zx, zy
+    stable[found] = steady
+    return found + 1
+
+
+DEGREE_STEP = math.pi / 3
+"""The largest turn of ``F`` between two neighbouring samples of an edge that
+:func:`_edge_turn` accepts; wider turns are sampled again at the midpoint."""
+
+DEGREE_SAMPLES = 200_000
+"""Most evaluations of ``F`` the winding number of one edge may take."""
+
+
+@njit(cache=True, inline="always")
+def _excess_z(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount, noise):
+    """``F(z) = d(z) / s - z`` of :func:`_newton_both`, both types (log-odds)."""
+    d_pl, d_re, _, _ = _both_d(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount)
+    return d_pl / noise - zx, d_re / noise - zy
+
+
+@njit(cache=True, inline="always")
+def _wrapped(a):
+    """An angle difference brought into (-pi, pi]."""
+    while a > math.pi:
+        a -= 2.0 * math.pi
+    while a <= -math.pi:
+        a += 2.0 * math.pi
+    return a
+
+
+@njit(cache=True)
+def _edge_turn(g, mu, ax, ay, bx, by, W, Wr, V, Vr, comply, resist, discount, noise, stack):
+    """How far ``F`` (:func:`_excess_z`) turns along the segment from ``(ax, ay)`` to
+    ``(bx, by)``, in radians: the sum of its turns between samples, a pair of samples
+    refined at its midpoint while it turns by more than :data:`DEGREE_STEP`. Returns
+    ``(turn, status, zx, zy)``: status 0 done; 1 a sample where ``max |F|`` is at most
+    :data:`NEWTON_TOL`, at ``(zx, zy)`` (a root on the edge); 2 more than
+    :data:`DEGREE_SAMPLES` evaluations. ``stack``: scratch, ``(n, 4)``."""
+    fx, fy = _excess_z(g, mu, ax, ay, W, Wr, V, Vr, comply, resist, discount, noise)
+    if max(abs(fx), abs(fy)) <= NEWTON_TOL:
+        return 0.0, 1, ax, ay
+    hx, hy = _excess_z(g, mu, bx, by, W, Wr, V, Vr, comply, resist, discount, noise)
+    if max(abs(hx), abs(hy)) <= NEWTON_TOL:
+        return 0.0, 1, bx, by
+    stack[0, 0], stack[0, 1] = 0.0, math.atan2(fy, fx)
+    stack[0, 2], stack[0, 3] = 1.0, math.atan2(hy, hx)
+    top, evaluations, turn = 0, 2, 0.0
+    while top >= 0:
+        t0, a0, t1, a1 = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3]
+        top -= 1
+        step = _wrapped(a1 - a0)
+        if abs(step) <= DEGREE_STEP or t1 - t0 < 1e-14:
+            turn += step
+            continue
+        if evaluations >= DEGREE_SAMPLES or top + 2 >= stack.shape[0]:
+            return turn, 2, 0.0, 0.0
+        tm = 0.5 * (t0 + t1)
+        mx, my = ax + tm * (bx - ax), ay + tm * (by - ay)
+        fx, fy = _excess_z(g, mu, mx, my, W, Wr, V, Vr, comply, resist, discount, noise)
+        evaluations += 1
+        if max(abs(fx), abs(fy)) <= NEWTON_TOL:
+            return turn, 1, mx, my
+        am = math.atan2(fy, fx)
+        stack[top + 1, 0], stack[top + 1, 1], stack[top + 1, 2], stack[top + 1, 3] = (
+            t0,
+            a0,
+            tm,
+            am,
+        )
+        stack[top + 2, 0], stack[top + 2, 1], stack[top + 2, 2], stack[top + 2, 3] = (
+            tm,
+            am,
+            t1,
+            a1,
+        )
+        top += 2
+    return turn, 0, 0.0, 0.0
+
+
+@njit(cache=True)
+def _degree(g, mu, x0, x1, y0, y1, W, Wr, V, Vr, comply, resist, discount, noise, stack):
+    """The winding number of ``F`` around the box ``[x0, x1] x [y0, y1]`` (log-odds; its
+    degree: the box holds a root where it is not 0), with :func:`_edge_turn`'s status and
+    root."""
+    total = 0.0
+    corners = ((x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0))
+    for k in range(4):
+        turn, status, zx, zy = _edge_turn(g, mu, corners[k][0], corners[k][1],
+                                          corners[k + 1][0], corners[k + 1][1], W, Wr, V, Vr,
+                                          comply, resist, discount, noise, stack)  # fmt: skip
+        if status != 0:
+            return 0, status, zx, zy
+        total += turn
+    return int(np.rint(total / (2.0 * math.pi))), 0, 0.0, 0.0
+
+
+@njit(cache=True)
+def degree_root(g, mu, x0, x1, y0, y1, W, Wr, V, Vr, comply, resist, discount, noise):
+    """One equilibrium of grid belief ``g`` with both types strategic, by bisection on the
+    degree (the two-dimensional analogue of bisection on a sign change): the box ``[x0,
+    x1] x [y0, y1]`` (log-odds) that both types' replies can reach is mapped into itself by
+    the replies, so ``F`` (:func:`_excess_z`) winds once around it; of its two halves one
+    winds around a root too, and is kept, until the box is narrower than
+    :data:`BOTH_LOG_MIN`, where Newton's method polishes the root, or, where it fails (a
+    root at a kink of the interpolated continuations), narrower than 1e-9. Returns
+    ``(zx, zy, found)``. The last resort of :func:`solve_period_both`: it finds one root,
+    not every one, and needs only that ``F`` is continuous."""
+    stack = np.empty((256, 4))
+    d, status, zx, zy = _degree(g, mu, x0, x1, y0, y1, W, Wr, V, Vr, comply, resist,
+                                discount, noise, stack)  # fmt: skip
+    for _ in range(400):
+        if status == 1:
+            return zx, zy, True
+        if status == 2 or d == 0:
+            return 0.0, 0.0, False
+        cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
+        if max(x1 - x0, y1 - y0) < BOTH_LOG_MIN:
+            zx, zy, ok = _newton_both(g, mu, cx, cy, W, Wr, V, Vr, comply, resist, discount,
+                                      noise)  # fmt: skip
+            if ok and x0 - 1e-9 <= zx <= x1 + 1e-9 and y0 - 1e-9 <= zy <= y1 + 1e-9:
+                return zx, zy, True
+            if max(x1 - x0, y1 - y0) < 1e-9:
+                return cx, cy, True
+        if x1 - x0 >= y1 - y0:
+            half, status, zx, zy = _degree(g, mu, x0, cx, y0, y1, W, Wr, V, Vr, comply,
+                                           resist, discount, noise, stack)  # fmt: skip
+            if status == 0 and half != 0:
+                x1, d = cx, half
+            elif status == 0:
+                x0 = cx
+        else:
+            half, status, zx, zy = _degree(g, mu, x0, x1, y0, cy, W, Wr, V, Vr, comply,
+                                           resist, discount, noise, stack)  # fmt: skip
+            if status == 0 and half != 0:
+                y1, d = cy, half
+            elif status == 0:
+                y0 = cy
+    return 0.0, 0.0, False
 
 
 @njit(cache=True)
@@ -700,10 +879,14 @@ def solve_period_both(
     type's reply, bounded by its continuations' ranges over the posteriors the box allows,
     cannot land in the box's side), otherwise cut to where both replies can land and its
     side with the wider span of probabilities halved until both span less than ``1 /
-    min(resolution, BOTH_RESOLUTION)``; from each box left whose corners show both signs of
-    both excesses, Newton's method (:func:`_newton_both`, exact Jacobian), the box halved
-    again in log-odds where it fails while wider than :data:`BOTH_LOG_MIN`; roots whose
-    probabilities agree within :data:`SAME_ROOT` are one. A root is stable
+    min(resolution, BOTH_RESOLUTION)`` and less than :data:`BOTH_LOG_LEAF` in log-odds; from
+    each box left whose corners show both signs of both excesses, Newton's method
+    (:func:`_newton_both`, exact Jacobian); where it fails, bisection on the degree
+    (:func:`degree_root`) if the excess winds around the box, else the box halved again in
+    log-odds while wider than :data:`BOTH_LOG_MIN`; roots whose probabilities agree within
+    :data:`SAME_ROOT` are one (stable if either is). If no root is found, Newton's method
+    from every box, then from where the adjustment leads from the anchor, then bisection
+    on the degree over the whole reachable box. A root is stable
     when both eigenvalues of the Jacobian of ``d / s - z`` have negative real parts (trace <
     0 < determinant: the adjustment returns to it; the Jacobian of ``BR(p) - p`` in
     probabilities has the same eigenvalues). Of the stable roots, ``selection`` picks as in
@@ -735,6 +918,11 @@ def solve_period_both(
                                resist, discount, noise)  # fmt: skip
             zx, zy, ok = _newton_both(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount,
                                       noise)  # fmt: skip
+            if not ok:  # and by bisection on the degree, which cannot miss every root
+                x0, x1, y0, y1 = _reach(g, W, Wr, V, Vr, tables, comply, resist, discount,
+                                        noise)  # fmt: skip
+                zx, zy, ok = degree_root(g, mu, x0 - 1.0, x1 + 1.0, y0 - 1.0, y1 + 1.0, W, Wr,
+                                         V, Vr, comply, resist, discount, noise)  # fmt: skip
             if ok:
                 _, _, a, b, c, d = _both_newton_step(g, mu, zx, zy, W, Wr, V, Vr, comply,
                                                      resist, discount, noise)  # fmt: skip
