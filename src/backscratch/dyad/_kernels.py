@@ -832,20 +832,16 @@ def degree_root(g, mu, x0, x1, y0, y1, W, Wr, V, Vr, comply, resist, discount, n
                 return zx, zy, True
             if max(x1 - x0, y1 - y0) < 1e-9:
                 return cx, cy, True
-        if x1 - x0 >= y1 - y0:
-            half, status, zx, zy = _degree(g, mu, x0, cx, y0, y1, W, Wr, V, Vr, comply,
-                                           resist, discount, noise, stack)  # fmt: skip
-            if status == 0 and half != 0:
-                x1, d = cx, half
-            elif status == 0:
-                x0 = cx
-        else:
-            half, status, zx, zy = _degree(g, mu, x0, x1, y0, cy, W, Wr, V, Vr, comply,
-                                           resist, discount, noise, stack)  # fmt: skip
-            if status == 0 and half != 0:
-                y1, d = cy, half
-            elif status == 0:
-                y0 = cy
+        wide = x1 - x0 >= y1 - y0  # halve the longer side: the lower half first
+        hx, hy = (cx, y1) if wide else (x1, cy)
+        half, status, zx, zy = _degree(g, mu, x0, hx, y0, hy, W, Wr, V, Vr, comply, resist,
+                                       discount, noise, stack)  # fmt: skip
+        if status == 0 and half != 0:
+            x1, y1, d = hx, hy, half
+        elif status == 0 and wide:  # the upper half winds as the whole box does
+            x0 = cx
+        elif status == 0:
+            y0 = cy
     return 0.0, 0.0, False
 
 
