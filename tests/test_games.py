@@ -163,8 +163,22 @@ def test_one_shot_changes_with_the_parameters():
 
 
 @pytest.fixture(scope="module")
-def dyad_solution():
-    return bs.solve("oye-dyad", runs=400)
+def dyad_solve():
+    """``bs.solve("oye-dyad")`` and the progress ticks it gave."""
+    ticks: list[tuple[int, int]] = []
+    out = bs.solve("oye-dyad", runs=400, progress=lambda done, total: ticks.append((done, total)))
+    return out, ticks
+
+
+@pytest.fixture(scope="module")
+def dyad_solution(dyad_solve):
+    return dyad_solve[0]
+
+
+def test_dyad_solve_reports_progress_after_each_solve(dyad_solve):
+    """One tick per solve: the table, each policy's diagnostics and each comparative-statics
+    point of each policy (1 + 3 x (1 + 6 + 5) = 37), counting up to the total."""
+    assert dyad_solve[1] == [(k, 37) for k in range(1, 38)]
 
 
 def test_dyad_comparative_statics(dyad_solution):

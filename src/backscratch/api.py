@@ -358,7 +358,7 @@ def plot_sweep(
     return sweep_figure(sw, x, y=y, hue=hue, facet=facet, contrast=contrast, where=where)
 
 
-def solve(name: str, **params: Any) -> dict[str, Any]:
+def solve(name: str, *, progress: Any = None, **params: Any) -> dict[str, Any]:
     """Equilibria and analytic results, each with the simulation that checks it.
 
     Parameters
@@ -368,13 +368,17 @@ def solve(name: str, **params: Any) -> dict[str, Any]:
         ``chain-store`` (``prior, stake, rounds``), ``drezner`` (``rho, c_t, c_s``),
         ``sechser`` (``p, c_t, c_c, R``) or ``oye-dyad`` (any dyad scenario field, dotted
         fields as ``**{"threat.credibility": 0.9}``).
+    progress
+        ``oye-dyad`` only: called as ``progress(done, total)`` after each of its 37 solves
+        (minutes each with ``target.resolute: strategic``).
 
     Returns
     -------
     A JSON-ready dict; its keys are listed in the README.
     """
     if name == "oye-dyad":
-        return dyad_api.solve(_dyad(schema.load_scenario("oye-dyad", params), "solve"))
+        scenario = _dyad(schema.load_scenario("oye-dyad", params), "solve")
+        return dyad_api.solve(scenario, progress=progress)
     if name not in theory_solve.PROBLEMS:
         known = ", ".join([*theory_solve.PROBLEMS, "oye-dyad"])
         raise ScenarioError(f"solve: unknown problem '{name}' (known: {known})")

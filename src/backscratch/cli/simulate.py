@@ -477,7 +477,11 @@ def solve(
     check_figure_path(plot)
     from backscratch.core.schema import parse_assignments
 
-    result = api.solve(name, **parse_assignments(set_, scalars_only=False))
+    params = parse_assignments(set_, scalars_only=False)
+    # a bar on a terminal only: the default solve takes seconds, but with both target types
+    # strategic (target.resolute) each of its 37 solves can take a minute or more
+    ticks = progress_printer("solve oye-dyad", "solves") if sys.stderr.isatty() else None
+    result = api.solve(name, progress=ticks if name == "oye-dyad" else None, **params)
     if plot is not None:
         from backscratch.report import figures
 

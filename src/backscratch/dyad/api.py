@@ -131,12 +131,23 @@ THIRD_PARTIES = (0, 1, 2, 4, 8)
 SOLVE_POLICIES = ("blackmail", "backscratching", "mixed")
 
 
-def solve(scenario: Scenario) -> dict[str, Any]:
+def solve(scenario: Scenario, *, progress: Any = None) -> dict[str, Any]:
     """The dyad's equilibrium: the one-shot game checked against Gambit, the target's
     compliance table, how often each policy's game has several stable equilibria (and the
     outcome under every selection rule), and comparative statics in the shadow of the future and the number of
     third parties (cooperation rate, and the mean demand made of pliable targets — the mean
-    over all targets is fixed by the belief being a martingale)."""
+    over all targets is fixed by the belief being a martingale). ``progress(done, total)``
+    after each of its solves (the table, each policy's diagnostics, each point of the
+    comparative statics and policy)."""
+    total = 1 + len(SOLVE_POLICIES) * (1 + len(SHADOWS) + len(THIRD_PARTIES))
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, total)
+
     one_shot = {}
     for policy in SOLVE_POLICIES:
         ours = extensive.backscratch_one_shot(scenario, policy)
@@ -145,6 +156,7 @@ def solve(scenario: Scenario) -> dict[str, Any]:
         one_shot[policy] = {"backscratch": ours, "gambit_logit": theirs, "agree": agree}
     stage = StageGame.from_scenario(scenario, plan_for(scenario, "blackmail"))
     table = stage.solve(scenario.shadow)
+    step()
     beliefs = np.linspace(0, 1, 11)
     equilibrium = {
         "policy": "blackmail",
@@ -156,6 +168,11 @@ def solve(scenario: Scenario) -> dict[str, Any]:
         "residual": stage.residual,
     }
 
+    multiplicity = {}
+    for p in SOLVE_POLICIES:
+        multiplicity[p] = diagnostics(run(scenario, policy=p))
+        step()
+
     def statics(field: str, values: Sequence[float]) -> dict[str, Any]:
         coop: dict[str, list[float]] = {p: [] for p in SOLVE_POLICIES}
         demand: dict[str, list[float]] = {p: [] for p in SOLVE_POLICIES}
@@ -166,13 +183,14 @@ def solve(scenario: Scenario) -> dict[str, Any]:
                 made = (res.records["response"] >= 0) & res.pliable[None, :]
                 coop[p].append(res.summary()["cooperation_rate"])
                 demand[p].append(float(res.records["demand"][made].mean()) if made.any() else 0.0)
+                step()
         return {"values": list(values), "cooperation_rate": coop, "demand_on_pliable": demand}
 
     return {
         "scenario": scenario.name,
         "one_shot": one_shot,
         "equilibrium": equilibrium,
-        "multiplicity": {p: diagnostics(run(scenario, policy=p)) for p in SOLVE_POLICIES},
+        "multiplicity": multiplicity,
         "comparative_statics": {
             "shadow": statics("shadow", SHADOWS),
             "third_parties": statics("third_parties.count", THIRD_PARTIES),
