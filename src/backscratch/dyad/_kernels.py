@@ -663,7 +663,7 @@ def both_roots(g, mu, W, Wr, V, Vr, tables, comply, resist, discount, noise, wid
             if ok:  # a root, perhaps of a neighbouring box
                 found = _keep_root(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount,
                                    noise, roots, stable, found)  # fmt: skip
-            if not ok:
+            else:
                 # the box's own root by bisection on the degree, where the excess winds
                 # around it; else the box halved in log-odds
                 turns, status, zx, zy = _degree(g, mu, x0, x1, y0, y1, W, Wr, V, Vr, comply,
@@ -772,18 +772,10 @@ def _edge_turn(g, mu, ax, ay, bx, by, W, Wr, V, Vr, comply, resist, discount, no
         if max(abs(fx), abs(fy)) <= NEWTON_TOL:
             return turn, 1, mx, my
         am = math.atan2(fy, fx)
-        stack[top + 1, 0], stack[top + 1, 1], stack[top + 1, 2], stack[top + 1, 3] = (
-            t0,
-            a0,
-            tm,
-            am,
-        )
-        stack[top + 2, 0], stack[top + 2, 1], stack[top + 2, 2], stack[top + 2, 3] = (
-            tm,
-            am,
-            t1,
-            a1,
-        )
+        stack[top + 1, 0], stack[top + 1, 1] = t0, a0  # the first half, then the second
+        stack[top + 1, 2], stack[top + 1, 3] = tm, am
+        stack[top + 2, 0], stack[top + 2, 1] = tm, am
+        stack[top + 2, 2], stack[top + 2, 3] = t1, a1
         top += 2
     return turn, 0, 0.0, 0.0
 
@@ -920,11 +912,8 @@ def solve_period_both(
                 zx, zy, ok = degree_root(g, mu, x0 - 1.0, x1 + 1.0, y0 - 1.0, y1 + 1.0, W, Wr,
                                          V, Vr, comply, resist, discount, noise)  # fmt: skip
             if ok:
-                _, _, a, b, c, d = _both_newton_step(g, mu, zx, zy, W, Wr, V, Vr, comply,
-                                                     resist, discount, noise)  # fmt: skip
-                roots[0, 0], roots[0, 1] = zx, zy
-                stable[0] = a + d < 0.0 and a * d - b * c > 0.0
-                found = 1
+                found = _keep_root(g, mu, zx, zy, W, Wr, V, Vr, comply, resist, discount,
+                                   noise, roots, stable, 0)  # fmt: skip
         count = 0
         for k in range(found):
             count += stable[k]
