@@ -278,35 +278,35 @@ class DyadResult(Result):
             f"cooperation rate {coop:.3f}"
         )
 
-    def discounted(self, values: str | np.ndarray, runs: slice = slice(None)) -> np.ndarray:
-        """Per-run discounted total of a column (of ``runs``) or of an array of that shape:
-        sum over t of delta^t * value_t."""
-        arr = self.records[values][:, runs] if isinstance(values, str) else values
+    def discounted(self, values: str | np.ndarray) -> np.ndarray:
+        """Per-run discounted total of a column or of an array of its shape: sum over t of
+        delta^t * value_t."""
+        arr = self.records[values] if isinstance(values, str) else values
         return (self.scenario.shadow ** np.arange(self.scenario.horizon)) @ arr
 
-    def toughness(self, runs: slice = slice(None)) -> np.ndarray:
+    def toughness(self) -> np.ndarray:
         """Per-run discounted toughness, in payoff units: the value to D of the demands backed
         by a threat, minus the rewards paid (docs/model.md, Domestic politics)."""
         r = self.records
         value = self.scenario.demander.value
-        backed = np.where(self.plan.threat[:, None], value * r["demand"][:, runs], 0.0)
-        return self.discounted(backed - r["transfer"][:, runs])
+        backed = np.where(self.plan.threat[:, None], value * r["demand"], 0.0)
+        return self.discounted(backed - r["transfer"])
 
-    def broken_promises(self, runs: slice = slice(None)) -> np.ndarray:
+    def broken_promises(self) -> np.ndarray:
         """``[t, run]``: 1 where the target complied with an offer of a positive reward and
         the reward was not delivered."""
         r = self.records
-        promised = (r["response"][:, runs] == COMPLIED) & self.plan.offer[:, None]
-        promised &= self.scenario.offer.price * r["demand"][:, runs] > 0
-        return (promised & (r["transfer"][:, runs] == 0)).astype(float)
+        promised = (r["response"] == COMPLIED) & self.plan.offer[:, None]
+        promised &= self.scenario.offer.price * r["demand"] > 0
+        return (promised & (r["transfer"] == 0)).astype(float)
 
-    def audience_costs(self, runs: slice = slice(None)) -> np.ndarray:
+    def audience_costs(self) -> np.ndarray:
         """Per-run discounted audience costs: of backing down from threats and of breaking
         promises."""
         d = self.scenario.domestic
-        backdowns = self.discounted(self.records["backed_down"][:, runs].astype(float))
+        backdowns = self.discounted(self.records["backed_down"].astype(float))
         return d.audience_cost * backdowns + d.promise_cost * self.discounted(
-            self.broken_promises(runs)
+            self.broken_promises()
         )
 
     def leader_payoff(self, hawk_bias: float | None = None) -> float:
