@@ -370,7 +370,7 @@ def solve(name: str, *, progress: Any = None, **params: Any) -> dict[str, Any]:
         fields as ``**{"threat.credibility": 0.9}``).
     progress
         ``oye-dyad`` only: called as ``progress(done, total)`` after each of its 37 solves
-        (minutes each with ``target.resolute: strategic``).
+        (seconds to minutes each with ``target.resolute: strategic``).
 
     Returns
     -------

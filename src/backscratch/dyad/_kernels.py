@@ -651,11 +651,10 @@ def both_roots(g, mu, W, Wr, V, Vr, tables, comply, resist, discount, noise, wid
             sx = sy = 0
             for cx in (x0, x1):
                 for cy in (y0, y1):
-                    d_pl, d_re, _, _ = _both_d(
-                        g, mu, cx, cy, W, Wr, V, Vr, comply, resist, discount
-                    )
-                    sx |= _side(d_pl / noise - cx)
-                    sy |= _side(d_re / noise - cy)
+                    fx, fy = _excess_z(g, mu, cx, cy, W, Wr, V, Vr, comply, resist, discount,
+                                       noise)  # fmt: skip
+                    sx |= _side(fx)
+                    sy |= _side(fy)
             if corners and (sx != 3 or sy != 3):
                 continue
             zx, zy, ok = _newton_both(g, mu, 0.5 * (x0 + x1), 0.5 * (y0 + y1), W, Wr, V, Vr,
