@@ -11,6 +11,7 @@ import pytest
 import backscratch as bs
 from backscratch.cli import main
 from backscratch.dyad._kernels import posterior
+from backscratch.dyad.stage import StageGame, plan_for
 from backscratch.game.api import equilibrium, first_move, phase_map
 from backscratch.game.menu import Menu
 from backscratch.game.model import GameModel, solve
@@ -575,3 +576,55 @@ def test_reliability_types_are_checked():
     with pytest.raises(bs.ScenarioError, match="one private trait of D at a time"):
         scenario(**{"strategic.renege_costs": [5.0, 0.0], "strategic.cost_types": [0.1, 1],
                     "strategic.choice_noise": 0.05})  # fmt: skip
+
+
+WATCHED = {"third_parties.update_belief": True, "third_parties.entry_cost": 0.2}
+"""Third parties watched, and cheap enough to enter that about one comes a period."""
+
+
+@pytest.mark.parametrize("instrument", ["blackmail", "backscratching", "mixed"])
+def test_with_watched_encounters_a_one_action_game_is_the_dyads_programme(instrument):
+    """With one action on the menu (D's demand fixed, a threat it carries out for free),
+    the game's target is the dyad's under that policy with the entrants watched: the same
+    compliance in every period and cell (1e-12). Watching moves the dyad's own table by up
+    to 0.73 under threats, so a game that left the encounters out would fail."""
+    over = {
+        **WATCHED, "horizon": 8, "threat.execution_cost": 0.0, "threat.credibility": 1.0,
+        "strategic.instruments": [instrument], "strategic.demand_factors": [1.0],
+        "strategic.price_factors": [1.0], "strategic.choice_noise": 0.0,
+        "demander.demand_rule": "fixed", "policy": instrument, "solver.belief_grid": 101,
+    }  # fmt: skip
+    sc = scenario(**over)
+    game = solve(sc).comply[:, 0, :, 0]
+    dyad = StageGame.from_scenario(sc, plan_for(sc)).solve(sc.shadow)
+    assert np.abs(game - dyad).max() < 1e-12
+    if instrument == "blackmail":
+        unwatched = sc.with_updates(**{"third_parties.update_belief": False})
+        before = StageGame.from_scenario(unwatched, plan_for(unwatched)).solve(sc.shadow)
+        assert np.abs(dyad - before).max() > 0.3
+
+
+def test_play_with_watched_encounters_earns_d_its_solved_value():
+    """D (none or blackmail, its threats free to carry out) at the prior: its solved value
+    with the entrants watched equals the mean discounted payoff of 100,000 runs of play,
+    in which the entrants come after each exchange and move the belief, within 4 standard
+    errors and 0.01 (play interpolates between grid beliefs). Watching raises the value
+    from 11.22 to 12.28 — the encounters spread the belief, and D's value is convex in it
+    — so a solver or a player that left either side out would fail. Unwatched, the game
+    does not play the entrants (their entries are reported as none)."""
+    over = {
+        **WATCHED, "horizon": 8, "solver.belief_grid": 201, "threat.execution_cost": 0.0,
+        "threat.punishment": 1.5, "strategic.instruments": ["none", "blackmail"],
+    }  # fmt: skip
+    sc = scenario(runs=100_000, **over)
+    played = equilibrium(sc)
+    eq = played.solution
+    value = eq.value_at(eq.V[0], sc.target.prior_pliable)
+    d = played.discounted("payoff_demander")
+    assert abs(d.mean() - value) < 4 * d.std() / np.sqrt(d.size) + 0.01
+    assert played.summary()["entries_per_period"] > 0.5
+    unwatched = sc.with_updates(**{"third_parties.update_belief": False}, runs=300)
+    alone = equilibrium(unwatched)
+    assert value > alone.solution.value_at(alone.solution.V[0], 0.5) + 0.5
+    assert alone.summary()["entries_per_period"] is None
+    assert not alone.records["entries"].any()

@@ -201,8 +201,6 @@ def test_watched_encounters_make_giving_in_invite_other_demanders_at_the_referen
     [
         (["run", "oye-dyad", "--set", "third_parties.update_belief=true", "--set",
           "third_parties.count=101"], "third_parties.count: at most 100"),
-        (["equilibrium", "oye-dyad", "--set", "third_parties.update_belief=true"],
-         "third_parties.update_belief: the demander's-choice game"),
     ],
 )  # fmt: skip
 def test_watched_encounters_bad_input_is_a_one_line_error(args, message, capsys):

@@ -284,8 +284,9 @@ class ThirdParties(Section):
             "each demand the target meets or refuses updates the belief by Bayes' rule "
             "given both types' replies (the target answers entrants with its myopic logit "
             "reply; its programme with the demander counts what the encounters will "
-            "reveal). Off: entrants come first and their encounters reveal nothing. At "
-            "most 100 third parties with it [choice]."
+            "reveal; so do the strategic resolute type's and, in the demander's-choice "
+            "game, D's values). Off: entrants come first and their encounters reveal "
+            "nothing. At most 100 third parties with it [choice]."
         ),
     )
 
@@ -1159,7 +1160,6 @@ class Scenario(ScenarioBase):
             unbuilt = {
                 "hedging.mode: choice": self.hedging.mode == "choice",
                 "solver.stationary": self.solver.stationary,
-                "third_parties.update_belief": self.third_parties.update_belief,
                 f"target.strategy: {self.target.strategy}": self.target.strategy
                 != "forward_looking",
             }

@@ -284,13 +284,16 @@ class StageGame:
         flow_re = self._type_flows(np.ones(1))[0, 1] if self.strategic_resolute else flow
         worst = 0.0
         for t in range(H - 1, first - 1, -1):
-            Wc, d, f = self._after_exchange(W, discount, flow)
+            Wc, d, f = self.after_exchange(W, discount, flow)
+            Vc, f_re = V, flow_re
+            if self.strategic_resolute:
+                Vc, _, f_re = self.after_exchange(V, discount, flow_re, kind=1)
             if not (self.plan.threat[t] or self.plan.offer[t]):
                 W = f + d * Wc
-                V = flow_re + d * V
+                V = f_re + d * Vc
                 continue
             worst = max(
-                worst, self._period(t, Wc, V, d, f, flow_re, rule, p[t], roots[t], W_next, V_next)
+                worst, self._period(t, Wc, Vc, d, f, f_re, rule, p[t], roots[t], W_next, V_next)
             )
             W, W_next, V, V_next = W_next, W, V_next, V
         self.residual = worst
@@ -350,7 +353,7 @@ class StageGame:
         worst, change, iterations = 0.0, np.inf, 0
         while iterations < self.stationary_iterations and change > self.stationary_tolerance:
             iterations += 1
-            Wc, d, f = self._after_exchange(W, discount, flow)
+            Wc, d, f = self.after_exchange(W, discount, flow)
             if demand:  # (the commitment type only: the scenario refuses the strategic one)
                 worst = self._period(0, Wc, Wc, d, f, f, rule, p1, roots1, W_next, W_next)
             else:
@@ -371,14 +374,15 @@ class StageGame:
         self.iterations, self.value_change = iterations, change
         return np.repeat(p1[None], H, axis=0)
 
-    def _after_exchange(
-        self, W: np.ndarray, discount: float, flow: np.ndarray
+    def after_exchange(
+        self, W: np.ndarray, discount: float, flow: np.ndarray, kind: int = 0
     ) -> tuple[np.ndarray, float, np.ndarray]:
         """What a period's exchange with the demander is followed by, as ``(Wc, d, f)``: the
-        pliable type's value over the belief the exchange leaves is ``d * Wc`` and its
-        payoff in the period from third parties ``f``, which :func:`kernels.solve_period`
-        and :func:`kernels.continuation` take (a period without a demand is worth ``f + d
-        * Wc``). Without ``third_parties.update_belief``: ``(W, discount, flow)``, the
+        pliable type's (``kind`` 1: the strategic resolute type's, with its own ``W``,
+        ``flow`` and replies to the entrants) value over the belief the exchange leaves is
+        ``d * Wc`` and its payoff in the period from third parties ``f``, which
+        :func:`kernels.solve_period` and :func:`kernels.continuation` take (a period without
+        a demand is worth ``f + d * Wc``). Without ``third_parties.update_belief``: ``(W, discount, flow)``, the
         third parties' flow at the belief the period starts with. With it the entrants
         come after the exchange and are watched: ``Wc = flow + discount *
         E[W(belief after the encounters)]`` on the belief the exchange left
@@ -386,7 +390,15 @@ class StageGame:
         p = self.params
         if not p.entrants_update:
             return W, discount, flow
-        return flow + discount * self._watched(W), 1.0, np.zeros_like(flow)
+        return flow + discount * self._watched(W, kind), 1.0, np.zeros_like(flow)
+
+    def seen(self, X: np.ndarray) -> np.ndarray:
+        """The public's expectation of ``X`` (values over the belief: D's, say) after the
+        period's watched encounters, at every grid belief ``mu`` the exchange left: each
+        type's expectation (:meth:`_watched`) weighted by ``mu`` and ``1 - mu``, the
+        probabilities the public gives the types there (``third_parties.update_belief``)."""
+        mu = self.grid
+        return mu * self._watched(X, 0) + (1.0 - mu) * self._watched(X, 1)
 
     def _watched(self, W: np.ndarray, kind: int = 0, blunt: float = 1.0) -> np.ndarray:
         """A type's (``kind``: 0 pliable, 1 resolute) expected ``W`` over the belief after

@@ -15,11 +15,17 @@ import numpy as np
 from numba import njit
 
 from backscratch.core.kernels import on_grid, posterior
+from backscratch.dyad._kernels import _watched_entrants
 from backscratch.dyad.codes import COMPLIED, NO_DEMAND, RESISTED
 
 DRAWS_PER_PERIOD = 4
 """Uniforms per run and period: D's action (used when its choices are noisy), the target's
 response, D's decision to carry out a resisted threat, the delivery of a promised reward."""
+
+ENTRANT_DRAWS = 3
+"""Uniforms per run and period for the third parties when they are played
+(``third_parties.update_belief``), drawn after the others: how many enter, how many of
+their demands the target meets, how many are carried out or paid."""
 
 
 @njit(cache=True)
@@ -226,7 +232,7 @@ def action_values(
 
 
 @njit(cache=True)
-def advance(t, mu, nu, pliable, d_type, u, Q_t, p_t, carry_t, deliver_t, gm, rec):
+def advance(t, mu, nu, pliable, d_type, u, Q_t, p_t, carry_t, deliver_t, gm, rec, params, u_e):
     """Play period ``t`` for every run: D picks the action its values ``Q_t[a, j, g]``
     favour at the run's public state (interpolated), the target responds with the
     equilibrium probability ``p_t[a, type, j, g]`` of its type, D's type ``d_type[i]``
@@ -235,7 +241,10 @@ def advance(t, mu, nu, pliable, d_type, u, Q_t, p_t, carry_t, deliver_t, gm, rec
     choice (``gm.chooses_delivery``), with its type's ``deliver_t[a, type, j, g]``, and
     observers update both beliefs. ``gm`` holds the menu's columns and the payoff numbers
     (:class:`backscratch.game.model.Terms`); ``rec`` the record arrays
-    (:class:`backscratch.game.results.Records`)."""
+    (:class:`backscratch.game.results.Records`). With ``u_e`` (:data:`ENTRANT_DRAWS` rows;
+    none: the third parties are not played) the dyad's entrants come after the exchange, on
+    the belief it left, and their watched encounters move it (the dyad's
+    ``_watched_entrants`` with its numbers ``params``; ``third_parties.update_belief``)."""
     n_a = Q_t.shape[0]
     K = carry_t.shape[1]
     q_row = np.empty(n_a)
@@ -302,6 +311,18 @@ def advance(t, mu, nu, pliable, d_type, u, Q_t, p_t, carry_t, deliver_t, gm, rec
                     if gm.learns_cost:
                         nu[i] = posterior(v, s0, s1, punished)
             mu[i] = posterior(m, p_pl, p_re, complied)
+        rec.entries[t, i] = 0
+        rec.entrant_complied[t, i] = 0
+        rec.payoff_third_parties[t, i] = 0.0
+        if u_e.shape[0] > 0:
+            entries, met, pay_e, pay_3, _, after, _, _ = _watched_entrants(
+                mu[i], pliable[i], u_e[0, i], u_e[1, i], u_e[2, i], params
+            )
+            mu[i] = after
+            rec.entries[t, i] = entries
+            rec.entrant_complied[t, i] = met
+            rec.payoff_third_parties[t, i] = pay_3
+            pay_t += pay_e
         rec.payoff_demander[t, i] = pay_d
         rec.payoff_leader[t, i] = pay_d + pay_l
         rec.payoff_target[t, i] = pay_t

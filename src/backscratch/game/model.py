@@ -208,12 +208,6 @@ def backward(
             "hedging.mode",
             "the demander's-choice game keeps latency out of its state; use mode rule",
         )
-    if scenario.third_parties.update_belief:
-        raise ScenarioError.bad(
-            "third_parties.update_belief",
-            "the demander's-choice game does not let encounters with third parties move the "
-            "belief yet; leave it off",
-        )
     if scenario.target.resolute != "commitment":
         raise ScenarioError.bad(
             "target.resolute",
@@ -253,15 +247,16 @@ def backward(
     prev, moved = np.empty((K, G)), np.empty((K, G))
     worst, gap, stuck, cells, pooling = 0.0, 0.0, 0, 0, 0.0
     v, rho, aud = terms.value, terms.reliability, terms.audience_cost
-    options = {"discount": delta, "noise": noise, "resolution": scenario.solver.resolution,
-               "selection": scenario.solver.selection, "flow": flow}  # fmt: skip
     for t in range(H - 1, -1, -1):
+        Wn, Vn, Nn, disc, flow_t = after_exchange(stage, W[t + 1], V[t + 1], N[t + 1], delta, flow)
+        options = {"discount": disc, "noise": noise, "resolution": scenario.solver.resolution,
+                   "selection": scenario.solver.selection, "flow": flow_t}  # fmt: skip
         for j, nu in enumerate(nus):
             for a in range(A):
                 if not menu.demands[a]:
-                    Qk[a, :, j] = delta * V[t + 1, :, j]
-                    Nk[a, :, j] = delta * N[t + 1, :, j]
-                    Wa[a, j] = flow + delta * W[t + 1, j]
+                    Qk[a, :, j] = delta * Vn[:, j]
+                    Nk[a, :, j] = delta * Nn[:, j]
+                    Wa[a, j] = flow_t + disc * Wn[j]
                     continue
                 x, P = menu.x[a], menu.punishment[a]
                 costs = terms.c_threat if menu.threat[a] else terms.c_offer
@@ -279,13 +274,13 @@ def backward(
                 # the leader's gain from delivering rather than reneging, by type
                 keep = terms.renege + terms.promise_cost - (1.0 + terms.hawk_bias) * price_x
                 for rounds in range(1, MAX_ROUNDS + 1):
-                    kernels.outcome_terms(grid, nu, sigma, W[t + 1], zero, -P, resist,
+                    kernels.outcome_terms(grid, nu, sigma, Wn, zero, -P, resist,
                                           r_table if learn_carry else none)  # fmt: skip
                     if chosen:
-                        kernels.outcome_terms(grid, nu, dsig, W[t + 1], -costs * x, price_x,
+                        kernels.outcome_terms(grid, nu, dsig, Wn, -costs * x, price_x,
                                               u_c, c_table)  # fmt: skip
                     residual = respond(
-                        grid, W[t + 1, j], u_c, resist, p_out=comply[t, a, :, j],
+                        grid, Wn[j], u_c, resist, p_out=comply[t, a, :, j],
                         roots_out=roots[t, a, j], W_out=Wa[a, j],
                         W_resist=r_table if learn_carry else None,
                         W_comply=c_table if chosen else None, **options,
@@ -296,11 +291,11 @@ def backward(
                     if learn_carry:
                         after = posterior(grid, comply[t, a, 0, j], comply[t, a, 1, j], False)
                         static = aud - terms.costs * P
-                        change = kernels.execute(nu, after, V[t + 1], static, delta, xi, sigma,
+                        change = kernels.execute(nu, after, Vn, static, delta, xi, sigma,
                                                  prev, moved, share)  # fmt: skip
                     else:
                         after = posterior(grid, comply[t, a, 0, j], comply[t, a, 1, j], True)
-                        change = kernels.execute(nu, after, V[t + 1], keep, delta, xi, dsig,
+                        change = kernels.execute(nu, after, Vn, keep, delta, xi, dsig,
                                                  prev, moved, share)  # fmt: skip
                     if change <= TOLERANCE:
                         break
@@ -315,7 +310,7 @@ def backward(
                     extra -= terms.promise_cost * (1.0 - rho)
                 tough = terms.hawk_bias * v * x if menu.threat[a] else 0.0
                 kernels.action_values(
-                    grid, nu, comply[t, a, :, j], sigma, dsig, V[t + 1], N[t + 1],
+                    grid, nu, comply[t, a, :, j], sigma, dsig, Vn, Nn,
                     menu.threat[a], x, P, paid, v, terms.costs, aud, extra, tough,
                     price_x if chosen else 0.0, terms.renege, terms.hawk_bias,
                     terms.promise_cost, delta, Qk[a, :, j], Nk[a, :, j],
@@ -357,6 +352,28 @@ def backward(
     )
 
 
+def after_exchange(
+    stage: StageGame, W: np.ndarray, V: np.ndarray, N: np.ndarray, delta: float, flow: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, np.ndarray]:
+    """What follows a period's exchange with D, from next period's values ``W[j, g]`` (the
+    pliable target's), ``V`` and ``N[k, j, g]`` (D's types', under its objective and the
+    nation's), as ``(W, V, N, discount, flow)``: the pliable target's value over the belief
+    the exchange leaves is ``discount * W`` plus its payoff from third parties ``flow``, D's
+    ``delta * V`` (and ``N``). Without ``third_parties.update_belief`` that is next period's
+    values, ``delta`` and the third parties' flow at the belief the period starts with. With
+    it the entrants come after the exchange, watched: the target's ``W`` becomes its
+    :meth:`~backscratch.dyad.stage.StageGame.after_exchange` (the flow plus ``delta`` times
+    its expectation over the belief the encounters leave; ``discount`` 1, ``flow`` 0), and
+    D's values their expectation over the same encounters as the public sees them
+    (:meth:`~backscratch.dyad.stage.StageGame.seen`): the encounters move the belief about
+    the target, not the belief about D."""
+    if not stage.params.entrants_update:
+        return W, V, N, delta, flow
+    Wc = np.stack([stage.after_exchange(row, delta, flow)[0] for row in W])
+    Vc, Nc = (np.array([[stage.seen(row) for row in X[k]] for k in range(len(X))]) for X in (V, N))
+    return Wc, Vc, Nc, 1.0, np.zeros_like(flow)
+
+
 class GameModel:
     """Every run of a scenario's demander's-choice game in equilibrium, advancing together.
 
@@ -383,6 +400,7 @@ class GameModel:
         # D's type is drawn only when it has a private one: without, the draws stay as they were
         if len(solution.d_grid) > 1:
             self.d_type[self.streams.draw(1)[0] >= solution.d_prior] = 1
+        self.params = Params.from_scenario(scenario)
         self.mu = np.full(n, scenario.target.prior_pliable)
         self.nu = np.full(n, solution.d_prior)
         self.records, self._rec = allocate_records(scenario, COLUMNS, Records)
@@ -398,10 +416,13 @@ class GameModel:
         if self.done:
             raise RuntimeError("the horizon is reached; no period left to play")
         s, t = self.solution, self.t
+        u = self.streams.draw(kernels.DRAWS_PER_PERIOD)
+        # the entrants' draws only when they are played: without, the draws stay as they were
+        watched = self.params.entrants_update and self.params.third_parties > 0
+        u_e = self.streams.draw(kernels.ENTRANT_DRAWS) if watched else u[:0]
         kernels.advance(
-            t, self.mu, self.nu, self.pliable, self.d_type,
-            self.streams.draw(kernels.DRAWS_PER_PERIOD), s.Q[t], s.comply[t], s.carry[t],
-            s.deliver[t], self.terms, self._rec,
+            t, self.mu, self.nu, self.pliable, self.d_type, u, s.Q[t], s.comply[t],
+            s.carry[t], s.deliver[t], self.terms, self._rec, self.params, u_e,
         )  # fmt: skip
         self.t += 1
 

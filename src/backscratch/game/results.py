@@ -44,6 +44,21 @@ COLUMNS: tuple[Column, ...] = (
         "D's leader's payoff (material + hawk bias x toughness - audience costs)",
     ),
     _DYAD["payoff_target"],
+    Column(
+        "entries",
+        "int32",
+        "count",
+        "third parties that entered, after D's exchange (played only with "
+        "`third_parties.update_belief`; 0 without it, when the game counts their expected "
+        "payoff in the target's value but does not play them)",
+    ),
+    Column("entrant_complied", "int32", "count", "third-party demands T met (as `entries`)"),
+    Column(
+        "payoff_third_parties",
+        "float64",
+        "payoff units",
+        "third parties' total payoff (as `entries`)",
+    ),
 )
 """The per-period data collection of the game, in the order the kernel fills it (the
 columns it shares with the dyad are the dyad's declarations)."""
@@ -88,6 +103,12 @@ METRICS: tuple[Metric, ...] = (
     ),
     _SHARED["target_payoff"],
     _SHARED["final_belief"],
+    Metric(
+        "entries_per_period",
+        _SHARED["entries_per_period"].label,
+        "count",
+        "third parties that came (only with `third_parties.update_belief`: none otherwise)",
+    ),
     Metric(
         "final_d_belief",
         "final belief about D",
@@ -318,6 +339,9 @@ class GameResult(Result):
             "leader_payoff": float(self.discounted("payoff_leader").mean()),
             "target_payoff": float(self.discounted("payoff_target").mean()),
             "final_belief": float(self.final_belief.mean()),
+            "entries_per_period": float(r["entries"].mean())
+            if self.scenario.third_parties.update_belief
+            else None,
             "final_d_belief": float(self.final_d_belief.mean()),
         }
 
