@@ -628,3 +628,22 @@ def test_play_with_watched_encounters_earns_d_its_solved_value():
     assert value > alone.solution.value_at(alone.solution.V[0], 0.5) + 0.5
     assert alone.summary()["entries_per_period"] is None
     assert not alone.records["entries"].any()
+
+
+def test_with_watched_encounters_the_pliable_target_gets_its_solved_value():
+    """The target's side of play with the entrants watched (D pays, free threats at P = 1,
+    entry cost 0.2): the pliable type's solved value at the prior (-12.51) is the mean
+    discounted payoff of its runs within 4 standard errors and 0.1 (its shocks' option
+    value, with `target.noise` 0.02). The entrants it meets after showing itself pliable
+    are most of that: unwatched (entrants coming first and learning nothing) its value is
+    -1.18, so a game that left the encounters out of play or of the value would fail."""
+    over = {
+        **WATCHED, "threat.execution_cost": 0.0, "threat.punishment": 1.0, "target.noise": 0.02,
+    }  # fmt: skip
+    played = equilibrium(scenario(runs=20_000, **over))
+    eq = played.solution
+    value = eq.value_at(eq.W[0], 0.5)
+    mine = played.discounted("payoff_target")[played.pliable]
+    assert abs(mine.mean() - value) < 4 * mine.std() / np.sqrt(mine.size) + 0.1
+    unwatched = solve(scenario(**{**over, "third_parties.update_belief": False}))
+    assert unwatched.value_at(unwatched.W[0], 0.5) > value + 5.0
