@@ -202,14 +202,15 @@ class StageGame:
         resist = np.broadcast_to(-penalty, comply.shape).copy()
         return comply, resist
 
-    def third_party_flow(self) -> np.ndarray:
-        """The pliable type's expected payoff per period from third parties, per belief.
+    def third_party_flow(self, kind: int = 0) -> np.ndarray:
+        """The pliable type's (``kind`` 1: the resolute type's) expected payoff per period
+        from third parties, per belief.
 
         ``M * e(mu) * E[max(u_C + eps, u_R)]`` for one entrant's demand met with the myopic
         logit reply (0 when there are no third parties): :meth:`_type_flows` with latency
         blunting nothing.
         """
-        return self._type_flows(np.ones(1))[0, 0]
+        return self._type_flows(np.ones(1))[0, kind]
 
     def solve(self, discount: float) -> np.ndarray:
         """Backward induction over the public belief; returns the compliance table ``p[t, type, g]``.
@@ -281,7 +282,7 @@ class StageGame:
         W_next = np.empty_like(W)
         V, V_next = np.zeros(G), np.zeros(G)  # the resolute type's, when it is strategic
         flow = self.third_party_flow()
-        flow_re = self._type_flows(np.ones(1))[0, 1] if self.strategic_resolute else flow
+        flow_re = self.third_party_flow(1) if self.strategic_resolute else flow
         worst = 0.0
         for t in range(H - 1, first - 1, -1):
             Wc, d, f = self.after_exchange(W, discount, flow)
@@ -309,26 +310,15 @@ class StageGame:
         comply, resist = self.immediate(t)
         noise = self.params.noise
         if self.strategic_resolute:
-            worst = kernels.solve_period_both(
-                self.grid, Wc, Wc, Vc, Vc, comply, resist, d, noise, self.resolution, rule,
-                p_t, roots_t,
+            return respond_both(
+                self.grid, Wc, Vc, comply, resist, discount=d, noise=noise,
+                resolution=self.resolution, selection=self.selection, flow=f, flow_resolute=f_re,
+                p_out=p_t, roots_out=roots_t, W_out=W_out, V_out=V_out, where=f" in period {t}",
             )  # fmt: skip
-            if (roots_t < 0).any():
-                g = int(np.argmax(roots_t < 0))
-                raise ScenarioError.bad(
-                    "target.resolute",
-                    f"no equilibrium found with both types strategic in period {t} at belief "
-                    f"{self.grid[g]:.3g} (Newton's method did not converge); raise "
-                    "solver.resolution or target.noise, or use target.resolute: commitment",
-                )
-            kernels.continuation(
-                self.grid, Vc, Vc[None], comply[1:], resist[1:], p_t, d, noise, f_re, V_out
-            )
-        else:
-            worst = kernels.solve_period(
-                self.grid, Wc, Wc[None], comply, resist, d, noise, self.tol,
-                self.resolution, rule, p_t, roots_t,
-            )  # fmt: skip
+        worst = kernels.solve_period(
+            self.grid, Wc, Wc[None], comply, resist, d, noise, self.tol, self.resolution, rule,
+            p_t, roots_t,
+        )  # fmt: skip
         kernels.continuation(self.grid, Wc, Wc[None], comply, resist, p_t, d, noise, f, W_out)
         return float(worst)
 
@@ -696,6 +686,50 @@ def respond(
         SELECTION_CODES[selection], p_out, roots_out,
     )  # fmt: skip
     kernels.continuation(grid, W, Wr, comply, resist, p_out, discount, noise, flow, W_out)
+    return float(worst)
+
+
+def respond_both(
+    grid: np.ndarray,
+    W: np.ndarray,
+    V: np.ndarray,
+    comply: np.ndarray,
+    resist: np.ndarray,
+    *,
+    discount: float,
+    noise: float,
+    resolution: int,
+    selection: str,
+    flow: np.ndarray,
+    flow_resolute: np.ndarray,
+    p_out: np.ndarray,
+    roots_out: np.ndarray,
+    W_out: np.ndarray,
+    V_out: np.ndarray,
+    where: str = "",
+) -> float:
+    """:func:`respond` with both types strategic (``target.resolute: strategic``): the
+    period's joint equilibrium (``_kernels.solve_period_both``, every stable root, the one
+    ``selection`` names) given the pliable type's continuation ``W`` and the resolute
+    type's ``V``, then each type's value this period (``W_out``, ``V_out``; ``flow`` and
+    ``flow_resolute`` their payoffs from third parties). A cell where no equilibrium is
+    found is refused with one line naming ``target.resolute`` (and ``where``, e.g. the
+    period). Returns the residual."""
+    worst = kernels.solve_period_both(
+        grid, W, W, V, V, comply, resist, discount, noise, resolution,
+        SELECTION_CODES[selection], p_out, roots_out,
+    )  # fmt: skip
+    if (roots_out < 0).any():
+        g = int(np.argmax(roots_out < 0))
+        raise ScenarioError.bad(
+            "target.resolute",
+            f"no equilibrium found with both types strategic{where} at belief {grid[g]:.3g}; "
+            "raise solver.resolution or target.noise, or use target.resolute: commitment",
+        )
+    kernels.continuation(grid, W, W[None], comply, resist, p_out, discount, noise, flow, W_out)
+    kernels.continuation(
+        grid, V, V[None], comply[1:], resist[1:], p_out, discount, noise, flow_resolute, V_out
+    )
     return float(worst)
 
 

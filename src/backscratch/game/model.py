@@ -31,7 +31,7 @@ from backscratch.core.kernels import posterior
 from backscratch.dyad.model import allocate_records, check_memory
 from backscratch.dyad.params import Params
 from backscratch.dyad.scenario import Scenario
-from backscratch.dyad.stage import StageGame, plan_for, respond
+from backscratch.dyad.stage import StageGame, plan_for, respond, respond_both
 from backscratch.game import _kernels as kernels
 from backscratch.game.menu import Menu
 from backscratch.game.results import COLUMNS, Equilibrium, GameResult, Records
@@ -208,11 +208,14 @@ def backward(
             "hedging.mode",
             "the demander's-choice game keeps latency out of its state; use mode rule",
         )
-    if scenario.target.resolute != "commitment":
+    strategic = scenario.target.resolute == "strategic"
+    st = scenario.strategic
+    if strategic and (st.cost_types or st.renege_costs or st.stationary):
         raise ScenarioError.bad(
             "target.resolute",
-            "the demander's-choice game keeps the resolute target the commitment type; the "
-            "strategic resolute type is built for run/compare (policy evaluation)",
+            "strategic is built for the demander's-choice game with D's cost and reliability "
+            "known, over the horizon (not with strategic.cost_types, strategic.renege_costs "
+            "or strategic.stationary)",
         )
     start = time.perf_counter()
     menu = Menu.from_scenario(scenario)
@@ -220,6 +223,7 @@ def backward(
     # the belief grid and the third parties' flow to the target do not depend on the plan
     stage = StageGame.from_scenario(scenario, plan_for(scenario, "blackmail"))
     flow = stage.third_party_flow()
+    flow_re = stage.third_party_flow(1)  # the resolute type's, when it is strategic
     grid, nus = stage.grid, d_grid(scenario)
     H, A, G, J, K = scenario.horizon, len(menu), len(grid), len(nus), len(terms.costs)
     weight = np.stack([nus, 1.0 - nus]) if K == 2 else np.ones((1, J))  # [type, j]
@@ -233,6 +237,8 @@ def backward(
     V = np.zeros((H + 1, K, J, G))
     N = np.zeros((H + 1, K, J, G))
     W = np.zeros((H + 1, J, G))
+    R = np.zeros((H + 1, J, G))  # the strategic resolute type's value (0 otherwise)
+    Ra = np.zeros((A, J, G))
     if terminal is not None:
         V[H], N[H], W[H] = terminal
     deliver = np.zeros((H, A, K, J, G))
@@ -251,12 +257,17 @@ def backward(
         Wn, Vn, Nn, disc, flow_t = after_exchange(stage, W[t + 1], V[t + 1], N[t + 1], delta, flow)
         options = {"discount": disc, "noise": noise, "resolution": scenario.solver.resolution,
                    "selection": scenario.solver.selection, "flow": flow_t}  # fmt: skip
+        Rn, flow_re_t = R[t + 1], flow_re
+        if strategic and stage.params.entrants_update:  # its own encounters, watched
+            Rn = np.stack([stage.after_exchange(row, delta, flow_re, kind=1)[0] for row in Rn])
+            flow_re_t = np.zeros_like(flow_re)
         for j, nu in enumerate(nus):
             for a in range(A):
                 if not menu.demands[a]:
                     Qk[a, :, j] = delta * Vn[:, j]
                     Nk[a, :, j] = delta * Nn[:, j]
                     Wa[a, j] = flow_t + disc * Wn[j]
+                    Ra[a, j] = flow_re_t + disc * Rn[j]
                     continue
                 x, P = menu.x[a], menu.punishment[a]
                 costs = terms.c_threat if menu.threat[a] else terms.c_offer
@@ -279,6 +290,13 @@ def backward(
                     if chosen:
                         kernels.outcome_terms(grid, nu, dsig, Wn, -costs * x, price_x,
                                               u_c, c_table)  # fmt: skip
+                    if strategic:  # (D's types known: nothing to iterate)
+                        residual = respond_both(
+                            grid, Wn[j], Rn[j], u_c, resist, p_out=comply[t, a, :, j],
+                            roots_out=roots[t, a, j], W_out=Wa[a, j], V_out=Ra[a, j],
+                            flow_resolute=flow_re_t, where=f" in period {t}", **options,
+                        )  # fmt: skip
+                        break
                     residual = respond(
                         grid, Wn[j], u_c, resist, p_out=comply[t, a, :, j],
                         roots_out=roots[t, a, j], W_out=Wa[a, j],
@@ -326,6 +344,7 @@ def backward(
         V[t] = (choice[t][:, None] * Qk).sum(axis=0)
         N[t] = (choice[t][:, None] * Nk).sum(axis=0)
         W[t] = (choice[t] * Wa).sum(axis=0)
+        R[t] = (choice[t] * Ra).sum(axis=0)
         if K == 2:  # what a type would gain by taking its own best action, not the pooled one
             pick = np.argmax(Q[t], axis=0)[None, None]
             mine = np.take_along_axis(Qk, pick, axis=0)[0]
