@@ -256,6 +256,8 @@ class Equilibrium:
                 "Markov perfect equilibrium in the public belief about the target; D's "
                 "cost known; the target's stable equilibria by solver.selection"
             )
+        if sc.target.resolute == "strategic":
+            concept += "; both target types strategic (target.resolute)"
         out: dict[str, Any] = {
             "concept": concept,
             "selection": sc.solver.selection,
