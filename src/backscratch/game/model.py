@@ -254,13 +254,11 @@ def backward(
     worst, gap, stuck, cells, pooling = 0.0, 0.0, 0, 0, 0.0
     v, rho, aud = terms.value, terms.reliability, terms.audience_cost
     for t in range(H - 1, -1, -1):
-        Wn, Vn, Nn, disc, flow_t = after_exchange(stage, W[t + 1], V[t + 1], N[t + 1], delta, flow)
+        (Wn, flow_t), (Rn, flow_re_t), Vn, Nn, disc = after_exchange(
+            stage, W[t + 1], R[t + 1], V[t + 1], N[t + 1], delta, flow, flow_re
+        )
         options = {"discount": disc, "noise": noise, "resolution": scenario.solver.resolution,
                    "selection": scenario.solver.selection, "flow": flow_t}  # fmt: skip
-        Rn, flow_re_t = R[t + 1], flow_re
-        if strategic and stage.params.entrants_update:  # its own encounters, watched
-            Rn = np.stack([stage.after_exchange(row, delta, flow_re, kind=1)[0] for row in Rn])
-            flow_re_t = np.zeros_like(flow_re)
         for j, nu in enumerate(nus):
             for a in range(A):
                 if not menu.demands[a]:
@@ -372,25 +370,39 @@ def backward(
 
 
 def after_exchange(
-    stage: StageGame, W: np.ndarray, V: np.ndarray, N: np.ndarray, delta: float, flow: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, np.ndarray]:
+    stage: StageGame,
+    W: np.ndarray,
+    R: np.ndarray,
+    V: np.ndarray,
+    N: np.ndarray,
+    delta: float,
+    flow: np.ndarray,
+    flow_re: np.ndarray,
+) -> tuple[
+    tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray, float
+]:
     """What follows a period's exchange with D, from next period's values ``W[j, g]`` (the
-    pliable target's), ``V`` and ``N[k, j, g]`` (D's types', under its objective and the
-    nation's), as ``(W, V, N, discount, flow)``: the pliable target's value over the belief
-    the exchange leaves is ``discount * W`` plus its payoff from third parties ``flow``, D's
-    ``delta * V`` (and ``N``). Without ``third_parties.update_belief`` that is next period's
-    values, ``delta`` and the third parties' flow at the belief the period starts with. With
-    it the entrants come after the exchange, watched: the target's ``W`` becomes its
-    :meth:`~backscratch.dyad.stage.StageGame.after_exchange` (the flow plus ``delta`` times
-    its expectation over the belief the encounters leave; ``discount`` 1, ``flow`` 0), and
+    pliable target's), ``R[j, g]`` (the strategic resolute type's), ``V`` and ``N[k, j, g]``
+    (D's types', under its objective and the nation's), as ``((W, flow), (R, flow_re), V,
+    N, discount)``: each target type's value over the belief the exchange leaves is
+    ``discount`` times its table plus its payoff from third parties, D's ``delta * V`` (and
+    ``N``). Without ``third_parties.update_belief`` that is next period's values, ``delta``
+    and the third parties' flows at the belief the period starts with. With it the entrants
+    come after the exchange, watched: each target type's table becomes its
+    :meth:`~backscratch.dyad.stage.StageGame.after_exchange` (its flow plus ``delta`` times
+    its expectation over the belief its own encounters leave; ``discount`` 1, flows 0), and
     D's values their expectation over the same encounters as the public sees them
     (:meth:`~backscratch.dyad.stage.StageGame.seen`): the encounters move the belief about
     the target, not the belief about D."""
     if not stage.params.entrants_update:
-        return W, V, N, delta, flow
-    Wc = np.stack([stage.after_exchange(row, delta, flow)[0] for row in W])
+        return (W, flow), (R, flow_re), V, N, delta
+    Wc, Rc = (
+        np.stack([stage.after_exchange(row, delta, f, kind=kind)[0] for row in X])
+        for kind, X, f in ((0, W, flow), (1, R, flow_re))
+    )
     Vc, Nc = (np.array([[stage.seen(row) for row in X[k]] for k in range(len(X))]) for X in (V, N))
-    return Wc, Vc, Nc, 1.0, np.zeros_like(flow)
+    zero = np.zeros_like(flow)
+    return (Wc, zero), (Rc, zero), Vc, Nc, 1.0
 
 
 class GameModel:
