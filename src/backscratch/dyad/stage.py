@@ -581,8 +581,9 @@ class StageGame:
         :meth:`_backward_choice` describes; ``offer``: whether the demand is paid (an
         honoured exchange rolls back ``hedging.rollback`` more, with probability
         ``reliability``). Returns each type's value at the start of this period and the
-        residual. The step :meth:`_backward_choice` takes in each period, for other models'
-        use (the demander's-choice game)."""
+        residual. The step :meth:`_backward_choice` takes in each period, for any demand
+        (the demander's-choice game keeps latency out of its state for now: docs/model.md,
+        "Still assumed")."""
         J = self.latency_grid
         p = self.params
         rule = SELECTION_CODES[self.selection]
