@@ -1467,6 +1467,76 @@ def invest_after(V, levels, cost, productivity, discount, l_max, starts, freeze,
                 U[j, k, g] = best
 
 
+@njit(cache=True, inline="always")
+def _lse(u, k, noise):
+    """``noise * log sum_i exp(u[k, i] / noise)``, the logit chooser's expected maximum."""
+    top = u[k, 0]
+    for i in range(1, u.shape[1]):
+        top = max(top, u[k, i])
+    total = 0.0
+    for i in range(u.shape[1]):
+        total += np.exp((u[k, i] - top) / noise)
+    return top + noise * np.log(total)
+
+
+@njit(cache=True)
+def read_cell(V, row, levels, cost, productivity, discount, l_max, start, limit, mu, noise, pi,
+              u):  # fmt: skip
+    """The two types' capacity choice from latency ``start`` (within ``limit``) at public
+    belief ``mu`` when observers read type from it (``hedging.investment_observed``).
+
+    Each type ``k`` runs ``levels[i]`` with the logit probability ``pi[k, i]`` (scale
+    ``noise``, ``hedging.capacity_noise``: a private shock to each level's payoff) of ``u[k, i] =
+    -cost * levels[i] + discount * V(k, L_i, mu)``, ``L_i = min(start + productivity *
+    levels[i], limit)``: it takes the belief as given, not manipulating what its level
+    reveals. Observers read the level: seeing ``i`` leaves the Bayes posterior ``mu_i`` of
+    ``mu`` given both types' ``pi[:, i]``. Returns each type's expected value, the logit
+    chooser's expected maximum ``noise * log sum exp(u / noise)`` plus ``sum_i pi[k, i] *
+    discount * (V(k, L_i, mu_i) - V(k, L_i, mu))``, what the posterior its level leaves
+    adds (the shock of the level chosen is ``E max - u[k, i]`` on average, whichever ``i``).
+    ``V[:, row + k, :]`` over latency and belief, interpolated. Fills ``pi`` and ``u``."""
+    values = np.empty(2)
+    n = levels.shape[0]
+    for i in range(n):
+        lat = min(start + productivity * levels[i], limit)
+        for k in range(2):
+            u[k, i] = -cost * levels[i] + discount * _on_plane(V, row + k, mu, lat, l_max)
+    for k in range(2):
+        values[k] = _lse(u, k, noise)
+        for i in range(n):
+            pi[k, i] = np.exp((u[k, i] - values[k]) / noise)
+    for i in range(n):
+        seen = posterior(mu, pi[0, i], pi[1, i], True)
+        lat = min(start + productivity * levels[i], limit)
+        for k in range(2):
+            values[k] += (
+                pi[k, i]
+                * discount
+                * (_on_plane(V, row + k, seen, lat, l_max) - _on_plane(V, row + k, mu, lat, l_max))
+            )
+    return values
+
+
+@njit(cache=True)
+def invest_read(V, levels, cost, productivity, discount, l_max, starts, freeze, cap, grid,
+                noise, U):  # fmt: skip
+    """:func:`invest_after` when observers read type from the capacity run
+    (``hedging.investment_observed``): ``U[j, k, g]`` each type's expected value of the
+    choice (:func:`read_cell`) from latency ``starts[j]`` at grid belief ``grid[g]``, within
+    a complied freeze's or cap's limit."""
+    J, _, G = V.shape
+    n = levels.shape[0]
+    pi = np.empty((2, n))
+    u = np.empty((2, n))
+    for j in range(J):
+        limit = _latency_limit(starts[j], freeze, cap)
+        for g in range(G):
+            values = read_cell(V, 0, levels, cost, productivity, discount, l_max, starts[j],
+                               limit, grid[g], noise, pi, u)  # fmt: skip
+            U[j, 0, g] = values[0]
+            U[j, 1, g] = values[1]
+
+
 @njit(cache=True)
 def resolute_value(grid, Uc, Ur, comply, resist, p, noise, flow, V_out):
     """The resolute type's expected value at every grid belief, given the compliance ``p``.
@@ -1492,7 +1562,7 @@ def resolute_value(grid, Uc, Ur, comply, resist, p, noise, flow, V_out):
 
 @njit(cache=True)
 def advance_choice(t, belief, capacity, latency, pliable, u, table, threat, offer, reliability,
-                   params, levels, discount, rec):  # fmt: skip
+                   params, levels, discount, rec, u_level):  # fmt: skip
     """:func:`advance` when the target chooses its capacity (``hedging.mode: choice``).
 
     ``table[j, r, g]`` at latency grid point ``j`` and belief grid point ``g``: rows 0 and 1
@@ -1506,8 +1576,12 @@ def advance_choice(t, belief, capacity, latency, pliable, u, table, threat, offe
     the stock grows by ``productivity * K`` to at most ``limit`` (less what is shipped out,
     within a dated cap). With ``third_parties.update_belief`` the entrants come after the
     exchange, on the belief it left, and the capacity is chosen on the belief their watched
-    encounters leave (:func:`_watched_entrants`)."""
+    encounters leave (:func:`_watched_entrants`). With ``hedging.investment_observed`` each
+    type draws its capacity from its logit choice at the cell (:func:`read_cell`, uniform
+    ``u_level[i]``) and the public belief is updated on the level run."""
     u_resp, u_punish, u_reward, u_entry, u_e_comply, u_e_punish = u[0], u[1], u[2], u[3], u[4], u[5]
+    pi = np.empty((2, levels.shape[0]))
+    u_levels = np.empty((2, levels.shape[0]))
     demand_made = threat or offer
     l_max = params.latency_max
     for i in range(belief.shape[0]):
@@ -1547,13 +1621,27 @@ def advance_choice(t, belief, capacity, latency, pliable, u, table, threat, offe
         row = 2 if is_pliable else 3
         best = -np.inf
         cap = 0.0
-        for k in range(levels.shape[0]):
-            val = -params.capacity_cost * levels[k] + discount * _on_plane(
-                table, row, mu_next, min(kept + params.productivity * levels[k], limit), l_max
-            )
-            if val > best:
-                best = val
-                cap = levels[k]
+        if params.investment_observed:  # a logit draw; the public reads the level run
+            read_cell(table, 2, levels, params.capacity_cost, params.productivity, discount,
+                      l_max, kept, limit, mu_next, params.capacity_noise, pi, u_levels)  # fmt: skip
+            acc, pick = 0.0, levels.shape[0] - 1
+            for k in range(levels.shape[0]):
+                acc += pi[row - 2, k]
+                if u_level[i] < acc:
+                    pick = k
+                    break
+            cap = levels[pick]
+            mu_next = posterior(mu_next, pi[0, pick], pi[1, pick], True)
+            belief[i] = mu_next
+        else:
+            for k in range(levels.shape[0]):
+                val = -params.capacity_cost * levels[k] + discount * _on_plane(
+                    table, row, mu_next, min(kept + params.productivity * levels[k], limit),
+                    l_max,
+                )  # fmt: skip
+                if val > best:
+                    best = val
+                    cap = levels[k]
         cap = max(0.0, cap - params.dismantle) * (1.0 - params.destroy)
         capacity[i] = cap
         rec.capacity[t, i] = cap

@@ -175,8 +175,10 @@ class DyadModel:
         now = (bool(self.plan.threat[t]), bool(self.plan.offer[t]), float(st.reliability[t]))
         states = (self.belief, self.capacity, self.latency, self.pliable, u, self.compliance[t])
         if st.params.choice:
+            # the level draws only when the public reads them: without, the draws stay as they were
+            u_level = self.streams.draw(1)[0] if st.params.investment_observed else u[0, :0]
             kernels.advance_choice(
-                t, *states, *now, st.params_at(t), st.levels, self.discount, self._rec
+                t, *states, *now, st.params_at(t), st.levels, self.discount, self._rec, u_level
             )
         else:
             kernels.advance(t, *states, *now, st.params_at(t), self._rec)

@@ -74,6 +74,10 @@ class Params(NamedTuple):
     demand_cap: float
     """Latency a complied demand caps the stock at (``hedging.demand_cap``; inf: none)."""
     latency_max: float
+    investment_observed: bool
+    """Whether observers read the target's type from its capacity (``hedging.investment_observed``)."""
+    capacity_noise: float
+    """Scale of the shock to each capacity level's payoff when it is observed (``hedging.capacity_noise``)."""
     ship_out: float = 0.0
     """Latency shipped out this period (a schedule's dated event; 0 otherwise)."""
     dismantle: float = 0.0
@@ -134,6 +138,8 @@ class Params(NamedTuple):
             demand_freeze=h.demand_freeze,
             demand_cap=float("inf") if h.demand_cap is None else h.demand_cap,
             latency_max=h.latency_max,
+            investment_observed=h.investment_observed,
+            capacity_noise=h.capacity_noise,
         )
 
     def punishment_at(self, x):

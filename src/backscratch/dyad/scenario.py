@@ -295,7 +295,8 @@ HEDGING_MODES = ("rule", "choice")
 """How the target's capacity is set (``hedging.mode``)."""
 
 CHOICE_ONLY = ("capacity_levels", "capacity_cost", "deterrence", "demand_rollback",
-               "demand_freeze", "demand_cap", "latency_max")  # fmt: skip
+               "demand_freeze", "demand_cap", "latency_max", "investment_observed",
+               "capacity_noise")  # fmt: skip
 """``hedging`` fields read only when the target chooses its capacity (``mode: choice``)."""
 
 CHOOSING_TARGETS = ("forward_looking", "myopic")
@@ -372,6 +373,25 @@ class Hedging(Section):
             "`mode: choice`: a demand is also a cap: in a period it complies, the target's "
             "latency ends at most this high, above it brought down to it (null: no cap) "
             "[latency units]."
+        ),
+    )
+    investment_observed: bool = Field(
+        False,
+        description=(
+            "`mode: choice`: whether observers read the target's type from the capacity it "
+            "runs. On: each type runs a level by a logit choice (scale `capacity_noise`) on the "
+            "belief as it stands, not manipulating what its level reveals, and the public "
+            "belief is updated by Bayes' rule on the level seen; each type's value counts "
+            "the belief its level will leave. Off: each type runs its best level and the "
+            "belief ignores it (docs/model.md, Hedging and latency) [choice]."
+        ),
+    )
+    capacity_noise: Annotated[float, Field(gt=0.0)] = Field(
+        0.005,
+        description=(
+            "`investment_observed`: scale of the private logistic shock to each capacity "
+            "level's payoff, which makes every level's posterior defined (at 0 a level no "
+            "type runs would leave none) [payoff units]."
         ),
     )
     latency_max: Annotated[float, Field(gt=0.0)] = Field(
@@ -1146,6 +1166,12 @@ class Scenario(ScenarioBase):
             _check_schedule(entries, f"counterfactuals.{name}", self.calendar)
         default = Hedging()
         unused = [k for k in CHOICE_ONLY if getattr(self.hedging, k) != getattr(default, k)]
+        if self.hedging.capacity_noise != default.capacity_noise and not (
+            self.hedging.investment_observed
+        ):
+            raise ValueError(
+                "hedging.capacity_noise: read only with hedging.investment_observed: true"
+            )
         if self.hedging.mode == "rule" and unused:
             raise ValueError(
                 f"hedging.{unused[0]}: read only with hedging.mode: choice (the mode is rule)"

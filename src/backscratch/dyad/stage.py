@@ -468,6 +468,39 @@ class StageGame:
         w = (pos - j)[:, None, None]
         return U[j] * (1.0 - w) + U[j + 1] * w
 
+    def _invest_from(
+        self, V: np.ndarray, starts: np.ndarray, freeze: bool, cap: float, discount: float
+    ) -> np.ndarray:
+        """Each type's value of choosing capacity from latency ``starts[j]`` within a freeze
+        or cap, ``[j, type, g]``: its best level (``_kernels.invest_after``) or, when
+        observers read type from it (``hedging.investment_observed``), its logit choice
+        and what the level reveals (``_kernels.invest_read``)."""
+        p = self.params
+        out = np.empty_like(V)
+        if p.investment_observed:
+            kernels.invest_read(
+                V, self.levels, p.capacity_cost, p.productivity, discount, p.latency_max,
+                starts, freeze, cap, self.grid, p.capacity_noise, out,
+            )  # fmt: skip
+            return out
+        kernels.invest_after(
+            V, self.levels, p.capacity_cost, p.productivity, discount, p.latency_max, starts,
+            freeze, cap, out,
+        )  # fmt: skip
+        return out
+
+    def _invest(self, V: np.ndarray, discount: float) -> np.ndarray:
+        """The value of choosing capacity from every latency point, ``U[j, type, g]``
+        (``_kernels.invest_values``), given the values ``V`` at the start of next period."""
+        p = self.params
+        if p.investment_observed:
+            return self._invest_from(V, self.latency_points, False, np.inf, discount)
+        U = np.empty_like(V)
+        kernels.invest_values(
+            V, self.levels, p.capacity_cost, p.productivity, discount, p.latency_max, U
+        )
+        return U
+
     def _backward_choice(self, discount: float, first: int = 0) -> np.ndarray:
         """Backward induction over (latency, public belief) when the target chooses its
         capacity (``hedging.mode: choice``; ``docs/model.md``, Hedging and latency).
@@ -495,7 +528,6 @@ class StageGame:
         table = np.zeros(self.table_shape)
         roots = np.zeros((H, J, G), dtype=np.int64)
         V = np.zeros((J, 2, G))
-        U = np.empty_like(V)
         worst = 0.0
 
         def after_complying(V: np.ndarray, amount: float) -> np.ndarray:
@@ -505,12 +537,7 @@ class StageGame:
             if not (p.demand_freeze or np.isfinite(p.demand_cap)):
                 return self._shifted(U, amount)
             starts = np.maximum(self.latency_points - amount, 0.0)
-            out = np.empty_like(V)
-            kernels.invest_after(
-                V, self.levels, p.capacity_cost, p.productivity, discount, p.latency_max,
-                starts, p.demand_freeze, p.demand_cap, out,
-            )  # fmt: skip
-            return out
+            return self._invest_from(V, starts, p.demand_freeze, p.demand_cap, discount)
 
         def watched(X: np.ndarray) -> np.ndarray:
             """``X`` (values over the belief the exchange leaves, ``[j, type, g]``) after the
@@ -525,9 +552,7 @@ class StageGame:
         flow_now = np.zeros_like(flow) if late else flow  # what the period adds itself
         for t in range(H - 1, first - 1, -1):
             table[t, :, 2:] = V
-            kernels.invest_values(
-                V, self.levels, p.capacity_cost, p.productivity, discount, p.latency_max, U
-            )
+            U = self._invest(V, discount)
             if not (self.plan.threat[t] or self.plan.offer[t]):
                 V = watched(U) if late else flow + U
                 continue
