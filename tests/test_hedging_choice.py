@@ -166,8 +166,6 @@ def test_the_hedging_replay_refuses_choice_mode():
         (["run", "oye-dyad", "--set", "hedging.mode=choice", "--set",
           "hedging.investment_observed=true", "--set", "hedging.capacity_noise=0"],
          "hedging.capacity_noise"),
-        (["equilibrium", "oye-dyad", "--set", "hedging.mode=choice"],
-         "hedging.mode: the demander's-choice game keeps latency out"),
         (["validate", "iran-2003-2013", "--set", "hedging.mode=choice"],
          "validation.free: hedging.threat_sensitivity is not read with hedging.mode: choice"),
         (["calibrate", "iran-2003-2013", "--set", "hedging.mode=choice"],
@@ -180,12 +178,6 @@ def test_choice_mode_bad_input_is_a_one_line_error(args, message, capsys):
     assert code == 2
     assert message in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
-
-
-def test_a_scenario_in_choice_mode_is_refused_by_the_game_api():
-    sc = bs.load_scenario("oye-dyad").with_updates(**CHOICE)
-    with pytest.raises(ScenarioError, match=r"hedging\.mode"):
-        bs.equilibrium(sc)
 
 
 def test_validate_fits_the_targets_choice_on_a_search_grid(tmp_path):

@@ -372,8 +372,8 @@ class StageGame:
         ``flow`` and replies to the entrants) value over the belief the exchange leaves is
         ``d * Wc`` and its payoff in the period from third parties ``f``, which
         :func:`kernels.solve_period` and :func:`kernels.continuation` take (a period without
-        a demand is worth ``f + d * Wc``). Without ``third_parties.update_belief``: ``(W,
-        discount, flow)``, the third parties' flow at the belief the period starts with. With it the entrants
+        a demand is worth ``f + d * Wc``). Without ``third_parties.update_belief``: ``(W, discount, flow)``, the
+        third parties' flow at the belief the period starts with. With it the entrants
         come after the exchange and are watched: ``Wc = flow + discount *
         E[W(belief after the encounters)]`` on the belief the exchange left
         (:func:`kernels.encounter_values`), ``d = 1`` and ``f = 0``."""
@@ -521,73 +521,123 @@ class StageGame:
         entrants' threats as it does D's), before the capacity choice. Returns the table of
         :attr:`table_shape`."""
         H, G, J = self.horizon, len(self.grid), self.latency_grid
-        p = self.params
-        rule = SELECTION_CODES[self.selection]
-        blunt = np.exp(-p.deterrence * self.latency_points)
-        flow = self._type_flows(blunt)
         table = np.zeros(self.table_shape)
         roots = np.zeros((H, J, G), dtype=np.int64)
         V = np.zeros((J, 2, G))
         worst = 0.0
-
-        def after_complying(V: np.ndarray, amount: float) -> np.ndarray:
-            """The value of choosing capacity after complying, at every latency point: ``U``
-            shifted down by the rollback ``amount``, or, under a freeze or a cap, the choice
-            made again from the latency left and within the limit it sets."""
-            if not (p.demand_freeze or np.isfinite(p.demand_cap)):
-                return self._shifted(U, amount)
-            starts = np.maximum(self.latency_points - amount, 0.0)
-            return self._invest_from(V, starts, p.demand_freeze, p.demand_cap, discount)
-
-        def watched(X: np.ndarray) -> np.ndarray:
-            """``X`` (values over the belief the exchange leaves, ``[j, type, g]``) after the
-            period's watched encounters, their flow included (``update_belief``)."""
-            out = np.empty_like(X)
-            for j in range(J):
-                for k in range(2):
-                    out[j, k] = flow[j, k] + self._watched(X[j, k], k, float(blunt[j]))
-            return out
-
-        late = p.entrants_update
-        flow_now = np.zeros_like(flow) if late else flow  # what the period adds itself
         for t in range(H - 1, first - 1, -1):
             table[t, :, 2:] = V
-            U = self._invest(V, discount)
             if not (self.plan.threat[t] or self.plan.offer[t]):
-                V = watched(U) if late else flow + U
+                V = self.choice_idle(V, discount)
                 continue
             comply, resist = self.immediate(t)
-            after = after_complying(V, p.demand_rollback)
-            if self.plan.offer[t] and p.rollback > 0.0:
-                rho = self.reliability[t]
-                after = rho * after_complying(V, p.demand_rollback + p.rollback) + (1 - rho) * after
-            if late:
-                after, U = watched(after), watched(U)
-            V_new = np.empty_like(V)
-            for j in range(J):
-                c = comply.copy()
-                c[1] += after[j, 1] - U[j, 1]  # the resolute type counts its programme
-                r = resist * blunt[j]
-                out = table[t, j, :2]
-                worst = max(
-                    worst,
-                    kernels.solve_period(
-                        self.grid, after[j, 0], U[j, 0][None], c, r, 1.0, p.noise, self.tol,
-                        self.resolution, rule, out, roots[t, j],
-                    ),
-                )  # fmt: skip
-                kernels.continuation(
-                    self.grid, after[j, 0], U[j, 0][None], c, r, out, 1.0, p.noise,
-                    flow_now[j, 0], V_new[j, 0],
-                )  # fmt: skip
-                kernels.resolute_value(
-                    self.grid, after[j, 1], U[j, 1], comply, r, out, p.noise, flow_now[j, 1],
-                    V_new[j, 1],
-                )  # fmt: skip
-            V = V_new
+            V, residual = self.choice_step(
+                V, comply, resist, bool(self.plan.offer[t]), float(self.reliability[t]),
+                discount, table[t, :, :2], roots[t],
+            )  # fmt: skip
+            worst = max(worst, residual)
         self.residual = worst
         self.stable_roots = roots
         return table
+
+    def _choice_flows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Over the latency grid: the share ``blunt[j]`` of a punishment that latency
+        ``L_j`` leaves, ``exp(-deterrence * L_j)``, and each type's payoff from third
+        parties ``flow[j, type, g]`` (:meth:`_type_flows`)."""
+        cache = self.__dict__.setdefault("_choice", {})
+        if not cache:
+            cache["blunt"] = np.exp(-self.params.deterrence * self.latency_points)
+            cache["flow"] = self._type_flows(cache["blunt"])
+        return cache["blunt"], cache["flow"]
+
+    def _after_complying(self, V: np.ndarray, U: np.ndarray, amount: float, discount: float):
+        """The value of choosing capacity after complying, at every latency point: ``U``
+        shifted down by the rollback ``amount``, or, under a freeze or a cap, the choice
+        made again from the latency left and within the limit it sets."""
+        p = self.params
+        if not (p.demand_freeze or np.isfinite(p.demand_cap)):
+            return self._shifted(U, amount)
+        starts = np.maximum(self.latency_points - amount, 0.0)
+        return self._invest_from(V, starts, p.demand_freeze, p.demand_cap, discount)
+
+    def _watched_choice(self, X: np.ndarray) -> np.ndarray:
+        """``X`` (values over the belief the exchange leaves, ``[j, type, g]``) after the
+        period's watched encounters, their flow included (``update_belief``)."""
+        blunt, flow = self._choice_flows()
+        out = np.empty_like(X)
+        for j in range(self.latency_grid):
+            for k in range(2):
+                out[j, k] = flow[j, k] + self._watched(X[j, k], k, float(blunt[j]))
+        return out
+
+    def choice_idle(self, V: np.ndarray, discount: float) -> np.ndarray:
+        """A period without a demand when the target chooses its capacity: each type's value
+        at its start, ``[j, type, g]``, from ``V`` at the start of the next (the third
+        parties' flow and the capacity choice)."""
+        U = self._invest(V, discount)
+        if self.params.entrants_update:
+            return self._watched_choice(U)
+        return self._choice_flows()[1] + U
+
+    def choice_step(
+        self,
+        V: np.ndarray,
+        comply: np.ndarray,
+        resist: np.ndarray,
+        offer: bool,
+        reliability: float,
+        discount: float,
+        p_out: np.ndarray,
+        roots_out: np.ndarray,
+    ) -> tuple[np.ndarray, float]:
+        """One period with a demand when the target chooses its capacity (``hedging.mode:
+        choice``), for any demand: at every latency grid point ``L_j`` each type's
+        compliance ``p_out[j, type, g]`` (every stable root of the pliable type's, by
+        ``solver.selection``; ``roots_out[j, g]`` their number) given the stage payoffs
+        ``comply``/``resist`` (2 x grid; the punishment blunted by latency here) and the
+        values ``V[j, type, g]`` at the start of the next period, as
+        :meth:`_backward_choice` describes; ``offer``: whether the demand is paid (an
+        honoured exchange rolls back ``hedging.rollback`` more, with probability
+        ``reliability``). Returns each type's value at the start of this period and the
+        residual. The step :meth:`_backward_choice` takes in each period, and the
+        demander's-choice game for each action of its menu
+        (:func:`backscratch.game.latency.backward_latency`)."""
+        J = self.latency_grid
+        p = self.params
+        rule = SELECTION_CODES[self.selection]
+        blunt, flow = self._choice_flows()
+        U = self._invest(V, discount)
+        after = self._after_complying(V, U, p.demand_rollback, discount)
+        if offer and p.rollback > 0.0:
+            rolled = self._after_complying(V, U, p.demand_rollback + p.rollback, discount)
+            after = reliability * rolled + (1 - reliability) * after
+        late = p.entrants_update
+        if late:
+            after, U = self._watched_choice(after), self._watched_choice(U)
+        flow_now = np.zeros_like(flow) if late else flow  # what the period adds itself
+        V_new = np.empty_like(V)
+        worst = 0.0
+        for j in range(J):
+            c = comply.copy()
+            c[1] += after[j, 1] - U[j, 1]  # the resolute type counts its programme
+            r = resist * blunt[j]
+            out = p_out[j]
+            worst = max(
+                worst,
+                kernels.solve_period(
+                    self.grid, after[j, 0], U[j, 0][None], c, r, 1.0, p.noise, self.tol,
+                    self.resolution, rule, out, roots_out[j],
+                ),
+            )  # fmt: skip
+            kernels.continuation(
+                self.grid, after[j, 0], U[j, 0][None], c, r, out, 1.0, p.noise, flow_now[j, 0],
+                V_new[j, 0],
+            )  # fmt: skip
+            kernels.resolute_value(
+                self.grid, after[j, 1], U[j, 1], comply, r, out, p.noise, flow_now[j, 1],
+                V_new[j, 1],
+            )  # fmt: skip
+        return V_new, float(worst)
 
 
 def offers_at(mu: np.ndarray, p: Params, harm: np.ndarray | float | None = None) -> np.ndarray:

@@ -33,6 +33,7 @@ from backscratch.dyad.params import Params
 from backscratch.dyad.scenario import Scenario
 from backscratch.dyad.stage import StageGame, plan_for, respond, respond_both
 from backscratch.game import _kernels as kernels
+from backscratch.game.latency import backward_latency
 from backscratch.game.menu import Menu
 from backscratch.game.results import COLUMNS, Equilibrium, GameResult, Records
 
@@ -45,7 +46,9 @@ class Terms(NamedTuple):
     reliable type's first; zeros without), whether observers learn D's cost from its
     punishments (``learns_cost``) and whether delivering a promised reward is D's choice
     (``chooses_delivery``: reliability types and no guarantor), and the payoff parameters
-    of D's chosen objective (zeros for a unitary nation)."""
+    of D's chosen objective (zeros for a unitary nation); then the numbers of the target's
+    capacity choice (``hedging``, read with ``hedging.mode: choice``) and D's cost of the
+    latency it leads to (``hedging.cost_to_demander``)."""
 
     demands: np.ndarray
     threat: np.ndarray
@@ -65,6 +68,18 @@ class Terms(NamedTuple):
     renege: np.ndarray
     learns_cost: bool
     chooses_delivery: bool
+    levels: np.ndarray
+    capacity_cost: float
+    productivity: float
+    deterrence: float
+    demand_rollback: float
+    rollback: float
+    demand_freeze: bool
+    demand_cap: float
+    latency_max: float
+    latency_cost: float
+    investment_observed: bool
+    capacity_noise: float
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, menu: Menu) -> Terms:
@@ -94,6 +109,18 @@ class Terms(NamedTuple):
             renege=np.array(st.renege_costs or [0.0] * len(costs), dtype=float),
             learns_cost=bool(st.cost_types),
             chooses_delivery=bool(st.renege_costs) and not scenario.mediation.guarantor,
+            levels=np.asarray(scenario.hedging.capacity_levels, dtype=float),
+            capacity_cost=p.capacity_cost,
+            productivity=p.productivity,
+            deterrence=p.deterrence,
+            demand_rollback=p.demand_rollback,
+            rollback=p.rollback,
+            demand_freeze=p.demand_freeze,
+            demand_cap=p.demand_cap,
+            latency_max=p.latency_max,
+            latency_cost=p.latency_cost,
+            investment_observed=p.investment_observed,
+            capacity_noise=p.capacity_noise,
         )
 
 
@@ -142,7 +169,11 @@ resistance would change by more than this."""
 def solve(scenario: Scenario) -> Equilibrium:
     """Solve the demander's-choice game of ``scenario``: by backward induction over its
     horizon, or (``strategic.stationary``) by value iteration to its stationary solution,
-    the policy of an unending relationship played in every period (:func:`stationary`)."""
+    the policy of an unending relationship played in every period (:func:`stationary`);
+    with ``hedging.mode: choice`` over latency too
+    (:func:`~backscratch.game.latency.backward_latency`)."""
+    if scenario.hedging.mode == "choice":
+        return backward_latency(scenario)
     if scenario.strategic.stationary:
         return stationary(scenario)
     return backward(scenario)
@@ -203,11 +234,6 @@ def backward(
     under the public belief (or the logit mixture), and the values roll back. ``terminal``:
     D's, the nation's and the pliable target's values after the last period (``V``, ``N``
     ``[type, j, g]`` and ``W[j, g]``; zero if not given)."""
-    if scenario.hedging.mode != "rule":
-        raise ScenarioError.bad(
-            "hedging.mode",
-            "the demander's-choice game keeps latency out of its state; use mode rule",
-        )
     strategic = scenario.target.resolute == "strategic"
     st = scenario.strategic
     if strategic and (st.cost_types or st.renege_costs or st.stationary):
@@ -429,12 +455,16 @@ class GameModel:
         self.pliable = self.streams.draw(1)[0] < scenario.target.prior_pliable
         self.d_type = np.zeros(n, dtype=np.int64)
         # D's type is drawn only when it has a private one: without, the draws stay as they were
-        if len(solution.d_grid) > 1:
+        if solution.private:
             self.d_type[self.streams.draw(1)[0] >= solution.d_prior] = 1
         self.params = Params.from_scenario(scenario)
         self.mu = np.full(n, scenario.target.prior_pliable)
         self.nu = np.full(n, solution.d_prior)
+        self.latency = np.full(n, scenario.hedging.initial)
         self.records, self._rec = allocate_records(scenario, COLUMNS, Records)
+        if solution.target_values is None:  # latency is not in the game's state: none is run
+            self.records["latency"][:] = 0.0
+            self.records["capacity"][:] = 0.0
         self.t = 0
 
     @property
@@ -448,6 +478,17 @@ class GameModel:
             raise RuntimeError("the horizon is reached; no period left to play")
         s, t = self.solution, self.t
         u = self.streams.draw(kernels.DRAWS_PER_PERIOD)
+        if s.target_values is not None:  # the target chooses its capacity
+            H = self.scenario.horizon
+            T_next = s.target_values[t + 1] if t + 1 < H else np.zeros_like(s.target_values[0])
+            # the level draws only when the public reads them: without, the draws stay as they were
+            u_level = self.streams.draw(1)[0] if self.terms.investment_observed else u[0, :0]
+            kernels.advance_latency(
+                t, self.mu, self.latency, self.pliable, u, s.Q[t], s.comply[t], s.carry[t],
+                T_next, self.terms, self._rec, self.scenario.shadow, u_level,
+            )  # fmt: skip
+            self.t += 1
+            return
         # the entrants' draws only when they are played: without, the draws stay as they were
         watched = self.params.entrants_update and self.params.third_parties > 0
         u_e = self.streams.draw(kernels.ENTRANT_DRAWS) if watched else u[:0]
@@ -463,5 +504,7 @@ class GameModel:
             self.step()
         return GameResult(
             self.scenario, self.solution, self.records, self.pliable, self.mu.copy(),
-            self.terms.costs[self.d_type], self.nu.copy(), self.terms.renege[self.d_type],
+            self.terms.costs[self.d_type],
+            self.nu.copy() if self.solution.target_values is None else np.ones_like(self.nu),
+            self.terms.renege[self.d_type],
         )  # fmt: skip

@@ -59,6 +59,16 @@ COLUMNS: tuple[Column, ...] = (
         "payoff units",
         "third parties' total payoff (as `entries`)",
     ),
+    Column(
+        "latency",
+        "float64",
+        "latency units",
+        "T's latency after the period (`hedging.mode: choice`; 0 under the rule, which the "
+        "game does not play)",
+    ),
+    Column(
+        "capacity", "float64", "capacity units", "the capacity T ran in the period (as `latency`)"
+    ),
 )
 """The per-period data collection of the game, in the order the kernel fills it (the
 columns it shares with the dyad are the dyad's declarations)."""
@@ -108,6 +118,13 @@ METRICS: tuple[Metric, ...] = (
         _SHARED["entries_per_period"].label,
         "count",
         "third parties that came (only with `third_parties.update_belief`: none otherwise)",
+    ),
+    Metric(
+        "final_latency",
+        _SHARED["final_latency"].label,
+        "latency units",
+        "T's mean latency stock at the end (only with `hedging.mode: choice`: the game keeps "
+        "latency out of its state otherwise)",
     ),
     Metric(
         "final_d_belief",
@@ -164,17 +181,32 @@ class Equilibrium:
     backward induction over the horizon)."""
     value_change: float = 0.0
     """The largest change of a value in the stationary game's last iteration."""
+    target_values: np.ndarray | None = None
+    """With the target choosing its capacity (``hedging.mode: choice``): each type's value
+    ``[t, j, type, g]`` at the start of period ``t``, ``j`` the latency grid point (the
+    tables' axis ``j`` is then latency over ``hedging.latency_max``, not a belief about
+    D); else ``None``."""
+
+    @property
+    def private(self) -> bool:
+        """Whether D has a private type (two ``cost_types`` or ``renege_costs``)."""
+        st = self.scenario.strategic
+        return bool(st.cost_types or st.renege_costs)
 
     @property
     def d_prior(self) -> float:
-        """The public belief about D at the start (1 when D has no private type)."""
-        st = self.scenario.strategic
+        """Where the tables' axis ``j`` starts: the public belief about D (1 when D has no
+        private type), or with latency in the state (:attr:`target_values`) the initial
+        latency over ``hedging.latency_max``."""
+        st, h = self.scenario.strategic, self.scenario.hedging
+        if self.target_values is not None:
+            return min(h.initial / h.latency_max, 1.0)
         if st.renege_costs:
             return st.prior_reliable
         return st.prior_low_cost if st.cost_types else 1.0
 
     def _weights(self, nu: float) -> np.ndarray:
-        return np.array([nu, 1.0 - nu]) if len(self.d_grid) > 1 else np.ones(1)
+        return np.array([nu, 1.0 - nu]) if self.private else np.ones(1)
 
     def value_at(self, table: np.ndarray, mu: float, nu: float | None = None) -> float:
         """A table ``[j, g]`` at the beliefs ``mu`` about the target and ``nu`` about D
@@ -343,6 +375,9 @@ class GameResult(Result):
             "final_belief": float(self.final_belief.mean()),
             "entries_per_period": float(r["entries"].mean())
             if self.scenario.third_parties.update_belief
+            else None,
+            "final_latency": float(r["latency"][-1].mean())
+            if self.scenario.hedging.mode == "choice"
             else None,
             "final_d_belief": float(self.final_d_belief.mean()),
         }
