@@ -240,7 +240,7 @@ def advance(t, mu, nu, pliable, d_type, u, Q_t, p_t, carry_t, deliver_t, gm, rec
     reward is delivered with probability ``gm.reliability`` or, when delivering is D's
     choice (``gm.chooses_delivery``), with its type's ``deliver_t[a, type, j, g]``, and
     observers update both beliefs. ``gm`` holds the menu's columns and the payoff numbers
-    (:class:`backscratch.game.model.Terms`); ``rec`` the record arrays
+    (:class:`backscratch.game.terms.Terms`); ``rec`` the record arrays
     (:class:`backscratch.game.results.Records`). With ``u_e`` (:data:`ENTRANT_DRAWS` rows;
     none: the third parties are not played) the dyad's entrants come after the exchange, on
     the belief it left, and their watched encounters move it (the dyad's

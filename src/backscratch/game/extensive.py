@@ -30,7 +30,7 @@ from backscratch.core.kernels import posterior
 from backscratch.dyad.params import Params
 from backscratch.dyad.scenario import Scenario
 from backscratch.game.menu import Menu
-from backscratch.game.model import Terms, carry_probabilities
+from backscratch.game.terms import Terms, carry_probabilities
 
 
 def _q(x: float) -> str:

@@ -23,6 +23,7 @@ from backscratch.dyad.stage import StageGame, plan_for
 from backscratch.game import _kernels as kernels
 from backscratch.game.menu import Menu
 from backscratch.game.results import Equilibrium
+from backscratch.game.terms import Terms, carry_probabilities
 
 
 def check(scenario: Scenario) -> None:
@@ -62,8 +63,6 @@ def backward_latency(scenario: Scenario) -> Equilibrium:
     capacity choice leads to and the belief the answer leaves. D carries out a resisted
     threat iff that pays (its cost known: ``audience_cost - k P >= 0``). D takes the action
     of highest value (or the logit mixture), and every value rolls back."""
-    from backscratch.game.model import Terms, carry_probabilities  # the game's own numbers
-
     check(scenario)
     start = time.perf_counter()
     menu = Menu.from_scenario(scenario)
