@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 from backscratch.core.kernels import on_grid, posterior
-from backscratch.dyad._kernels import _latency_limit, _on_plane, _watched_entrants, read_cell
+from backscratch.dyad._kernels import _latency_limit, _watched_entrants, read_cell
 from backscratch.dyad.codes import COMPLIED, NO_DEMAND, RESISTED
 
 DRAWS_PER_PERIOD = 4
@@ -328,34 +328,14 @@ def advance(t, mu, nu, pliable, d_type, u, Q_t, p_t, carry_t, deliver_t, gm, rec
         rec.payoff_target[t, i] = pay_t
 
 
-@njit(cache=True, inline="always")
-def _invested(T_next, k, mu, start, limit, gm, delta):
-    """The latency type ``k`` (0 pliable) ends the period with, and the capacity it runs to
-    get there: from latency ``start``, the level of ``gm.levels`` that maximises
-    ``-capacity_cost * K + delta * T_next(k, mu, min(start + productivity * K, limit))``
-    (ties: the lowest), as the dyad's target chooses (``_kernels.advance_choice``)."""
-    best = -np.inf
-    lat, cap = min(start, limit), 0.0
-    for i in range(gm.levels.shape[0]):
-        level = gm.levels[i]
-        grown = min(start + gm.productivity * level, limit)
-        val = -gm.capacity_cost * level + delta * _on_plane(T_next, k, mu, grown, gm.latency_max)
-        if val > best:
-            best, lat, cap = val, grown, level
-    return lat, cap
-
-
 @njit(cache=True)
 def _next(T_next, V_next, N_next, k, mu, start, limit, gm, delta, pi, u):
     """D's payoff from what type ``k``'s capacity choice from latency ``start`` (within
     ``limit``) at belief ``mu`` leads to, under D's objective and the nation's
-    (:func:`_ahead` at the latency and belief it leaves): the best level
-    (:func:`_invested`) or, when observers read the level (``hedging.investment_observed``),
-    the expectation over the type's logit choice of each level's latency and the posterior
-    seeing it leaves (``_kernels.read_cell`` of the dyad; ``pi``, ``u`` its scratch)."""
-    if not gm.investment_observed:
-        lat, _ = _invested(T_next, k, mu, start, limit, gm, delta)
-        return _ahead(V_next, lat, mu, gm, delta), _ahead(N_next, lat, mu, gm, delta)
+    (:func:`_ahead` at the latency and belief it leaves): the expectation over the type's
+    logit choice (``hedging.investment_observed``; ``_kernels.read_cell`` of the dyad,
+    ``pi`` and ``u`` its scratch) of each level's latency and the posterior seeing it
+    leaves."""
     read_cell(T_next, 0, gm.levels, gm.capacity_cost, gm.productivity, delta, gm.latency_max,
               start, limit, mu, gm.capacity_noise, pi, u)  # fmt: skip
     q, n = 0.0, 0.0
@@ -387,8 +367,9 @@ def latency_action_values(grid, p, T_next, V_next, N_next, gm, demands, threat, 
     resists; then the latency the type's capacity choice leads to from what the answer
     leaves it — ``L_j`` after resisting, ``L_j - demand_rollback`` after complying
     (within a freeze or a cap), less ``rollback`` more if an offer's reward is delivered
-    (probability ``gm.reliability``) — at the belief the answer leaves (:func:`_invested`,
-    by the types' values ``T_next[j, type, g]`` at the start of next period), which costs D
+    (probability ``gm.reliability``) — at the belief the answer leaves, each level by the
+    type's logit choice on its values ``T_next[j, type, g]`` at the start of next period and
+    at the posterior seeing it leaves (:func:`_next`), the latency costing D
     ``cost_to_demander`` per unit, and D's value ``V_next[j, g]`` (``N_next``) there
     (:func:`_ahead`). Without a demand the target just chooses its capacity. ``tough``:
     the leader's bonus for threatening."""
@@ -436,104 +417,47 @@ def latency_action_values(grid, p, T_next, V_next, N_next, gm, demands, threat, 
 
 
 @njit(cache=True)
-def advance_latency(t, mu, lat, pliable, u, Q_t, p_t, carry_t, T_next, gm, rec, delta,
-                    u_level):  # fmt: skip
-    """:func:`advance` when the target chooses its capacity (``hedging.mode: choice``; D's
-    cost known, entrants not played): D picks its action at the run's (latency, belief)
-    (the tables' axis ``j`` is latency over ``latency_max``), a carried-out threat harms
-    the target ``P * exp(-deterrence * L)``, and after the answer the target runs the
-    capacity its values ``T_next[j, type, g]`` favour from the latency the answer leaves
-    (:func:`_invested`), paying ``capacity_cost`` per unit, while D pays
-    ``cost_to_demander`` per unit of the latency it ends the period with. With
-    ``hedging.investment_observed`` the type draws its level from its logit choice
-    (``_kernels.read_cell`` of the dyad, uniform ``u_level[i]``) and the public belief is
-    updated on the level run."""
-    n_a = Q_t.shape[0]
-    q_row = np.empty(n_a)
+def invest_played(t, mu, lat, pliable, u_level, T_next, gm, rec, delta):
+    """The rest of period ``t`` of the game with latency in its state (``hedging.mode:
+    choice``), after :func:`advance` has played the exchange with the tables' axis ``j`` at
+    each run's latency over ``latency_max`` (D's cost known, entrants not played): a
+    carried-out threat's harm blunted to ``P * exp(-deterrence * L)``; then each target
+    draws a level from its logit choice on its values ``T_next[j, type, g]`` from the
+    latency its answer left (``L``, less ``demand_rollback`` after complying and
+    ``rollback`` more after an honoured exchange, within a freeze or a cap;
+    ``_kernels.read_cell`` of the dyad, uniform ``u_level[i]``), pays ``capacity_cost`` per
+    unit, and the public belief is updated on the level run
+    (``hedging.investment_observed``); D pays ``cost_to_demander`` per unit of the latency
+    the target ends the period with."""
     pi = np.empty((2, gm.levels.shape[0]))
     scratch = np.empty((2, gm.levels.shape[0]))
     for i in range(mu.shape[0]):
-        m, L = mu[i], lat[i]
-        v = min(L / gm.latency_max, 1.0)
-        for a in range(n_a):
-            q_row[a] = on_grid2(Q_t[a], v, m)
-        a = choose(q_row, gm.choice_noise, u[0, i])
-        x = gm.x[a]
-        rec.action[t, i] = a
-        rec.belief[t, i] = m
-        rec.d_belief[t, i] = 1.0
-        rec.demand[t, i] = x if gm.demands[a] else 0.0
-        rec.price[t, i] = gm.price[a] if gm.offer[a] else 0.0
-        rec.punished[t, i] = 0
-        rec.backed_down[t, i] = 0
-        rec.transfer[t, i] = 0.0
-        rec.entries[t, i] = 0
-        rec.entrant_complied[t, i] = 0
-        rec.payoff_third_parties[t, i] = 0.0
-        pay_d, pay_t, pay_l = 0.0, 0.0, 0.0
-        complied, honoured, after = False, False, m
-        if not gm.demands[a]:
-            rec.response[t, i] = NO_DEMAND
-        else:
-            p_pl = on_grid2(p_t[a, 0], v, m)
-            p_re = on_grid2(p_t[a, 1], v, m)
-            tau = 0 if pliable[i] else 1
-            complied = u[1, i] < (p_pl if pliable[i] else p_re)
-            cost = gm.c_threat[tau] if gm.threat[a] else gm.c_offer[tau]
-            if gm.threat[a]:
-                pay_l += gm.hawk_bias * gm.value * x
-            if complied:
-                rec.response[t, i] = COMPLIED
-                pay_d += gm.value * x
-                pay_t -= cost * x
-                if gm.offer[a] and gm.price[a] > 0.0:
-                    if u[3, i] < gm.reliability:
-                        honoured = True
-                        paid = gm.price[a] * x
-                        rec.transfer[t, i] = paid
-                        pay_d -= paid
-                        pay_t += paid
-                        pay_l -= gm.hawk_bias * paid
-                    else:
-                        pay_l -= gm.promise_cost
-            else:
-                rec.response[t, i] = RESISTED
-                if gm.threat[a]:
-                    if u[2, i] < on_grid2(carry_t[a, 0], v, m):
-                        rec.punished[t, i] = 1
-                        pay_d -= gm.costs[0] * gm.punishment[a]
-                        pay_t -= gm.punishment[a] * np.exp(-gm.deterrence * L)
-                    else:
-                        rec.backed_down[t, i] = 1
-                        pay_l -= gm.audience_cost
-            after = posterior(m, p_pl, p_re, complied)
-        mu[i] = after
+        L, after = lat[i], mu[i]
+        rec.d_belief[t, i] = 1.0  # D's cost is known: the axis held latency
+        a = rec.action[t, i]
+        if rec.punished[t, i]:
+            rec.payoff_target[t, i] += gm.punishment[a] * (1.0 - np.exp(-gm.deterrence * L))
         kept = L
         limit = np.inf
-        if complied:
+        if rec.response[t, i] == COMPLIED:
             kept = max(0.0, kept - gm.demand_rollback)
-            if honoured:
+            if rec.transfer[t, i] > 0.0:  # an honoured exchange
                 kept = max(0.0, kept - gm.rollback)
             limit = _latency_limit(kept, gm.demand_freeze, gm.demand_cap)
-        if gm.investment_observed:  # a logit draw; the public reads the level run
-            read_cell(T_next, 0, gm.levels, gm.capacity_cost, gm.productivity, delta,
-                      gm.latency_max, kept, limit, after, gm.capacity_noise, pi, scratch)  # fmt: skip
-            k, pick, acc = 0 if pliable[i] else 1, gm.levels.shape[0] - 1, 0.0
-            for level in range(gm.levels.shape[0]):
-                acc += pi[k, level]
-                if u_level[i] < acc:
-                    pick = level
-                    break
-            cap = gm.levels[pick]
-            grown = min(kept + gm.productivity * cap, limit)
-            mu[i] = posterior(after, pi[0, pick], pi[1, pick], True)
-        else:
-            grown, cap = _invested(T_next, 0 if pliable[i] else 1, after, kept, limit, gm, delta)
+        read_cell(T_next, 0, gm.levels, gm.capacity_cost, gm.productivity, delta, gm.latency_max,
+                  kept, limit, after, gm.capacity_noise, pi, scratch)  # fmt: skip
+        k, pick, acc = 0 if pliable[i] else 1, gm.levels.shape[0] - 1, 0.0
+        for level in range(gm.levels.shape[0]):
+            acc += pi[k, level]
+            if u_level[i] < acc:
+                pick = level
+                break
+        cap = gm.levels[pick]
+        grown = min(kept + gm.productivity * cap, limit)
+        mu[i] = posterior(after, pi[0, pick], pi[1, pick], True)
         lat[i] = grown
         rec.latency[t, i] = grown
         rec.capacity[t, i] = cap
-        pay_t -= gm.capacity_cost * cap
-        pay_d -= gm.latency_cost * grown
-        rec.payoff_demander[t, i] = pay_d
-        rec.payoff_leader[t, i] = pay_d + pay_l
-        rec.payoff_target[t, i] = pay_t
+        rec.payoff_target[t, i] -= gm.capacity_cost * cap
+        rec.payoff_demander[t, i] -= gm.latency_cost * grown
+        rec.payoff_leader[t, i] -= gm.latency_cost * grown

@@ -377,24 +377,25 @@ class GameModel:
             raise RuntimeError("the horizon is reached; no period left to play")
         s, t = self.solution, self.t
         u = self.streams.draw(kernels.DRAWS_PER_PERIOD)
-        if s.target_values is not None:  # the target chooses its capacity
-            H = self.scenario.horizon
-            T_next = s.target_values[t + 1] if t + 1 < H else np.zeros_like(s.target_values[0])
-            # the level draws only when the public reads them: without, the draws stay as they were
-            u_level = self.streams.draw(1)[0] if self.terms.investment_observed else u[0, :0]
-            kernels.advance_latency(
-                t, self.mu, self.latency, self.pliable, u, s.Q[t], s.comply[t], s.carry[t],
-                T_next, self.terms, self._rec, self.scenario.shadow, u_level,
-            )  # fmt: skip
-            self.t += 1
-            return
         # the entrants' draws only when they are played: without, the draws stay as they were
         watched = self.params.entrants_update and self.params.third_parties > 0
         u_e = self.streams.draw(kernels.ENTRANT_DRAWS) if watched else u[:0]
+        values = s.target_values  # the target's, when it chooses its capacity
+        latent = values is not None
+        u_level = self.streams.draw(1)[0] if latent else u[0, :0]  # the level each draws
+        # with latency in the state the tables' axis j is latency over latency_max
+        axis = np.minimum(self.latency / self.terms.latency_max, 1.0) if latent else self.nu
         kernels.advance(
-            t, self.mu, self.nu, self.pliable, self.d_type, u, s.Q[t], s.comply[t],
+            t, self.mu, axis, self.pliable, self.d_type, u, s.Q[t], s.comply[t],
             s.carry[t], s.deliver[t], self.terms, self._rec, self.params, u_e,
         )  # fmt: skip
+        if values is not None:
+            H = self.scenario.horizon
+            T_next = values[t + 1] if t + 1 < H else np.zeros_like(values[0])
+            kernels.invest_played(
+                t, self.mu, self.latency, self.pliable, u_level, T_next, self.terms, self._rec,
+                self.scenario.shadow,
+            )  # fmt: skip
         self.t += 1
 
     def run(self) -> GameResult:

@@ -54,7 +54,6 @@ class Terms(NamedTuple):
     demand_cap: float
     latency_max: float
     latency_cost: float
-    investment_observed: bool
     capacity_noise: float
 
     @classmethod
@@ -95,7 +94,6 @@ class Terms(NamedTuple):
             demand_cap=p.demand_cap,
             latency_max=p.latency_max,
             latency_cost=p.latency_cost,
-            investment_observed=p.investment_observed,
             capacity_noise=p.capacity_noise,
         )
 
