@@ -1517,6 +1517,19 @@ def read_cell(V, row, levels, cost, productivity, discount, l_max, start, limit,
     return values
 
 
+@njit(cache=True, inline="always")
+def draw_level(pi, k, u):
+    """The index of the level type ``k`` runs, drawn from its choice probabilities
+    ``pi[k]`` with the uniform ``u`` (the inverse CDF; the last level where rounding
+    leaves ``u`` above their sum)."""
+    acc = 0.0
+    for i in range(pi.shape[1]):
+        acc += pi[k, i]
+        if u < acc:
+            return i
+    return pi.shape[1] - 1
+
+
 @njit(cache=True)
 def invest_read(V, levels, cost, productivity, discount, l_max, starts, freeze, cap, grid,
                 noise, U):  # fmt: skip
@@ -1624,12 +1637,7 @@ def advance_choice(t, belief, capacity, latency, pliable, u, table, threat, offe
         if params.investment_observed:  # a logit draw; the public reads the level run
             read_cell(table, 2, levels, params.capacity_cost, params.productivity, discount,
                       l_max, kept, limit, mu_next, params.capacity_noise, pi, u_levels)  # fmt: skip
-            acc, pick = 0.0, levels.shape[0] - 1
-            for k in range(levels.shape[0]):
-                acc += pi[row - 2, k]
-                if u_level[i] < acc:
-                    pick = k
-                    break
+            pick = draw_level(pi, row - 2, u_level[i])
             cap = levels[pick]
             mu_next = posterior(mu_next, pi[0, pick], pi[1, pick], True)
             belief[i] = mu_next

@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 from backscratch.core.kernels import on_grid, posterior
-from backscratch.dyad._kernels import _latency_limit, _watched_entrants, read_cell
+from backscratch.dyad._kernels import _latency_limit, _watched_entrants, draw_level, read_cell
 from backscratch.dyad.codes import COMPLIED, NO_DEMAND, RESISTED
 
 DRAWS_PER_PERIOD = 4
@@ -446,12 +446,7 @@ def invest_played(t, mu, lat, pliable, u_level, T_next, gm, rec, delta):
             limit = _latency_limit(kept, gm.demand_freeze, gm.demand_cap)
         read_cell(T_next, 0, gm.levels, gm.capacity_cost, gm.productivity, delta, gm.latency_max,
                   kept, limit, after, gm.capacity_noise, pi, scratch)  # fmt: skip
-        k, pick, acc = 0 if pliable[i] else 1, gm.levels.shape[0] - 1, 0.0
-        for level in range(gm.levels.shape[0]):
-            acc += pi[k, level]
-            if u_level[i] < acc:
-                pick = level
-                break
+        pick = draw_level(pi, 0 if pliable[i] else 1, u_level[i])
         cap = gm.levels[pick]
         grown = min(kept + gm.productivity * cap, limit)
         mu[i] = posterior(after, pi[0, pick], pi[1, pick], True)
