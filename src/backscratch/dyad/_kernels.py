@@ -1594,7 +1594,7 @@ def advance_choice(t, belief, capacity, latency, pliable, u, table, threat, offe
     ``u_level[i]``) and the public belief is updated on the level run."""
     u_resp, u_punish, u_reward, u_entry, u_e_comply, u_e_punish = u[0], u[1], u[2], u[3], u[4], u[5]
     pi = np.empty((2, levels.shape[0]))
-    u_levels = np.empty((2, levels.shape[0]))
+    scratch = np.empty((2, levels.shape[0]))
     demand_made = threat or offer
     l_max = params.latency_max
     for i in range(belief.shape[0]):
@@ -1632,16 +1632,16 @@ def advance_choice(t, belief, capacity, latency, pliable, u, table, threat, offe
         if complied:
             limit = _latency_limit(kept, params.demand_freeze, params.demand_cap)
         row = 2 if is_pliable else 3
-        best = -np.inf
         cap = 0.0
         if params.investment_observed:  # a logit draw; the public reads the level run
             read_cell(table, 2, levels, params.capacity_cost, params.productivity, discount,
-                      l_max, kept, limit, mu_next, params.capacity_noise, pi, u_levels)  # fmt: skip
+                      l_max, kept, limit, mu_next, params.capacity_noise, pi, scratch)  # fmt: skip
             pick = draw_level(pi, row - 2, u_level[i])
             cap = levels[pick]
             mu_next = posterior(mu_next, pi[0, pick], pi[1, pick], True)
             belief[i] = mu_next
         else:
+            best = -np.inf
             for k in range(levels.shape[0]):
                 val = -params.capacity_cost * levels[k] + discount * _on_plane(
                     table, row, mu_next, min(kept + params.productivity * levels[k], limit),

@@ -372,9 +372,9 @@ class StageGame:
         ``flow`` and replies to the entrants) value over the belief the exchange leaves is
         ``d * Wc`` and its payoff in the period from third parties ``f``, which
         :func:`kernels.solve_period` and :func:`kernels.continuation` take (a period without
-        a demand is worth ``f + d * Wc``). Without ``third_parties.update_belief``: ``(W, discount, flow)``, the
-        third parties' flow at the belief the period starts with. With it the entrants
-        come after the exchange and are watched: ``Wc = flow + discount *
+        a demand is worth ``f + d * Wc``). Without ``third_parties.update_belief``: ``(W,
+        discount, flow)``, the third parties' flow at the belief the period starts with. With
+        it the entrants come after the exchange and are watched: ``Wc = flow + discount *
         E[W(belief after the encounters)]`` on the belief the exchange left
         (:func:`kernels.encounter_values`), ``d = 1`` and ``f = 0``."""
         p = self.params

@@ -23,7 +23,7 @@ from backscratch.dyad.stage import StageGame, plan_for
 from backscratch.game import _kernels as kernels
 from backscratch.game.menu import Menu
 from backscratch.game.results import Equilibrium
-from backscratch.game.terms import Terms, carry_probabilities
+from backscratch.game.terms import Terms, action_probabilities, carry_probabilities
 
 
 def check(scenario: Scenario) -> None:
@@ -116,13 +116,7 @@ def backward_latency(scenario: Scenario) -> Equilibrium:
                 Na[a],
             )  # fmt: skip
         Q[t] = Qa
-        if xi > 0.0:
-            z = (Qa - Qa.max(axis=0)) / xi
-            e = np.exp(z)
-            choice[t] = e / e.sum(axis=0)
-        else:
-            best = np.argmax(Qa, axis=0)  # the first maximum: ties to the earlier action
-            np.put_along_axis(choice[t], best[None], 1.0, axis=0)
+        choice[t] = action_probabilities(Qa, xi)
         V[t, 0] = (choice[t] * Qa).sum(axis=0)
         N[t, 0] = (choice[t] * Na).sum(axis=0)
         T[t] = (choice[t][:, :, None, :] * Ta).sum(axis=0)

@@ -36,7 +36,7 @@ from backscratch.game import _kernels as kernels
 from backscratch.game.latency import backward_latency
 from backscratch.game.menu import Menu
 from backscratch.game.results import COLUMNS, Equilibrium, GameResult, Records
-from backscratch.game.terms import Terms, carry_probabilities
+from backscratch.game.terms import Terms, action_probabilities, carry_probabilities
 
 
 def d_grid(scenario: Scenario) -> np.ndarray:
@@ -257,13 +257,7 @@ def backward(
                     terms.promise_cost, delta, Qk[a, :, j], Nk[a, :, j],
                 )  # fmt: skip
         Q[t] = (weight[None, :, :, None] * Qk).sum(axis=1)
-        if xi > 0.0:
-            z = (Q[t] - Q[t].max(axis=0)) / xi
-            e = np.exp(z)
-            choice[t] = e / e.sum(axis=0)
-        else:
-            best = np.argmax(Q[t], axis=0)  # the first maximum: ties to the earlier action
-            np.put_along_axis(choice[t], best[None], 1.0, axis=0)
+        choice[t] = action_probabilities(Q[t], xi)
         V[t] = (choice[t][:, None] * Qk).sum(axis=0)
         N[t] = (choice[t][:, None] * Nk).sum(axis=0)
         W[t] = (choice[t] * Wa).sum(axis=0)

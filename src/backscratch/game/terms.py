@@ -1,7 +1,8 @@
 """The numbers of the demander's-choice game, from a scenario and D's menu: :class:`Terms`,
 shared by the solvers (:mod:`backscratch.game.model`, :mod:`backscratch.game.latency`)
 and the Gambit tree (:mod:`backscratch.game.extensive`), and D's sequentially rational
-carrying out of a threat when its cost is known (:func:`carry_probabilities`)."""
+carrying out of a threat when its cost is known (:func:`carry_probabilities`) and its
+choice of action from its values (:func:`action_probabilities`)."""
 
 from __future__ import annotations
 
@@ -112,3 +113,15 @@ def carry_probabilities(terms: Terms) -> np.ndarray:
     else:
         q = (gain >= 0.0).astype(float)
     return np.where(terms.threat[None, :], q, 0.0)
+
+
+def action_probabilities(Q: np.ndarray, noise: float) -> np.ndarray:
+    """D's probability of each action of the menu (axis 0 of its values ``Q``) at every
+    state: the logit mixture of scale ``noise`` (``strategic.choice_noise``) or, at 0, the
+    first maximum (ties to the earlier action)."""
+    if noise > 0.0:
+        e = np.exp((Q - Q.max(axis=0)) / noise)
+        return e / e.sum(axis=0)
+    out = np.zeros_like(Q)
+    np.put_along_axis(out, np.argmax(Q, axis=0)[None], 1.0, axis=0)
+    return out
