@@ -329,22 +329,24 @@ def advance(t, mu, nu, pliable, d_type, u, Q_t, p_t, carry_t, deliver_t, gm, rec
 
 
 @njit(cache=True)
-def _next(T_next, V_next, N_next, k, mu, start, limit, gm, delta, pi, u):
-    """D's payoff from what type ``k``'s capacity choice from latency ``start`` (within
-    ``limit``) at belief ``mu`` leads to, under D's objective and the nation's
-    (:func:`_ahead` at the latency and belief it leaves): the expectation over the type's
-    logit choice (``hedging.investment_observed``; ``_kernels.read_cell`` of the dyad,
-    ``pi`` and ``u`` its scratch) of each level's latency and the posterior seeing it
-    leaves."""
+def _next(T_next, V_next, N_next, mu, start, limit, gm, delta, pi, u, q, n):
+    """D's payoff from what each type's capacity choice from latency ``start`` (within
+    ``limit``) at belief ``mu`` leads to, ``q[type]`` under D's objective and ``n[type]``
+    under the nation's (:func:`_ahead` at the latency and belief it leaves): the
+    expectation over the type's logit choice (``hedging.investment_observed``;
+    ``_kernels.read_cell`` of the dyad, once for both types, ``pi`` and ``u`` its scratch)
+    of each level's latency and the posterior seeing it leaves."""
     read_cell(T_next, 0, gm.levels, gm.capacity_cost, gm.productivity, delta, gm.latency_max,
               start, limit, mu, gm.capacity_noise, pi, u)  # fmt: skip
-    q, n = 0.0, 0.0
+    q[:] = 0.0
+    n[:] = 0.0
     for i in range(gm.levels.shape[0]):
         lat = min(start + gm.productivity * gm.levels[i], limit)
         seen = posterior(mu, pi[0, i], pi[1, i], True)
-        q += pi[k, i] * _ahead(V_next, lat, seen, gm, delta)
-        n += pi[k, i] * _ahead(N_next, lat, seen, gm, delta)
-    return q, n
+        a_q, a_n = _ahead(V_next, lat, seen, gm, delta), _ahead(N_next, lat, seen, gm, delta)
+        for k in range(2):
+            q[k] += pi[k, i] * a_q
+            n[k] += pi[k, i] * a_n
 
 
 @njit(cache=True, inline="always")
@@ -377,42 +379,46 @@ def latency_action_values(grid, p, T_next, V_next, N_next, gm, demands, threat, 
     rho = gm.reliability
     pi = np.empty((2, gm.levels.shape[0]))
     u = np.empty((2, gm.levels.shape[0]))
+    sums = np.empty((6, 2))  # by type, D's and the nation's: complied, paid, resisted
+    c_q, c_n, o_q, o_n, r_q, r_n = sums[0], sums[1], sums[2], sums[3], sums[4], sums[5]
+    gain = gm.value * x - paid
     for j in range(J):
         L = gm.latency_max * j / (J - 1)
+        kept = max(0.0, L - gm.demand_rollback)
+        rolled = max(0.0, kept - gm.rollback)
+        lim_kept = _latency_limit(kept, gm.demand_freeze, gm.demand_cap)
+        lim_rolled = _latency_limit(rolled, gm.demand_freeze, gm.demand_cap)
         for g in range(G):
             mu = grid[g]
             q, n = 0.0, 0.0
             if not demands:
+                _next(T_next, V_next, N_next, mu, L, np.inf, gm, delta, pi, u, c_q, c_n)
                 for k in range(2):
                     w = mu if k == 0 else 1.0 - mu
-                    a_q, a_n = _next(T_next, V_next, N_next, k, mu, L, np.inf, gm, delta, pi, u)
-                    q += w * a_q
-                    n += w * a_n
+                    q += w * c_q[k]
+                    n += w * c_n[k]
                 Q_out[j, g], N_out[j, g] = q, n
                 continue
             p_pl, p_re = p[j, 0, g], p[j, 1, g]
             mc = posterior(mu, p_pl, p_re, True)
             mr = posterior(mu, p_pl, p_re, False)
-            kept = max(0.0, L - gm.demand_rollback)
-            rolled = max(0.0, kept - gm.rollback)
+            _next(T_next, V_next, N_next, mc, kept, lim_kept, gm, delta, pi, u, c_q, c_n)
+            if offer and gm.rollback > 0.0:
+                _next(T_next, V_next, N_next, mc, rolled, lim_rolled, gm, delta, pi, u, o_q, o_n)
+                for k in range(2):
+                    c_q[k] = rho * o_q[k] + (1.0 - rho) * c_q[k]
+                    c_n[k] = rho * o_n[k] + (1.0 - rho) * c_n[k]
+            _next(T_next, V_next, N_next, mr, L, np.inf, gm, delta, pi, u, r_q, r_n)
             for k in range(2):
                 w = mu if k == 0 else 1.0 - mu
                 pk = p_pl if k == 0 else p_re
-                lim = _latency_limit(kept, gm.demand_freeze, gm.demand_cap)
-                c_q, c_n = _next(T_next, V_next, N_next, k, mc, kept, lim, gm, delta, pi, u)
-                if offer and gm.rollback > 0.0:
-                    lim = _latency_limit(rolled, gm.demand_freeze, gm.demand_cap)
-                    o_q, o_n = _next(T_next, V_next, N_next, k, mc, rolled, lim, gm, delta, pi, u)
-                    c_q = rho * o_q + (1.0 - rho) * c_q
-                    c_n = rho * o_n + (1.0 - rho) * c_n
-                r_q, r_n = _next(T_next, V_next, N_next, k, mr, L, np.inf, gm, delta, pi, u)
-                gain = gm.value * x - paid
+                rq, rn = r_q[k], r_n[k]
                 if threat:
                     hit = -sigma * gm.costs[0] * P
-                    r_q += hit - (1.0 - sigma) * gm.audience_cost
-                    r_n += hit
-                q += w * (pk * (gain + extra + c_q) + (1.0 - pk) * r_q)
-                n += w * (pk * (gain + c_n) + (1.0 - pk) * r_n)
+                    rq += hit - (1.0 - sigma) * gm.audience_cost
+                    rn += hit
+                q += w * (pk * (gain + extra + c_q[k]) + (1.0 - pk) * rq)
+                n += w * (pk * (gain + c_n[k]) + (1.0 - pk) * rn)
             Q_out[j, g], N_out[j, g] = q + tough, n
 
 
